@@ -1,0 +1,1 @@
+"""Persistence: the ledger's models, engine set-up and the trade-history queries."""

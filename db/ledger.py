@@ -1,0 +1,161 @@
+"""Writing the ledger: one transaction per trading day.
+
+``write_day`` records a day's fills, orders, positions, equity and
+diagnostics and marks the day processed, all inside the caller's transaction:
+a failure anywhere rolls the whole day back, and the processed-day key
+(run, day) makes a second attempt at the same day fail instead of doubling it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+
+import tradesim
+from db.models import Diagnostic, Equity, Fill, Instrument, Order, Portfolio, PositionRow, ProcessedDay, Run
+from tradesim.config import PortfolioConfig
+from tradesim.engine import Day
+
+
+def code_version() -> str:
+    """The package version, plus the git commit when running from a checkout."""
+    root = Path(tradesim.__file__).resolve().parent.parent
+    try:
+        sha = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True,
+                             text=True, timeout=5, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return tradesim.__version__
+    return f"{tradesim.__version__}+g{sha}" if sha else tradesim.__version__
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def ensure_portfolio(conn: Connection, config: PortfolioConfig) -> int:
+    found = conn.execute(select(Portfolio.id).where(Portfolio.name == config.name)).scalar()
+    if found is not None:
+        return found
+    return conn.execute(insert(Portfolio).values(name=config.name, base_currency=config.base_currency)).inserted_primary_key[0]
+
+
+def ensure_instruments(conn: Connection, config: PortfolioConfig) -> np.ndarray:
+    """Instrument ids in the config's order, creating the rows that are missing."""
+    existing = dict(conn.execute(select(Instrument.symbol, Instrument.id)).all())
+    missing = [i for i in config.instruments if i.symbol not in existing]
+    if missing:
+        conn.execute(insert(Instrument), [
+            {"symbol": i.symbol, "currency": i.currency, "multiplier": i.multiplier,
+             "asset_class": i.asset_class, "kind": i.kind} for i in missing])
+        existing = dict(conn.execute(select(Instrument.symbol, Instrument.id)).all())
+    return np.array([existing[s] for s in config.symbols], dtype=np.int64)
+
+
+def start_run(conn: Connection, portfolio_id: int, config: PortfolioConfig, mode: str, label: str | None,
+              start: date | None, end: date | None) -> int:
+    return conn.execute(insert(Run).values(
+        portfolio_id=portfolio_id, mode=mode, label=label, config=config.canonical_json(),
+        config_hash=config.config_hash(), code_version=code_version(), started_at=utc_now(),
+        status="running", start_date=start, end_date=end)).inserted_primary_key[0]
+
+
+def finish_run(engine: Engine, run_id: int, status: str, error: str | None = None,
+               end: date | None = None) -> None:
+    values = {"finished_at": utc_now(), "status": status, "error": error}
+    if end is not None:
+        values["end_date"] = end
+    with engine.begin() as conn:
+        conn.execute(update(Run).where(Run.id == run_id).values(**values))
+
+
+def run_config(conn: Connection, run_id: int) -> dict:
+    return json.loads(conn.execute(select(Run.config).where(Run.id == run_id)).scalar_one())
+
+
+class DayWriter:
+    """Turns ``Day`` records into rows, through statements compiled once.
+
+    The loop writes a handful of small batches per day for thousands of days,
+    so SQLAlchemy's per-statement compile and ORM overhead would dominate a
+    replay; the statements are compiled once for the connection's dialect and
+    sent with ``exec_driver_sql``.
+    """
+
+    TABLES = {"orders": Order, "fills": Fill, "positions": PositionRow, "equity": Equity,
+              "diagnostics": Diagnostic, "processed_days": ProcessedDay}
+
+    def __init__(self, run_id: int, instrument_ids: np.ndarray, days: list[date]) -> None:
+        self.run_id, self.instrument_ids, self.days = run_id, instrument_ids, days
+        self.pending_day: date | None = None  # decision date of the orders still to fill
+        self._sql: dict[str, str] = {}
+
+    def _compile(self, conn: Connection) -> None:
+        for name, model in self.TABLES.items():
+            table = model.__table__
+            cols = [c for c in table.columns if not (c.primary_key and c.name == "id")]  # ids come from the database
+            stmt = insert(table).values({c.name: bindparam(c.name) for c in cols})
+            self._sql[name] = str(stmt.compile(dialect=conn.dialect))
+        order = Order.__table__
+        self._sql["mark_filled"] = str(
+            update(order).where(order.c.run_id == bindparam("r"), order.c.day == bindparam("d"),
+                                order.c.status == bindparam("pending")).values(status=bindparam("filled"))
+            .compile(dialect=conn.dialect))
+        self._sql["mark_cancelled"] = str(
+            update(order).where(order.c.run_id == bindparam("r"), order.c.day == bindparam("d"),
+                                order.c.instrument_id == bindparam("i")).values(status=bindparam("cancelled"))
+            .compile(dialect=conn.dialect))
+
+    def write(self, conn: Connection, day: Day) -> None:
+        if not self._sql:
+            self._compile(conn)
+        sql, run, ids = self._sql, self.run_id, self.instrument_ids
+        today = self.days[day.t]
+        fills, orders = day.fills, day.orders
+        n_orders = len(orders.instrument)
+        if n_orders:
+            status = "filled" if orders.filled_same_day else "pending"
+            conn.exec_driver_sql(sql["orders"], [
+                {"run_id": run, "day": today, "instrument_id": int(ids[j]), "quantity": float(q),
+                 "side": "BUY" if q > 0 else "SELL", "target": float(tg), "optimal": float(opt),
+                 "reason": orders.reason or "", "status": status}
+                for j, q, tg, opt in zip(orders.instrument, orders.quantity, orders.target, orders.optimal)])
+        if self.pending_day is not None:
+            for j in fills.cancelled.tolist():
+                conn.exec_driver_sql(sql["mark_cancelled"], {"r": run, "d": self.pending_day, "i": int(ids[j]),
+                                                             "cancelled": "cancelled"})
+            conn.exec_driver_sql(sql["mark_filled"], {"r": run, "d": self.pending_day, "pending": "pending",
+                                                    "filled": "filled"})
+        if len(fills.instrument):
+            # Same-close fills (when configured) come last and belong to today's orders.
+            from_today = len(fills.instrument) - (n_orders if orders.filled_same_day else 0)
+            conn.exec_driver_sql(sql["fills"], [
+                {"run_id": run, "day": today, "decided_on": today if k >= from_today else self.pending_day,
+                 "instrument_id": int(ids[j]), "quantity": float(fills.quantity[k]), "price": float(fills.price[k]),
+                 "contract_price": float(fills.notional_price[k]), "commission": float(fills.commission[k]),
+                 "slippage": float(fills.slippage[k]), "fx": float(fills.fx[k]),
+                 "cost_base": float(fills.cost_base[k]), "notional_base": float(fills.notional_base[k])}
+                for k, j in enumerate(fills.instrument.tolist())])
+        held = np.flatnonzero(day.positions)
+        if len(held):
+            conn.exec_driver_sql(sql["positions"], [
+                {"run_id": run, "day": today, "instrument_id": int(ids[j]), "quantity": float(day.positions[j]),
+                 "price": float(day.prices[j]), "notional_base": float(day.exposure[j])} for j in held])
+        conn.exec_driver_sql(sql["equity"], {
+            "run_id": run, "day": today, "nav": day.nav, "cash": day.cash, "costs": day.costs,
+            "gross_pnl": day.gross_pnl, "net_pnl": day.net_pnl, "gross_exposure": float(np.abs(day.exposure).sum()),
+            "traded_notional": float(fills.notional_base.sum())})
+        conn.exec_driver_sql(sql["diagnostics"], {
+            "run_id": run, "day": today, "tracking_error": day.tracking_error,
+            "adjustment_factor": day.adjustment_factor, "path": day.path, "passes": day.passes,
+            "optimiser_seconds": day.optimiser_seconds, "reason": day.reason, "rebalanced": n_orders > 0})
+        conn.exec_driver_sql(sql["processed_days"], {"run_id": run, "day": today, "processed_at": utc_now()})
+
+    def committed(self, day: Day) -> None:
+        """Call after the day's transaction commits: its orders are the ones to fill next."""
+        pending = len(day.orders.instrument) and not day.orders.filled_same_day
+        self.pending_day = self.days[day.t] if pending else None

@@ -1,0 +1,168 @@
+"""The ledger's tables (SQLAlchemy 2).
+
+Money columns are floats in the currency their name says (``*_base`` in the
+portfolio's base currency, the rest in the instrument's). Dates are trading
+days (``Date``); wall-clock times are stored in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean, Date, DateTime, Float, ForeignKey, ForeignKeyConstraint, Index, Integer, String, Text, UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Portfolio(Base):
+    __tablename__ = "portfolios"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    base_currency: Mapped[str] = mapped_column(String(3))
+
+
+class Run(Base):
+    __tablename__ = "runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    portfolio_id: Mapped[int] = mapped_column(ForeignKey("portfolios.id"), index=True)
+    mode: Mapped[str] = mapped_column(String(16))  # replay | paper | compare:<variant>
+    label: Mapped[str | None] = mapped_column(String(100))
+    config: Mapped[str] = mapped_column(Text)  # canonical JSON of the validated config
+    config_hash: Mapped[str] = mapped_column(String(64))
+    code_version: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16))  # running | finished | failed
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class Instrument(Base):
+    __tablename__ = "instruments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    symbol: Mapped[str] = mapped_column(String(64), unique=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    multiplier: Mapped[float] = mapped_column(Float)
+    asset_class: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16), default="stock")
+    description: Mapped[str | None] = mapped_column(String(200))
+
+
+class Price(Base):
+    """The price cache: every price fetched or imported lands here, so replays run offline."""
+
+    __tablename__ = "prices"
+    instrument_id: Mapped[int] = mapped_column(ForeignKey("instruments.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    close: Mapped[float] = mapped_column(Float)
+    open: Mapped[float | None] = mapped_column(Float)
+    contract_price: Mapped[float | None] = mapped_column(Float)
+    carry_price: Mapped[float | None] = mapped_column(Float)
+    contract: Mapped[int | None] = mapped_column(Integer)
+    carry_contract: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(32))
+
+
+class FxRate(Base):
+    __tablename__ = "fx_rates"
+    pair: Mapped[str] = mapped_column(String(6), primary_key=True)  # 'EURUSD': USD per EUR
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    rate: Mapped[float] = mapped_column(Float)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    day: Mapped[date] = mapped_column(Date)  # decision date (that day's close)
+    instrument_id: Mapped[int] = mapped_column(ForeignKey("instruments.id"))
+    quantity: Mapped[float] = mapped_column(Float)  # signed
+    side: Mapped[str] = mapped_column(String(4))  # BUY | SELL
+    target: Mapped[float] = mapped_column(Float)  # position aimed for
+    optimal: Mapped[float] = mapped_column(Float)  # the unrounded optimum
+    reason: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(12))  # pending | filled | cancelled
+    __table_args__ = (
+        UniqueConstraint("run_id", "day", "instrument_id", name="uq_order_run_day_instrument"),
+        Index("ix_orders_instrument_day", "instrument_id", "day"),
+    )
+
+
+class Fill(Base):
+    """A fill belongs to the order decided on ``decided_on`` for the same run and instrument."""
+
+    __tablename__ = "fills"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    day: Mapped[date] = mapped_column(Date)  # fill date
+    decided_on: Mapped[date] = mapped_column(Date)  # the order's decision date
+    instrument_id: Mapped[int] = mapped_column(ForeignKey("instruments.id"))
+    quantity: Mapped[float] = mapped_column(Float)
+    price: Mapped[float] = mapped_column(Float)  # filled at (back-adjusted level for futures)
+    contract_price: Mapped[float] = mapped_column(Float)  # held contract's price (= price for stocks)
+    commission: Mapped[float] = mapped_column(Float)  # instrument currency
+    slippage: Mapped[float] = mapped_column(Float)  # instrument currency
+    fx: Mapped[float] = mapped_column(Float)
+    cost_base: Mapped[float] = mapped_column(Float)
+    notional_base: Mapped[float] = mapped_column(Float)
+    __table_args__ = (
+        ForeignKeyConstraint(["run_id", "decided_on", "instrument_id"],
+                             ["orders.run_id", "orders.day", "orders.instrument_id"], name="fk_fill_order"),
+        Index("ix_fills_run_day", "run_id", "day"),
+        Index("ix_fills_instrument_day", "instrument_id", "day"),
+    )
+
+
+class PositionRow(Base):
+    """Non-zero holdings at each day's close (a missing row means flat)."""
+
+    __tablename__ = "positions"
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    instrument_id: Mapped[int] = mapped_column(ForeignKey("instruments.id"), primary_key=True)
+    quantity: Mapped[float] = mapped_column(Float)
+    price: Mapped[float] = mapped_column(Float)
+    notional_base: Mapped[float] = mapped_column(Float)
+
+
+class Equity(Base):
+    __tablename__ = "equity"
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    nav: Mapped[float] = mapped_column(Float)
+    cash: Mapped[float] = mapped_column(Float)
+    costs: Mapped[float] = mapped_column(Float)
+    gross_pnl: Mapped[float] = mapped_column(Float)
+    net_pnl: Mapped[float] = mapped_column(Float)
+    gross_exposure: Mapped[float] = mapped_column(Float)
+    traded_notional: Mapped[float] = mapped_column(Float)
+
+
+class Diagnostic(Base):
+    """What the sizing step saw each day: how far from ideal, and why it (did not) trade."""
+
+    __tablename__ = "diagnostics"
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    tracking_error: Mapped[float] = mapped_column(Float)
+    adjustment_factor: Mapped[float] = mapped_column(Float)
+    path: Mapped[str] = mapped_column(String(40))
+    passes: Mapped[int] = mapped_column(Integer)
+    optimiser_seconds: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str | None] = mapped_column(String(64))
+    rebalanced: Mapped[bool] = mapped_column(Boolean)
+
+
+class ProcessedDay(Base):
+    """Exactly once: written in the same transaction as the day's rows."""
+
+    __tablename__ = "processed_days"
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,51 @@
+"""Opening the ledger database.
+
+SQLite is the default: WAL mode so readers (a CLI query) never block the
+writer, ``synchronous=NORMAL`` (durable at each checkpoint, safe against a
+process crash, which is what exactly-once needs), and a busy timeout so a
+second writer waits instead of failing at once.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+
+from db.models import Base
+
+ENV_VAR = "TRADESIM_DB"
+DEFAULT_FILE = "tradesim.db"
+
+
+def database_url(cli_value: str | None = None, config_value: str | None = None) -> str:
+    """--db beats the config's ``database``, which beats $TRADESIM_DB, then ./tradesim.db."""
+    value = cli_value or config_value or os.environ.get(ENV_VAR) or DEFAULT_FILE
+    if "://" in value:
+        return value
+    return f"sqlite:///{Path(value).expanduser()}"
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def open_engine(url: str, create: bool = True) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # Named parameters let the ledger pass the same row dicts to SQLite and PostgreSQL.
+        engine = create_engine(url, connect_args={"timeout": 30}, paramstyle="named")
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url)
+    if create:
+        Base.metadata.create_all(engine)
+    return engine

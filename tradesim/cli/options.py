@@ -1,0 +1,26 @@
+"""Options shared by several commands."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from tradesim.errors import TradesimError
+
+ConfigArg = Annotated[Optional[Path], typer.Argument(help="Portfolio config (TOML); the packaged default if omitted.")]
+DbOption = Annotated[Optional[str], typer.Option("--db", help="Database file or URL (default: config, then $TRADESIM_DB, then ./tradesim.db).")]
+StartOption = Annotated[Optional[str], typer.Option("--start", help="First trading day, YYYY-MM-DD.")]
+EndOption = Annotated[Optional[str], typer.Option("--end", help="Last trading day, YYYY-MM-DD.")]
+CapitalOption = Annotated[Optional[float], typer.Option("--capital", help="Starting capital in the base currency.")]
+
+
+def parse_day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise TradesimError(f"{option}: {value!r} is not a date (YYYY-MM-DD)") from None

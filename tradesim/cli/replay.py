@@ -1,0 +1,37 @@
+"""``tradesim replay``: run a strategy over history, with a progress bar and a summary table."""
+
+from __future__ import annotations
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from db.session import database_url
+from tradesim.cli import app, console
+from tradesim.cli.options import CapitalOption, ConfigArg, DbOption, EndOption, StartOption, parse_day
+from tradesim.cli.tables import summary_table
+from tradesim.config import load_config
+
+
+def progress_bar() -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[day]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                    console=console, transient=False)
+
+
+@app.command()
+def replay(config: ConfigArg = None, start: StartOption = None, end: EndOption = None,
+           capital: CapitalOption = None, db: DbOption = None) -> None:
+    """Replay a portfolio over historical prices; every order and fill goes to the ledger."""
+    from tradesim.replay import load_market, replay as run_replay
+
+    cfg = load_config(config, start=parse_day(start, "--start"), end=parse_day(end, "--end"), capital=capital)
+    url = database_url(db, cfg.database)
+    market = load_market(cfg)
+    with progress_bar() as bar:
+        task = bar.add_task(f"replay {cfg.name}", total=None, day="")
+
+        def on_day(done: int, total: int) -> None:
+            if done % 64 == 0 or done == total:
+                bar.update(task, completed=done, total=total, day=str(market.dates[-total + done - 1].date()))
+
+        result = run_replay(cfg, url, market=market, on_day=on_day)
+    console.print(summary_table(cfg, result, url))

@@ -1,0 +1,52 @@
+"""Trading costs per instrument, vectorised over instruments.
+
+An order of q units costs, in the instrument's currency,
+    commission = max(per_unit x |q|, pct x notional, minimum)   (the minimum is per order)
+    slippage   = |q| x multiplier x (half_spread + price x half_spread_bps / 10,000)
+the same rule pysystemtrade's instrument table uses for futures
+(SpreadCost x Pointsize + max(PerBlock, Percentage, PerTrade)) and brokers use
+for shares (per-share commission with a minimum ticket).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tradesim.config import PortfolioConfig
+
+
+@dataclass(frozen=True)
+class CostTable:
+    per_unit: np.ndarray
+    pct: np.ndarray
+    minimum: np.ndarray
+    half_spread: np.ndarray
+    half_spread_bps: np.ndarray
+
+    @classmethod
+    def from_config(cls, config: PortfolioConfig) -> "CostTable":
+        models = [config.cost_model(i) for i in config.instruments]
+        col = lambda name: np.array([getattr(m, name) for m in models], dtype=float)  # noqa: E731
+        return cls(col("commission_per_unit"), col("commission_pct"), col("commission_min"),
+                   col("half_spread"), col("half_spread_bps"))
+
+    def commission(self, qty: np.ndarray, price: np.ndarray, multiplier: np.ndarray) -> np.ndarray:
+        """``price`` is the notional price (the held contract's for futures)."""
+        q = np.abs(qty)
+        notional = q * np.abs(price) * multiplier
+        fee = np.maximum(np.maximum(self.per_unit * q, self.pct * notional), self.minimum)
+        return np.where(q > 0, fee, 0.0)
+
+    def slippage(self, qty: np.ndarray, price: np.ndarray, multiplier: np.ndarray) -> np.ndarray:
+        return np.abs(qty) * multiplier * (self.half_spread + np.abs(price) * self.half_spread_bps / 1e4)
+
+    def per_unit_cost(self, price: np.ndarray, multiplier: np.ndarray) -> np.ndarray:
+        """Marginal cost of one more unit (the optimiser's c before dividing by capital).
+
+        The per-order minimum is left out: it is a fixed cost of trading at all,
+        not a cost per contract.
+        """
+        one = np.ones_like(price)
+        return self.slippage(one, price, multiplier) + np.maximum(self.per_unit, self.pct * np.abs(price) * multiplier)

@@ -1,0 +1,234 @@
+"""One trading day, the same for replay and paper trading.
+
+``Engine.step(book, t)`` takes the book as it stood after day t-1 and returns
+the book after day t together with everything the ledger must record. It does
+no I/O and never mutates its input, so a day that fails leaves nothing behind:
+the caller writes the ``Day`` and swaps the book only once the database has
+committed.
+
+Within day t, in order:
+1. fill the orders decided at t-1 at this bar (open where the data has one,
+   else close), charging costs;
+2. settle futures' variation margin and mark everything at t's close;
+3. decide: the strategy's weights -> unrounded positions x*(t) -> the trigger
+   -> whole positions x(t) -> orders x(t) - x(t-1), to fill at the next bar
+   (or at this close when the config asks for same-close fills).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from strategies import make_strategy
+from strategies.base import AccountView, StrategyContext
+from tradesim.accounting import fill_cash_flow, holdings_value, notional_exposure, variation_margin
+from tradesim.config import PortfolioConfig
+from tradesim.costs import CostTable
+from tradesim.estimates import WeeklyCorrelation, annual_volatility, covariance_from
+from tradesim.market import Market
+from tradesim.sizing import Sizer
+from tradesim.triggers.base import DailyTrigger, Trigger, make_trigger
+
+
+@dataclass(frozen=True)
+class Book:
+    """The account between days: everything tomorrow's step needs."""
+
+    t: int  # index of the last processed day; -1 before the first
+    cash: float
+    nav: float
+    positions: np.ndarray  # (N,) float64
+    pending: np.ndarray  # (N,) order quantities to fill at the next bar
+    pending_reason: str | None = None
+
+    @classmethod
+    def opening(cls, capital: float, n: int) -> "Book":
+        return cls(-1, capital, capital, np.zeros(n), np.zeros(n))
+
+
+@dataclass(frozen=True)
+class Fills:
+    instrument: np.ndarray  # indices
+    quantity: np.ndarray
+    price: np.ndarray  # the price-series level filled at (back-adjusted for futures)
+    notional_price: np.ndarray  # the held contract's price (= price for stocks)
+    commission: np.ndarray  # instrument currency
+    slippage: np.ndarray  # instrument currency
+    fx: np.ndarray
+    notional_base: np.ndarray  # |q| x contract price x multiplier x FX
+    cancelled: np.ndarray  # indices of pending orders that could not fill (no price)
+
+    @property
+    def cost_base(self) -> np.ndarray:
+        return (self.commission + self.slippage) * self.fx
+
+
+@dataclass(frozen=True)
+class Orders:
+    instrument: np.ndarray
+    quantity: np.ndarray
+    target: np.ndarray  # position aimed for
+    optimal: np.ndarray  # the unrounded optimum behind it
+    reason: str | None
+    filled_same_day: bool
+
+
+@dataclass(frozen=True)
+class Day:
+    t: int
+    fills: Fills
+    orders: Orders
+    positions: np.ndarray
+    prices: np.ndarray
+    exposure: np.ndarray  # signed notional, base currency
+    nav: float
+    cash: float
+    costs: float
+    gross_pnl: float
+    net_pnl: float
+    tracking_error: float
+    adjustment_factor: float
+    path: str
+    passes: int
+    optimiser_seconds: float
+    reason: str | None
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+class Engine:
+    def __init__(self, config: PortfolioConfig, market: Market, trigger: Trigger | None = None) -> None:
+        self.config, self.market = config, market
+        est = config.estimates
+        self.returns = market.percentage_returns()
+        self.vol = annual_volatility(self.returns, est.vol_span, est.long_run_vol_weight, est.long_run_vol_days,
+                                     est.vol_floor)
+        self.correlation = WeeklyCorrelation(market.dates, self.returns, est.corr_span_weeks)
+        self.costs = CostTable.from_config(config)
+        self.sizer = Sizer(config.optimiser, config.risk_target)
+        started = time.perf_counter()
+        self.strategy = make_strategy(config.strategy.name, config.strategy.params)
+        self.strategy.prepare(StrategyContext(market, config, self.returns, self.vol))
+        self.strategy_seconds = time.perf_counter() - started
+        self.trigger = trigger or (make_trigger(config.trigger, market) if config.trigger else DailyTrigger())
+
+    def opening_book(self) -> Book:
+        return Book.opening(self.config.capital, self.market.n_instruments)
+
+    # -- the day -------------------------------------------------------------
+
+    def step(self, book: Book, t: int) -> tuple[Book, Day]:
+        if t != book.t + 1:
+            raise ValueError(f"step({t}) after day {book.t}: days must be processed in order")
+        m = self.market
+        close, fx = m.close[t], m.fx[t]
+        warnings = self._missing_price_warnings(book, t)
+
+        # 1. yesterday's orders fill at this bar.
+        fills = self._fill(book.pending, t, at_close=self.config.fills.timing != "next")
+        positions = book.positions.copy()
+        positions[fills.instrument] += fills.quantity
+        cash = book.cash
+        if t > 0:
+            cash += variation_margin(book.positions, m.close[t - 1], close, m.multiplier, fx, m.is_future)
+        cash += self._settle(fills, t)
+
+        # 2. decide at this close.
+        nav = cash + holdings_value(positions, close, m.multiplier, fx, m.is_future)
+        decision = self._decide(t, cash, nav, positions)
+        orders, sizing = decision
+        same_close = None
+        if self.config.fills.timing == "same_close" and len(orders.instrument):
+            qty = np.zeros(m.n_instruments)
+            qty[orders.instrument] = orders.quantity
+            same_close = self._fill(qty, t, at_close=True)
+            positions[same_close.instrument] += same_close.quantity
+            cash += self._settle(same_close, t)
+            nav = cash + holdings_value(positions, close, m.multiplier, fx, m.is_future)
+            fills = _merge(fills, same_close)
+
+        costs = float(fills.cost_base.sum())
+        pending = np.zeros(m.n_instruments)
+        if same_close is None:
+            pending[orders.instrument] = orders.quantity
+        new_book = Book(t, cash, nav, positions, pending, orders.reason)
+        day = Day(
+            t=t, fills=fills, orders=orders, positions=positions, prices=close,
+            exposure=notional_exposure(positions, m.contract_price[t], m.multiplier, fx),
+            nav=nav, cash=cash, costs=costs, gross_pnl=nav - book.nav + costs, net_pnl=nav - book.nav,
+            tracking_error=sizing.tracking_error, adjustment_factor=sizing.adjustment_factor,
+            path=sizing.path, passes=sizing.passes, optimiser_seconds=sizing.seconds,
+            reason=orders.reason, warnings=warnings,
+        )
+        return new_book, day
+
+    # -- parts of the day ------------------------------------------------------
+
+    def _fill(self, qty: np.ndarray, t: int, at_close: bool) -> Fills:
+        m = self.market
+        wanted = np.flatnonzero(qty)
+        can = m.has_price[t, wanted]
+        idx, cancelled = wanted[can], wanted[~can]
+        q = qty[idx]
+        price = m.close[t, idx] if at_close else np.where(np.isnan(m.open[t, idx]), m.close[t, idx], m.open[t, idx])
+        # Futures: fees scale with the held contract's price; a fill at the open
+        # shifts it by the same move as the back-adjusted series.
+        notional = np.where(m.is_future[idx], m.contract_price[t, idx] + (price - m.close[t, idx]), price)
+        mult, fx = m.multiplier[idx], m.fx[t, idx]
+        costs = self.costs_for(idx)
+        return Fills(idx, q, price, notional, costs.commission(q, notional, mult), costs.slippage(q, notional, mult),
+                     fx, np.abs(q) * np.abs(notional) * mult * fx, cancelled)
+
+    def costs_for(self, idx: np.ndarray) -> CostTable:
+        c = self.costs
+        return CostTable(c.per_unit[idx], c.pct[idx], c.minimum[idx], c.half_spread[idx], c.half_spread_bps[idx])
+
+    def _settle(self, fills: Fills, t: int) -> float:
+        m, idx = self.market, fills.instrument
+        flow = fill_cash_flow(fills.quantity, fills.price, m.close[t, idx], m.multiplier[idx], fills.fx, m.is_future[idx])
+        return flow - float(fills.cost_base.sum())
+
+    def _decide(self, t: int, cash: float, nav: float, positions: np.ndarray):
+        m = self.market
+        price, fx = m.contract_price[t], m.fx[t]
+        capital = nav if nav > 0 else 0.0
+        exposure = notional_exposure(positions, price, m.multiplier, fx)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            view = AccountView(nav, cash, positions, exposure / nav if nav > 0 else exposure * 0)
+            weights = np.nan_to_num(self.strategy.target_weights(t, view), nan=0.0)
+            v = m.multiplier * price * fx / capital if capital > 0 else np.full(len(price), np.nan)
+            x_star = np.where(np.isfinite(v) & (v > 0), weights / v, 0.0)
+        vol = np.nan_to_num(self.vol[t], nan=0.0)
+        sigma = covariance_from(vol, self.correlation.at(t), self.config.estimates.corr_shrinkage)
+        tradable = m.has_price[t] & np.isfinite(v) & (v > 0) & ~np.isnan(self.vol[t])
+        # An instrument without a volatility estimate has no target yet: it may only close out.
+        closing = m.has_price[t] & np.isnan(self.vol[t]) & (positions != 0)
+        x_star = np.where(closing, 0.0, x_star)
+        cost_per_contract = np.where(np.isfinite(v), self.costs.per_unit_cost(price, m.multiplier) * fx / max(capital, 1e-300), 0.0)
+        reason = self.trigger.due(t, positions, x_star, np.nan_to_num(v), sigma)
+        if reason is None:
+            sizing = self.sizer.hold(positions, x_star, tradable, np.nan_to_num(v), sigma)
+        else:
+            sizing = self.sizer.size(x_star, positions, tradable, np.nan_to_num(v), sigma, cost_per_contract, first_day=t == 0)
+        target = np.where(closing, 0.0, sizing.positions)
+        trade = target - positions
+        idx = np.flatnonzero(trade)
+        orders = Orders(idx, trade[idx], target[idx], x_star[idx], reason if len(idx) else None,
+                        self.config.fills.timing == "same_close")
+        return orders, sizing
+
+    def _missing_price_warnings(self, book: Book, t: int) -> tuple[str, ...]:
+        m = self.market
+        stale = np.flatnonzero(~m.has_price[t] & (book.positions != 0))
+        day = m.dates[t].date()
+        return tuple(f"{m.symbols[j]} has no price on {day}: valued at its last price, not traded" for j in stale)
+
+
+def _merge(a: Fills, b: Fills) -> Fills:
+    cat = lambda x, y: np.concatenate([x, y])  # noqa: E731
+    return Fills(cat(a.instrument, b.instrument), cat(a.quantity, b.quantity), cat(a.price, b.price),
+                 cat(a.notional_price, b.notional_price), cat(a.commission, b.commission),
+                 cat(a.slippage, b.slippage), cat(a.fx, b.fx), cat(a.notional_base, b.notional_base),
+                 cat(a.cancelled, b.cancelled))

@@ -1,0 +1,135 @@
+"""Prices aligned into arrays over (day, instrument): what the daily loop reads.
+
+The loop body is numpy on rows of these arrays; nothing in it touches pandas.
+``close`` is forward-filled for valuation only; ``has_price`` says where a real
+price exists, and only there may an instrument trade or feed an estimate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from tradesim.config import PortfolioConfig
+from tradesim.data.source import PriceBars
+from tradesim.errors import DataError
+
+
+@dataclass(frozen=True)
+class Market:
+    dates: pd.DatetimeIndex  # (T,)
+    symbols: tuple[str, ...]  # (N,)
+    close: np.ndarray  # (T, N) forward-filled, NaN before an instrument's first price
+    has_price: np.ndarray  # (T, N) bool: a real price was observed that day
+    open: np.ndarray  # (T, N) NaN where the source has no open
+    contract_price: np.ndarray  # (T, N) price of the held contract (= close for stocks)
+    fx: np.ndarray  # (T, N) value in the base currency of one unit of the instrument's currency
+    multiplier: np.ndarray  # (N,)
+    is_future: np.ndarray  # (N,) bool: margined (P&L settles daily) rather than bought with cash
+    asset_class: tuple[str, ...]
+    currency: tuple[str, ...]
+    carry_price: np.ndarray | None = None
+    contract: np.ndarray | None = None
+    carry_contract: np.ndarray | None = None
+
+    @property
+    def n_days(self) -> int:
+        return len(self.dates)
+
+    @property
+    def n_instruments(self) -> int:
+        return len(self.symbols)
+
+    def percentage_returns(self) -> np.ndarray:
+        """Daily returns as a fraction of the held price; NaN where either day lacks a real price.
+
+        For futures the numerator is the back-adjusted change and the denominator
+        the held contract's previous price, never a ratio of back-adjusted prices
+        (which can be negative).
+        """
+        r = np.full(self.close.shape, np.nan)
+        valid = self.has_price[1:] & self.has_price[:-1]
+        diff = self.close[1:] - self.close[:-1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r[1:] = np.where(valid, diff / self.contract_price[:-1], np.nan)
+        return r
+
+    def slice(self, start: int, stop: int) -> "Market":
+        """Days [start, stop): used by tests that perturb the future."""
+        arr = lambda a: None if a is None else a[start:stop]  # noqa: E731
+        return Market(
+            self.dates[start:stop], self.symbols, self.close[start:stop], self.has_price[start:stop],
+            self.open[start:stop], self.contract_price[start:stop], self.fx[start:stop], self.multiplier,
+            self.is_future, self.asset_class, self.currency, arr(self.carry_price), arr(self.contract),
+            arr(self.carry_contract),
+        )
+
+
+def _fx_for(fx: pd.DataFrame, currency: str, base: str, index: pd.DatetimeIndex, symbol: str) -> np.ndarray:
+    if currency == base:
+        return np.ones(len(index))
+    direct, inverse = f"{currency}{base}", f"{base}{currency}"
+    if direct in fx.columns:
+        series = fx[direct]
+    elif inverse in fx.columns:
+        series = 1.0 / fx[inverse]
+    else:
+        raise DataError(f"instrument {symbol!r}: no FX rate {direct} for its currency {currency}")
+    # FX is a valuation input: carry the last known rate over days the FX market is shut.
+    return series.reindex(index.union(series.index)).ffill().reindex(index).to_numpy(dtype=float)
+
+
+def build_market(config: PortfolioConfig, bars: PriceBars) -> Market:
+    symbols = config.symbols
+    close_df = bars.close.reindex(columns=list(symbols))
+    close_df = close_df.loc[close_df.notna().any(axis=1)]
+    if close_df.empty:
+        raise DataError(f"no prices for {', '.join(symbols)} between {config.start or 'the start'} and {config.end or 'the end'}")
+    index = pd.DatetimeIndex(close_df.index)
+    raw = close_df.to_numpy(dtype=float)
+    for j, inst in enumerate(config.instruments):
+        if inst.kind == "stock":
+            bad = raw[:, j] <= 0
+            if bad.any():
+                when = index[np.flatnonzero(bad)[0]].date()
+                raise DataError(f"instrument {inst.symbol!r} on {when}: non-positive price {raw[bad, j][0]}")
+    has_price = ~np.isnan(raw)
+    close = pd.DataFrame(raw).ffill().to_numpy()
+
+    def aligned(frame: pd.DataFrame | None, ffill: bool) -> np.ndarray | None:
+        if frame is None:
+            return None
+        out = frame.reindex(index=index, columns=list(symbols))
+        return (out.ffill() if ffill else out).to_numpy(dtype=float)
+
+    opens = aligned(bars.open, ffill=False)
+    contract_price = aligned(bars.contract_price, ffill=True)
+    if contract_price is None:
+        contract_price = close
+    else:
+        # Stocks have no held-contract series: their sizing price is their close.
+        contract_price = np.where(np.isnan(contract_price) & ~np.isnan(close), close, contract_price)
+    fx = np.column_stack([_fx_for(bars.fx, i.currency, config.base_currency, index, i.symbol) for i in config.instruments])
+    no_fx = has_price & np.isnan(fx)
+    if no_fx.any():
+        t, j = np.argwhere(no_fx)[0]
+        inst = config.instruments[j]
+        raise DataError(f"instrument {inst.symbol!r} on {index[t].date()}: no FX rate {inst.currency}{config.base_currency} yet")
+    return Market(
+        dates=index,
+        symbols=symbols,
+        close=close,
+        has_price=has_price,
+        open=opens if opens is not None else np.full(raw.shape, np.nan),
+        contract_price=contract_price,
+        fx=fx,
+        multiplier=np.array([i.multiplier for i in config.instruments], dtype=float),
+        is_future=np.array([i.kind == "future" for i in config.instruments]),
+        asset_class=tuple(i.asset_class for i in config.instruments),
+        currency=tuple(i.currency for i in config.instruments),
+        carry_price=aligned(bars.carry_price, ffill=True),
+        contract=aligned(bars.contract, ffill=True),
+        carry_contract=aligned(bars.carry_contract, ffill=True),
+    )
