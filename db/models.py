@@ -137,7 +137,8 @@ class Equity(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     nav: Mapped[float] = mapped_column(Float)
     cash: Mapped[float] = mapped_column(Float)
-    costs: Mapped[float] = mapped_column(Float)
+    costs: Mapped[float] = mapped_column(Float)  # commission + slippage + rolls, base currency
+    roll_costs: Mapped[float] = mapped_column(Float, default=0.0)  # futures: the part spent rolling contracts
     gross_pnl: Mapped[float] = mapped_column(Float)
     net_pnl: Mapped[float] = mapped_column(Float)
     gross_exposure: Mapped[float] = mapped_column(Float)

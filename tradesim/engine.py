@@ -86,7 +86,8 @@ class Day:
     exposure: np.ndarray  # signed notional, base currency
     nav: float
     cash: float
-    costs: float
+    costs: float  # commission + slippage + roll costs, base currency
+    roll_costs: float
     gross_pnl: float
     net_pnl: float
     tracking_error: float
@@ -134,6 +135,8 @@ class Engine:
         if t > 0:
             cash += variation_margin(book.positions, m.close[t - 1], close, m.multiplier, fx, m.is_future)
         cash += self._settle(fills, t)
+        roll_costs = self._roll_costs(book.positions, t)
+        cash -= roll_costs
 
         # 2. decide at this close.
         nav = cash + holdings_value(positions, close, m.multiplier, fx, m.is_future)
@@ -149,7 +152,7 @@ class Engine:
             nav = cash + holdings_value(positions, close, m.multiplier, fx, m.is_future)
             fills = _merge(fills, same_close)
 
-        costs = float(fills.cost_base.sum())
+        costs = float(fills.cost_base.sum()) + roll_costs
         pending = np.zeros(m.n_instruments)
         if same_close is None:
             pending[orders.instrument] = orders.quantity
@@ -157,7 +160,7 @@ class Engine:
         day = Day(
             t=t, fills=fills, orders=orders, positions=positions, prices=close,
             exposure=notional_exposure(positions, m.contract_price[t], m.multiplier, fx),
-            nav=nav, cash=cash, costs=costs, gross_pnl=nav - book.nav + costs, net_pnl=nav - book.nav,
+            nav=nav, cash=cash, costs=costs, roll_costs=roll_costs, gross_pnl=nav - book.nav + costs, net_pnl=nav - book.nav,
             tracking_error=sizing.tracking_error, adjustment_factor=sizing.adjustment_factor,
             path=sizing.path, passes=sizing.passes, optimiser_seconds=sizing.seconds,
             reason=orders.reason, warnings=warnings,
@@ -189,6 +192,23 @@ class Engine:
         m, idx = self.market, fills.instrument
         flow = fill_cash_flow(fills.quantity, fills.price, m.close[t, idx], m.multiplier[idx], fills.fx, m.is_future[idx])
         return flow - float(fills.cost_base.sum())
+
+    def _roll_costs(self, held: np.ndarray, t: int) -> float:
+        """A futures position whose held contract changed today was rolled: closing the old
+        contract and opening the new one costs two trades of the whole position."""
+        m = self.market
+        if m.contract is None or t == 0:
+            return 0.0
+        with np.errstate(invalid="ignore"):
+            rolled = (held != 0) & m.is_future & (m.contract[t] != m.contract[t - 1]) \
+                & ~np.isnan(m.contract[t]) & ~np.isnan(m.contract[t - 1])
+        idx = np.flatnonzero(rolled)
+        if not len(idx):
+            return 0.0
+        q, price, mult = np.abs(held[idx]), m.contract_price[t, idx], m.multiplier[idx]
+        costs = self.costs_for(idx)
+        per_leg = costs.commission(q, price, mult) + costs.slippage(q, price, mult)
+        return float(np.sum(2.0 * per_leg * m.fx[t, idx]))
 
     def _decide(self, t: int, cash: float, nav: float, positions: np.ndarray):
         m = self.market
