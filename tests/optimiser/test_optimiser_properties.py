@@ -117,7 +117,10 @@ def test_polish_never_worse_than_greedy_and_is_a_local_minimum(args):
 
 
 @SETTINGS
-@given(problems(bounded=False, with_costs=False, buffer=0.0, definite=True), st.sampled_from(["greedy", "greedy+polish"]))
+@given(
+    problems(bounded=False, with_costs=False, buffer=0.0, definite=True),
+    st.sampled_from(["greedy", "greedy+polish"]),
+)
 def test_zero_buffer_and_costs_leave_the_search_result(args, method):
     """With B = 0, alpha = T / T = 1: buffering trades all the way to the search's x,
     except the SPEC's rule that an all-zero search result keeps x0."""

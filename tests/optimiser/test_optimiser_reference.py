@@ -9,7 +9,8 @@ from tradesim.optimiser import objective, optimise_positions, trade_cost, tracki
 from tradesim.optimiser.problem import prepare_problem
 from tradesim.optimiser.search import run_search
 
-NAMES = sorted(p.name for p in (Path(__file__).parent.parent / "fixtures" / "optimiser" / "problems").glob("*.json"))
+PROBLEMS = Path(__file__).parent.parent / "fixtures" / "optimiser" / "problems"
+NAMES = sorted(path.name for path in PROBLEMS.glob("*.json"))
 
 
 def test_the_whole_set_is_there():

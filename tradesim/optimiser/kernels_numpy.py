@@ -1,9 +1,10 @@
 """The search loops in numpy, one vectorised evaluation of all candidates per pass.
 
-The reference for `kernels_numba`, which runs the same loops compiled (~20x faster at
-N=100). Both evaluate every candidate with the SAME floating-point operations in the
-same order, element by element (no reductions inside the loop), so they take the same
-decisions, ties included; tests check that they agree.
+The reference for `kernels_numba`, which runs the same loops compiled (a whole call at
+N=100: ~0.1 ms with numba, ~3.5 ms with these). Both evaluate every candidate with the
+SAME floating-point operations in the same order, element by element (no reductions
+inside the loop), so they take the same decisions, ties included; tests check that
+they agree.
 
 State shared by both (x and Se are updated in place):
     x      int64 positions

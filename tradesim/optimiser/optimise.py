@@ -59,7 +59,7 @@ def optimise_positions(
     """
     if method not in METHODS:
         raise OptimiserInputError(f"method {method!r}: expected one of {', '.join(METHODS)}")
-    problem = prepare_problem(
+    p = prepare_problem(
         optimal,
         previous,
         per_contract_weight,
@@ -72,7 +72,6 @@ def optimise_positions(
         instruments,
         validate,
     )
-    p = problem
     if method == "round":
         return _result(p, np.rint(p.x_star).astype(np.int64), 1.0, ROUND, 0, 0)
     if method == "none":

@@ -48,12 +48,11 @@ def prepare_problem(
     names = validation.check_names(instruments, n)
     v = validation.as_vector(per_contract_weight, "per_contract_weight", n)
     c = validation.as_vector(cost_per_contract, "cost_per_contract", n)
-    if validate:
-        Sigma = validation.check_covariance(covariance, names)
-    else:
-        Sigma = np.ascontiguousarray(covariance, dtype=np.float64)
+    Sigma = np.ascontiguousarray(covariance, dtype=np.float64)
     if Sigma.shape != (n, n):
         raise OptimiserInputError(f"covariance: shape {Sigma.shape}, expected ({n}, {n})")
+    if validate:
+        validation.check_covariance(Sigma, names)
     validation.check_vectors(x_star, v, c, names)
     x0 = validation.as_previous(previous, n, names)
     lam = validation.check_scalar(cost_multiplier, "cost_multiplier")

@@ -5,7 +5,7 @@ reductions, so both backends start from the very same numbers) and runs the loop
 the chosen backend:
 
     "numba"  compiled loops (kernels_numba); numba is imported on first use.
-    "numpy"  vectorised loops (kernels_numpy), ~20x slower at N=100.
+    "numpy"  vectorised loops (kernels_numpy): a call at N=100 takes ~3.5 ms, not ~0.1 ms.
     "auto"   numba when it can be imported; otherwise numpy, saying so once in the log
              (a WARNING of logger tradesim.optimiser.search) rather than failing: the
              results are identical, only slower.

@@ -74,7 +74,8 @@ def check_finite(array: np.ndarray, what: str, names, hint: str = "") -> None:
 def check_vectors(x_star, v, c, names) -> None:
     """x* finite (NaN is missing data), v finite and > 0, c finite and >= 0."""
     # Fast path, a few µs at N=100: a NaN or inf makes a dot product non-finite.
-    if np.isfinite(x_star @ x_star + v @ v + c @ c) and v.min(initial=np.inf) > 0.0 and c.min(initial=0.0) >= 0.0:
+    finite = np.isfinite(x_star @ x_star + v @ v + c @ c)
+    if finite and v.min(initial=np.inf) > 0.0 and c.min(initial=0.0) >= 0.0:
         return
     # Slow path: find the culprit (or pass, if the fast path merely overflowed).
     check_finite(x_star, "optimal position", names, "; " + MISSING_DATA_HINT)

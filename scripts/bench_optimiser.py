@@ -1,0 +1,155 @@
+"""Time the dynamic optimiser on the reference problem set (prints figures, asserts nothing).
+
+Each call is timed as the engine makes it: numpy arrays already built, covariance
+checked once beforehand with check_covariance, then
+optimise_positions(..., validate=False) with the numba backend loaded (warm_up() first,
+so compilation or cache loading is not timed). The "valid." column times the same call
+with validate=True (covariance checked on every call). "search" times only the search
+(run_search on a prepared problem: set-up plus the compiled loops), whose cost per
+N x passes shows the O(N x passes) growth once the fixed per-call costs are left out.
+
+    python scripts/bench_optimiser.py [--problems DIR] [--seconds 0.2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numba  # noqa: E402
+
+from tradesim.optimiser import check_covariance, optimise_positions, warm_up  # noqa: E402
+from tradesim.optimiser.problem import prepare_problem  # noqa: E402
+from tradesim.optimiser.search import run_search  # noqa: E402
+
+DEFAULT_PROBLEMS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "optimiser"
+
+
+def load(path: Path) -> dict:
+    raw = json.loads(path.read_text())
+    previous = raw["previous_positions"]
+    return dict(
+        optimal=np.array(raw["contracts_optimal"], dtype=float),
+        previous=None if previous is None else np.array(previous, dtype=np.int64),
+        per_contract_weight=np.array(raw["per_contract_weight"], dtype=float),
+        covariance=np.array(raw["covariance"], dtype=float),
+        cost_per_contract=np.array(raw["cost_per_contract"], dtype=float),
+        cost_multiplier=raw["shadow_cost"],
+        tracking_error_buffer=raw["tracking_error_buffer"],
+    )
+
+
+def median_seconds(call, budget: float, min_repeats: int = 20, max_repeats: int = 2000):
+    """Median wall time of call(), repeated until `budget` seconds or max_repeats."""
+    times = []
+    start = time.perf_counter()
+    while len(times) < min_repeats or (
+        time.perf_counter() - start < budget and len(times) < max_repeats
+    ):
+        t0 = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def group_of(name: str) -> tuple[str, int]:
+    family, _, size, _ = name.removesuffix(".json").split("_")
+    return family, int(size[1:])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--problems", type=Path, default=DEFAULT_PROBLEMS)
+    parser.add_argument("--seconds", type=float, default=0.2, help="timing budget per problem and method")
+    options = parser.parse_args()
+
+    expected = json.loads((options.problems / "expected.json").read_text())
+    warm_up()
+    rows = []
+    matches = 0
+    for path in sorted((options.problems / "problems").glob("*.json")):
+        args = load(path)
+        check_covariance(args["covariance"])  # once, as the engine does
+        row = {"name": path.name, "group": group_of(path.name), "n": len(args["optimal"]),
+               "reference": expected[path.name]["reference_time_s"]}
+        for method in ("greedy", "greedy+polish"):
+            result = optimise_positions(**args, method=method, validate=False)
+            row[method] = median_seconds(
+                lambda: optimise_positions(**args, method=method, validate=False), options.seconds
+            )
+            row[method + " passes"] = result.passes
+            row[method + " moves"] = result.polish_moves
+            row[method + " path"] = result.path
+            if method == "greedy":
+                matches += result.positions.tolist() == expected[path.name]["positions"]
+        problem = prepare_problem(**args, validate=False)
+        row["search"] = median_seconds(lambda: run_search(problem), options.seconds)
+        row["validated"] = median_seconds(
+            lambda: optimise_positions(**args, method="greedy", validate=True), options.seconds
+        )
+        rows.append(row)
+
+    print(f"Python {platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}, "
+          f"{os.cpu_count()} CPUs; {len(rows)} problems; greedy positions equal to expected: "
+          f"{matches}/{len(rows)}")
+    print("Per call: median over repeated calls of one problem; per group: median over its problems.")
+    print("ns/(N*pass): time / (N x passes), over problems that searched (passes > 0); for the")
+    print("whole call, and (search) for the search alone.\n")
+    print_table(rows, "greedy", with_validated=True)
+    print()
+    print_table(rows, "greedy+polish", with_validated=False)
+
+
+def print_table(rows: list[dict], method: str, with_validated: bool) -> None:
+    print(f"method={method}, validate=False" + (" (valid. = validate=True)" if with_validated else ""))
+    header = f"{'problems':<12}{'count':>6}{'ms/call':>10}"
+    if with_validated:
+        header += f"{'valid.':>8}"
+    header += f"{'ref ms':>9}{'ref/ours':>10}{'passes':>8}"
+    if method == "greedy+polish":
+        header += f"{'moves':>7}"
+    header += f"{'ns/(N*pass)':>13}"
+    if with_validated:
+        header += f"{'(search)':>10}"
+    print(header)
+    groups = sorted({row["group"] for row in rows}, key=lambda g: (g[1], g[0]))
+    for group in groups + [("all", 0)]:
+        members = [row for row in rows if group == ("all", 0) or row["group"] == group]
+        ours = statistics.median(row[method] for row in members)
+        reference = statistics.median(row["reference"] for row in members)
+        ratio = statistics.median(row["reference"] / row[method] for row in members)
+        searched = [row for row in members if row[method + " passes"] > 0]
+        per_step = (
+            statistics.median(row[method] / (row["n"] * row[method + " passes"]) for row in searched) * 1e9
+            if searched else float("nan")
+        )
+        label = "all" if group == ("all", 0) else f"{group[0]} N={group[1]}"
+        line = f"{label:<12}{len(members):>6}{ours * 1e3:>10.3f}"
+        if with_validated:
+            line += f"{statistics.median(row['validated'] for row in members) * 1e3:>8.3f}"
+        line += f"{reference * 1e3:>9.2f}{ratio:>10.0f}"
+        line += f"{statistics.median(row[method + ' passes'] for row in members):>8.0f}"
+        if method == "greedy+polish":
+            line += f"{statistics.median(row[method + ' moves'] for row in members):>7.0f}"
+        line += f"{per_step:>13.1f}"
+        if with_validated:
+            search_step = (
+                statistics.median(row["search"] / (row["n"] * row[method + " passes"]) for row in searched) * 1e9
+                if searched else float("nan")
+            )
+            line += f"{search_step:>10.1f}"
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
