@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 _REGISTRY: dict[str, str] = {
     "buy_and_hold_risk_parity": "strategies.buy_and_hold_risk_parity:BuyAndHoldRiskParity",
+    "fixed_weights": "strategies.fixed_weights:FixedWeights",
 }
 
 
@@ -22,5 +23,11 @@ def known_strategies() -> dict[str, str]:
 
 
 def make_strategy(name: str, params: dict[str, Any]) -> "Strategy":
+    """A strategy from its config; wrong parameters are a one-line ConfigError."""
+    from tradesim.errors import ConfigError
+
     module, cls = _REGISTRY[name].split(":")
-    return getattr(import_module(module), cls)(**params)
+    try:
+        return getattr(import_module(module), cls)(**params)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"field 'strategy.params': {name}: {exc}") from None

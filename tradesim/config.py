@@ -152,6 +152,12 @@ def parse_config(raw: dict[str, Any], source: str = "<config>", **overrides: Any
     if config.strategy.name not in known_strategies():
         names = ", ".join(sorted(known_strategies()))
         raise ConfigError(f"{source}: field 'strategy.name': unknown strategy {config.strategy.name!r} (known: {names})")
+    from strategies import make_strategy
+
+    try:
+        make_strategy(config.strategy.name, config.strategy.params)  # parameters checked now, not mid-replay
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
     return config
 
 
@@ -170,4 +176,17 @@ def load_config(path: str | os.PathLike[str] | None = None, **overrides: Any) ->
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
-    return parse_config(raw, source, **overrides)
+    config = parse_config(raw, source, **overrides)
+    return _resolve_paths(config, Path(path).parent if path is not None else Path.cwd())
+
+
+def _resolve_paths(config: PortfolioConfig, base: Path) -> PortfolioConfig:
+    """Data files named in a config are relative to the config file, not to the working directory."""
+    updates = {}
+    for name in ("path", "opens", "fx"):
+        value = getattr(config.data, name)
+        if value is not None and "://" not in value and not Path(value).expanduser().is_absolute():
+            updates[name] = str((base / value).resolve())
+    if not updates:
+        return config
+    return config.model_copy(update={"data": config.data.model_copy(update=updates)})

@@ -222,17 +222,15 @@ class Engine:
             x_star = np.where(np.isfinite(v) & (v > 0), weights / v, 0.0)
         vol = np.nan_to_num(self.vol[t], nan=0.0)
         sigma = covariance_from(vol, self.correlation.at(t), self.config.estimates.corr_shrinkage)
-        tradable = m.has_price[t] & np.isfinite(v) & (v > 0) & ~np.isnan(self.vol[t])
-        # An instrument without a volatility estimate has no target yet: it may only close out.
-        closing = m.has_price[t] & np.isnan(self.vol[t]) & (positions != 0)
-        x_star = np.where(closing, 0.0, x_star)
+        # No price today, no trade: the position is valued at its last price and held.
+        tradable = m.has_price[t] & np.isfinite(v) & (v > 0)
         cost_per_contract = np.where(np.isfinite(v), self.costs.per_unit_cost(price, m.multiplier) * fx / max(capital, 1e-300), 0.0)
         reason = self.trigger.due(t, positions, x_star, np.nan_to_num(v), sigma)
         if reason is None:
             sizing = self.sizer.hold(positions, x_star, tradable, np.nan_to_num(v), sigma)
         else:
             sizing = self.sizer.size(x_star, positions, tradable, np.nan_to_num(v), sigma, cost_per_contract, first_day=t == 0)
-        target = np.where(closing, 0.0, sizing.positions)
+        target = sizing.positions
         trade = target - positions
         idx = np.flatnonzero(trade)
         orders = Orders(idx, trade[idx], target[idx], x_star[idx], reason if len(idx) else None,

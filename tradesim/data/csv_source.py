@@ -26,8 +26,8 @@ class CsvSource:
     def from_config(cls, config: "PortfolioConfig", base: Path | None = None) -> "CsvSource":
         if not config.data.path:
             raise ConfigError("field 'data.path': a csv source needs the path of its price file")
-        here = base or Path.cwd()
-        resolve = lambda p: None if p is None else (here / p)  # noqa: E731
+        here = base or Path.cwd()  # load_config has already made config paths absolute
+        resolve = lambda p: None if p is None else (here / p).expanduser()  # noqa: E731
         return cls(resolve(config.data.path), resolve(config.data.opens), resolve(config.data.fx))
 
     def load(self, symbols: Sequence[str], start: date | None = None, end: date | None = None) -> PriceBars:
