@@ -144,7 +144,8 @@ class DayWriter:
         if len(held):
             conn.exec_driver_sql(sql["positions"], [
                 {"run_id": run, "day": today, "instrument_id": int(ids[j]), "quantity": float(day.positions[j]),
-                 "price": float(day.prices[j]), "notional_base": float(day.exposure[j])} for j in held])
+                 "price": float(day.prices[j]), "fx": float(day.fx[j]), "notional_base": float(day.exposure[j])}
+                for j in held])
         conn.exec_driver_sql(sql["equity"], {
             "run_id": run, "day": today, "nav": day.nav, "cash": day.cash, "costs": day.costs, "roll_costs": day.roll_costs,
             "gross_pnl": day.gross_pnl, "net_pnl": day.net_pnl, "gross_exposure": float(np.abs(day.exposure).sum()),

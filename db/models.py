@@ -91,6 +91,8 @@ class Order(Base):
     __table_args__ = (
         UniqueConstraint("run_id", "day", "instrument_id", name="uq_order_run_day_instrument"),
         Index("ix_orders_instrument_day", "instrument_id", "day"),
+        # The history queries ask for one run's orders of one instrument over a date range.
+        Index("ix_orders_run_instrument_day", "run_id", "instrument_id", "day"),
     )
 
 
@@ -116,6 +118,7 @@ class Fill(Base):
                              ["orders.run_id", "orders.day", "orders.instrument_id"], name="fk_fill_order"),
         Index("ix_fills_run_day", "run_id", "day"),
         Index("ix_fills_instrument_day", "instrument_id", "day"),
+        Index("ix_fills_run_instrument_day", "run_id", "instrument_id", "day"),
     )
 
 
@@ -129,6 +132,10 @@ class PositionRow(Base):
     quantity: Mapped[float] = mapped_column(Float)
     price: Mapped[float] = mapped_column(Float)
     notional_base: Mapped[float] = mapped_column(Float)
+    # Base-currency value of one unit of the instrument's currency that day: with it, P&L per
+    # instrument comes from the ledger alone (NULL only in rows older than the column).
+    fx: Mapped[float | None] = mapped_column(Float)
+    __table_args__ = (Index("ix_positions_run_instrument_day", "run_id", "instrument_id", "day"),)
 
 
 class Equity(Base):

@@ -4,6 +4,10 @@ SQLite is the default: WAL mode so readers (a CLI query) never block the
 writer, ``synchronous=NORMAL`` (durable at each checkpoint, safe against a
 process crash, which is what exactly-once needs), and a busy timeout so a
 second writer waits instead of failing at once.
+
+Opening brings the schema to the head migration (``db.migrations``): a new
+database is created, an older ledger is upgraded, and one written by a newer
+tradesim is refused with a ``LedgerError``.
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 
-from db.models import Base
 
 ENV_VAR = "TRADESIM_DB"
 DEFAULT_FILE = "tradesim.db"
@@ -37,6 +40,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
 
 
 def open_engine(url: str, create: bool = True) -> Engine:
+    """An engine on ``url``; ``create`` (the default) creates or upgrades the schema first."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -47,5 +51,11 @@ def open_engine(url: str, create: bool = True) -> Engine:
     else:
         engine = create_engine(url)
     if create:
-        Base.metadata.create_all(engine)
+        from db.migrations import ensure_schema
+
+        try:
+            ensure_schema(engine)
+        except BaseException:
+            engine.dispose()
+            raise
     return engine

@@ -1,0 +1,117 @@
+"""Schema migrations: Alembic, driven from code (no alembic.ini, no working-directory assumptions).
+
+The ledger's schema is the head revision of ``versions/``. ``ensure_schema``
+(called by ``db.session.open_engine``) reads the database's revision and runs
+Alembic only when it is behind, so opening an up-to-date ledger costs one
+small query. A ledger stamped with a revision this code does not know was
+written by a newer tradesim and is refused: migrating it "back" would lose data.
+
+Upgrades take a lock first (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: a
+transaction-level advisory lock) and re-read the revision under it, so two
+processes opening a new ledger at once do not both try to create it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, inspect
+
+from tradesim.errors import LedgerError
+
+# Found next to this file, so it works from a checkout, an editable install and a wheel alike.
+SCRIPT_LOCATION = str(Path(__file__).resolve().parent)
+# Tables in the ledger's database that belong to someone else: APScheduler's job store.
+FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
+# The first revision: a ledger created by ``create_all`` before migrations existed has exactly its schema.
+BASELINE = "0001"
+_PG_LOCK_KEY = 0x7472_6164  # "trad": any constant, shared by every tradesim process
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
+    """Alembic must neither create nor drop what other software keeps in the same database."""
+    if type_ == "table":
+        return name not in FOREIGN_TABLES
+    table = getattr(obj, "table", None)
+    return table is None or table.name not in FOREIGN_TABLES
+
+
+def alembic_config(connection: Connection | None = None):  # noqa: ANN201
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", SCRIPT_LOCATION)
+    cfg.set_main_option("path_separator", "os")
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+@lru_cache(maxsize=1)
+def _script():  # noqa: ANN202
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def head() -> str:
+    return _script().get_current_head()
+
+
+def current_revision(conn: Connection) -> str | None:
+    """The database's revision; None for a database Alembic has never touched."""
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+
+def _check_known(revision: str | None, url: str) -> None:
+    if revision is None:
+        return
+    from alembic.util import CommandError
+
+    try:
+        known = _script().get_revision(revision)
+    except CommandError:
+        known = None
+    if known is None:
+        raise LedgerError(f"{url}: the ledger's schema (revision {revision}) is newer than this tradesim "
+                          f"(head {head()}): upgrade tradesim to read it")
+
+
+def _lock(conn: Connection) -> None:
+    if conn.dialect.name == "sqlite":
+        # A write lock before reading the revision: a second process waits here (busy_timeout).
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})")
+
+
+def _safe_url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
+    """Bring the ledger to ``revision``; returns (revision before, revision after)."""
+    from alembic import command
+
+    with engine.connect() as conn:
+        _lock(conn)
+        before = current_revision(conn)
+        _check_known(before, _safe_url(engine))
+        if before is None and inspect(conn).has_table("runs"):
+            command.stamp(alembic_config(conn), BASELINE)
+        command.upgrade(alembic_config(conn), revision)
+        after = current_revision(conn)
+        conn.commit()
+    return before, after
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Upgrade to head when behind, refuse a newer ledger, else do nothing (the common case)."""
+    with engine.connect() as conn:
+        revision = current_revision(conn)
+    if revision == head():
+        return
+    _check_known(revision, _safe_url(engine))
+    upgrade(engine)
