@@ -84,6 +84,7 @@ class Day:
     positions: np.ndarray
     prices: np.ndarray
     exposure: np.ndarray  # signed notional, base currency
+    fx: np.ndarray  # (N,) base-currency value of one unit of each instrument's currency
     nav: float
     cash: float
     costs: float  # commission + slippage + roll costs, base currency
@@ -160,6 +161,7 @@ class Engine:
         day = Day(
             t=t, fills=fills, orders=orders, positions=positions, prices=close,
             exposure=notional_exposure(positions, m.contract_price[t], m.multiplier, fx),
+            fx=fx,
             nav=nav, cash=cash, costs=costs, roll_costs=roll_costs, gross_pnl=nav - book.nav + costs, net_pnl=nav - book.nav,
             tracking_error=sizing.tracking_error, adjustment_factor=sizing.adjustment_factor,
             path=sizing.path, passes=sizing.passes, optimiser_seconds=sizing.seconds,
