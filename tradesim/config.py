@@ -18,7 +18,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from tradesim.calendar import CalendarName
 from tradesim.errors import ConfigError
+from tradesim.triggers.spec import TriggerConfig
 
 DEFAULT_CONFIG = "default.toml"
 
@@ -100,7 +102,8 @@ class PortfolioConfig(Frozen):
     optimiser: OptimiserConfig = OptimiserConfig()
     fills: FillConfig = FillConfig()
     estimates: EstimatesConfig = EstimatesConfig()
-    trigger: dict[str, Any] | None = None
+    trigger: TriggerConfig | None = None  # None: rebalance every day
+    calendar: CalendarName = "XNYS"  # exchange_calendars name: trading sessions and the cron clock
 
     @field_validator("instruments")
     @classmethod

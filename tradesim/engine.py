@@ -114,7 +114,7 @@ class Engine:
         self.strategy = make_strategy(config.strategy.name, config.strategy.params)
         self.strategy.prepare(StrategyContext(market, config, self.returns, self.vol))
         self.strategy_seconds = time.perf_counter() - started
-        self.trigger = trigger or (make_trigger(config.trigger, market) if config.trigger else DailyTrigger())
+        self.trigger = trigger or make_trigger(config, market)
 
     def opening_book(self) -> Book:
         return Book.opening(self.config.capital, self.market.n_instruments)

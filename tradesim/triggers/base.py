@@ -1,17 +1,20 @@
-"""The trigger protocol and the default: rebalance every day.
+"""The trigger protocol, the default (rebalance every day) and the factory from a config.
 
 A trigger answers, at day t's close, whether the portfolio rebalances today and
-why; the reason is recorded on every order it causes. Between triggers the
-portfolio holds.
+why; the reason is recorded on every order it causes (the ledger keeps 64
+characters, so reasons are short tags). Between triggers the portfolio holds.
+Replay and paper trading build the same trigger from the same config, so both
+trade on the same days.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 if TYPE_CHECKING:
+    from tradesim.config import PortfolioConfig
     from tradesim.market import Market
 
 
@@ -30,7 +33,20 @@ class DailyTrigger:
         return "daily"
 
 
-def make_trigger(spec: dict[str, Any], market: "Market") -> Trigger:
-    from tradesim.errors import ConfigError
+def make_trigger(config: "PortfolioConfig", market: "Market") -> Trigger:
+    """The trigger ``config.trigger`` describes, its review days laid on ``market.dates``."""
+    from tradesim.triggers.cron import CalendarTrigger, review_days
+    from tradesim.triggers.hybrid import HybridTrigger
+    from tradesim.triggers.threshold import ThresholdTrigger, make_band
 
-    raise ConfigError(f"field 'trigger': unknown trigger kind {spec.get('kind')!r}")
+    spec = config.trigger
+    if spec is None or spec.kind == "daily":
+        return DailyTrigger()
+    buffer = config.optimiser.buffer_fraction * config.risk_target
+    if spec.kind == "threshold":
+        return ThresholdTrigger(make_band(spec, buffer))
+    reviews = review_days(spec.cron, config.calendar, market.dates, spec.snap)
+    if spec.kind == "calendar":
+        return CalendarTrigger(reviews)
+    emergency = make_band(spec.emergency, buffer) if spec.emergency is not None else None
+    return HybridTrigger(reviews, make_band(spec.review, buffer), emergency)
