@@ -55,13 +55,14 @@ def exchange_calendar(name: str, start: pd.Timestamp | None = None, end: pd.Time
 
     if (why := unknown_calendar_message(name)) is not None:
         raise ConfigError(f"field 'calendar': {why}")
+    name = xc.resolve_alias(name)  # NYSE and XNYS share one build
     want_start = _day(start) if start is not None else EARLIEST
     want_end = _day(end) if end is not None else pd.Timestamp.today().normalize()
     with _lock:
         cached = _cache.get(name)
         if cached and cached[0] <= want_start and want_end <= cached[1]:
             return cached[2]
-        cls = type(xc.get_calendar(name))  # the default build is cached by exchange_calendars itself
+        cls = type(xc.get_calendar(name))  # a default build, only to read the bounds of its class
         lo = min(want_start, EARLIEST, cached[0] if cached else want_start)
         hi = max(want_end, pd.Timestamp.today().normalize() + AHEAD, cached[1] if cached else want_end)
         bound_min, bound_max = cls.bound_min(), cls.bound_max()
