@@ -28,7 +28,7 @@ err_console = Console(stderr=True)
 
 def _register() -> None:
     # Imported for their side effect of adding commands to ``app``.
-    from tradesim.cli import replay, runs  # noqa: F401
+    from tradesim.cli import dbcmd, history, replay  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,13 +45,24 @@ def main(argv: list[str] | None = None) -> int:
         err_console.print("aborted")
         return 130
     except Exception as exc:  # click's usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
+        if isinstance(exc, _usage_errors()):
             exc.show()
             return exc.exit_code
         raise
     return 0
+
+
+def _usage_errors() -> tuple[type[Exception], ...]:
+    import click
+
+    errors: list[type[Exception]] = [click.exceptions.ClickException]
+    try:  # Typer 0.2x parses with its own vendored copy of click, whose errors are not click's
+        from typer._click.exceptions import ClickException
+    except ImportError:
+        pass
+    else:
+        errors.append(ClickException)
+    return tuple(errors)
 
 
 def run() -> None:

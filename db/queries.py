@@ -1,0 +1,344 @@
+"""Trade history as pandas DataFrames: the queries behind ``tradesim trades`` and friends.
+
+For notebooks::
+
+    from db import queries
+    queries.trades("tradesim.db", symbol="AAPL", since="2020-06-01", until="2020-06-30")
+    queries.pnl("tradesim.db", by=("asset_class", "month"), since="2023-01-01")
+
+Every function takes a database (a path, a URL, an ``Engine`` or a
+``Connection``) and filters; without ``run`` it reads the latest run (of
+``portfolio`` when given). The rows come from the read-only views of
+``db.views``, so the same question in plain SQL gets the same answer. A filter
+that names something the ledger does not have (a portfolio, a run, a symbol) or
+cannot be read (a date) raises ``QueryError``; a filter that matches nothing
+returns an empty frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+import pandas as pd
+from sqlalchemy import Boolean, Connection, Date, DateTime, Engine, Float, Integer, String, column, func, select, table
+from sqlalchemy.sql import Select
+
+from db.models import Instrument, Portfolio, ProcessedDay, Run
+from tradesim.errors import TradesimError
+
+SIDES = ("BUY", "SELL")
+
+
+class QueryError(TradesimError):
+    """A history filter that is malformed or names nothing in the ledger."""
+
+
+# -- the views, as typed selectables (types make SQLite hand back dates, not strings) ---------
+
+def _view(name: str, **cols) -> object:  # noqa: ANN003
+    return table(name, *(column(c, t) for c, t in cols.items()))
+
+
+_RUN_COLS = dict(run_id=Integer, portfolio_id=Integer, portfolio=String, base_currency=String)
+_INSTRUMENT_COLS = dict(symbol=String, asset_class=String, kind=String, currency=String)
+TRADES = _view("trades_view", fill_id=Integer, **_RUN_COLS, day=Date, decided_on=Date, **_INSTRUMENT_COLS,
+               multiplier=Float, side=String, quantity=Float, price=Float, contract_price=Float, notional=Float,
+               commission=Float, slippage=Float, cost=Float, fx=Float, notional_base=Float, cost_base=Float,
+               reason=String, target=Float, optimal=Float, order_status=String)
+ORDERS = _view("orders_view", order_id=Integer, **_RUN_COLS, day=Date, **_INSTRUMENT_COLS, side=String,
+               quantity=Float, target=Float, optimal=Float, reason=String, status=String)
+POSITIONS = _view("positions_view", **_RUN_COLS, day=Date, **_INSTRUMENT_COLS, multiplier=Float,
+                  quantity=Float, price=Float, fx=Float, notional_base=Float)
+EQUITY = _view("equity_view", **_RUN_COLS, day=Date, nav=Float, cash=Float, gross_pnl=Float, costs=Float,
+               roll_costs=Float, net_pnl=Float, gross_exposure=Float, traded_notional=Float,
+               tracking_error=Float, adjustment_factor=Float, path=String, reason=String, rebalanced=Boolean)
+
+# Output columns, in order: what CSV and JSON carry and what the DataFrames hold.
+TRADE_COLUMNS = ("run_id", "portfolio", "day", "decided_on", "symbol", "asset_class", "currency", "side",
+                 "quantity", "price", "contract_price", "multiplier", "notional", "commission", "slippage", "cost",
+                 "fx", "base_currency", "notional_base", "cost_base", "reason", "target", "fill_id")
+FILL_COLUMNS = ("run_id", "portfolio", "fill_id", "day", "decided_on", "symbol", "currency", "quantity", "price",
+                "contract_price", "commission", "slippage", "fx", "base_currency", "cost_base", "notional_base")
+ORDER_COLUMNS = ("run_id", "portfolio", "order_id", "day", "symbol", "asset_class", "currency", "side",
+                 "quantity", "target", "optimal", "reason", "status")
+POSITION_COLUMNS = ("run_id", "portfolio", "day", "symbol", "asset_class", "currency", "quantity", "price",
+                    "multiplier", "notional", "fx", "base_currency", "notional_base")
+EQUITY_COLUMNS = ("run_id", "portfolio", "day", "base_currency", "nav", "cash", "gross_pnl", "costs",
+                  "roll_costs", "net_pnl", "gross_exposure", "traded_notional", "tracking_error",
+                  "adjustment_factor", "path", "reason", "rebalanced")
+RUN_COLUMNS = ("run_id", "portfolio", "base_currency", "mode", "label", "status", "start_date", "end_date",
+               "days", "config_hash", "code_version", "started_at", "finished_at")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the user asked for; dates and names still unchecked."""
+
+    portfolio: str | None = None
+    run: int | None = None
+    symbol: tuple[str, ...] = ()
+    since: date | None = None
+    until: date | None = None
+    side: str | None = None
+    reason: str | None = None
+    path: str | None = None
+    limit: int | None = None
+
+
+def filters(portfolio: str | None = None, run: int | None = None, symbol: str | Iterable[str] | None = None,
+            since: date | str | None = None, until: date | str | None = None, side: str | None = None,
+            reason: str | None = None, path: str | None = None, limit: int | None = None) -> Filters:
+    """Validate the user's filters (dates, side, limit) into a ``Filters``."""
+    symbols = (symbol,) if isinstance(symbol, str) else tuple(symbol or ())
+    symbols = tuple(s.strip() for part in symbols for s in part.split(",") if s.strip())
+    if side is not None and side.upper() not in SIDES:
+        raise QueryError(f"--side: {side!r} is not BUY or SELL")
+    if limit is not None and limit < 1:
+        raise QueryError(f"--limit: {limit} is not a positive number of rows")
+    f = Filters(portfolio, run, symbols, _day(since, "--since"), _day(until, "--until"),
+                side.upper() if side else None, reason, path, limit)
+    if f.since and f.until and f.since > f.until:
+        raise QueryError(f"--since {f.since} is after --until {f.until}")
+    return f
+
+
+def _day(value: date | str | None, option: str) -> date | None:
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, datetime):
+        return value.date()
+    try:
+        return datetime.strptime(str(value), "%Y-%m-%d").date()
+    except ValueError:
+        raise QueryError(f"{option}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+# -- connections -------------------------------------------------------------------------------
+
+@contextmanager
+def connect(source: str | Engine | Connection) -> Iterator[Connection]:
+    """A connection on ``source``; a path or URL is opened (and migrated) for the call only."""
+    if isinstance(source, Connection):
+        yield source
+        return
+    if isinstance(source, Engine):
+        with source.connect() as conn:
+            yield conn
+        return
+    from db.session import database_url, open_engine
+
+    url = database_url(source)
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        from pathlib import Path
+
+        if not Path(url.removeprefix("sqlite:///")).exists():
+            raise QueryError(f"{url}: no such ledger")
+    engine = open_engine(url)
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+# -- resolving names ---------------------------------------------------------------------------
+
+def resolve_run(conn: Connection, f: Filters) -> int | None:
+    """The run the filters mean: ``run``, else the latest of ``portfolio``, else the latest of all.
+
+    None only when the ledger has no runs at all (every query is then empty).
+    """
+    portfolio_id = None
+    if f.portfolio is not None:
+        portfolio_id = conn.execute(select(Portfolio.id).where(Portfolio.name == f.portfolio)).scalar()
+        if portfolio_id is None:
+            raise QueryError(f"--portfolio: no portfolio {f.portfolio!r} in the ledger")
+    if f.run is not None:
+        owner = conn.execute(select(Run.portfolio_id).where(Run.id == f.run)).first()
+        if owner is None:
+            raise QueryError(f"--run: no run {f.run} in the ledger")
+        if portfolio_id is not None and owner[0] != portfolio_id:
+            raise QueryError(f"--run: run {f.run} is not a run of portfolio {f.portfolio!r}")
+        return f.run
+    latest = select(func.max(Run.id))
+    if portfolio_id is not None:
+        latest = latest.where(Run.portfolio_id == portfolio_id)
+    found = conn.execute(latest).scalar()
+    if found is None and portfolio_id is not None:
+        raise QueryError(f"--portfolio: portfolio {f.portfolio!r} has no runs")
+    return found
+
+
+def _check_symbols(conn: Connection, symbols: tuple[str, ...]) -> None:
+    if not symbols:
+        return
+    known = set(conn.execute(select(Instrument.symbol).where(Instrument.symbol.in_(symbols))).scalars())
+    unknown = [s for s in symbols if s not in known]
+    if unknown:
+        raise QueryError(f"--symbol: no instrument {unknown[0]!r} in the ledger")
+
+
+# -- the selects (the CLI streams them; the functions below frame them) ------------------------
+
+@dataclass(frozen=True)
+class Query:
+    sql: Select | None  # None: nothing can match (an empty ledger)
+    columns: tuple[str, ...]
+    run_id: int | None
+
+
+def _where(view, sel: Select, run_id: int, f: Filters, day: str = "day") -> Select:  # noqa: ANN001
+    c = view.c
+    sel = sel.where(c.run_id == run_id)
+    if f.symbol:
+        sel = sel.where(c.symbol.in_(f.symbol))
+    if f.since is not None:
+        sel = sel.where(c[day] >= f.since)
+    if f.until is not None:
+        sel = sel.where(c[day] <= f.until)
+    if f.side is not None:
+        sel = sel.where(c.side == f.side)
+    if f.reason is not None:
+        sel = sel.where(c.reason == f.reason)
+    if f.path is not None:
+        sel = sel.where(c.path.contains(f.path, autoescape=True))
+    return sel.limit(f.limit) if f.limit else sel
+
+
+def _view_query(conn: Connection, f: Filters, view, columns: tuple[str, ...], order: tuple[str, ...],  # noqa: ANN001
+                extra: dict | None = None) -> Query:
+    _check_symbols(conn, f.symbol)
+    run_id = resolve_run(conn, f)
+    if run_id is None:
+        return Query(None, columns, None)
+    extra = extra or {}
+    cols = [extra[name].label(name) if name in extra else view.c[name] for name in columns]
+    sel = select(*cols).order_by(*(view.c[o] for o in order))
+    return Query(_where(view, sel, run_id, f), columns, run_id)
+
+
+def trades_query(conn: Connection, f: Filters) -> Query:
+    return _view_query(conn, f, TRADES, TRADE_COLUMNS, ("day", "symbol", "fill_id"))
+
+
+def fills_query(conn: Connection, f: Filters) -> Query:
+    return _view_query(conn, f, TRADES, FILL_COLUMNS, ("day", "symbol", "fill_id"))
+
+
+def orders_query(conn: Connection, f: Filters) -> Query:
+    return _view_query(conn, f, ORDERS, ORDER_COLUMNS, ("day", "symbol"))
+
+
+def positions_query(conn: Connection, f: Filters, latest: bool | None = None) -> Query:
+    """``latest`` (the default when neither ``since`` nor ``until`` is given): the run's last day only."""
+    if latest is None:
+        latest = f.since is None and f.until is None
+    if latest:
+        run_id = resolve_run(conn, f)
+        last = conn.execute(select(func.max(ProcessedDay.day)).where(ProcessedDay.run_id == run_id)).scalar()
+        f = replace(f, since=last, until=last)
+    notional = POSITIONS.c.notional_base / POSITIONS.c.fx
+    return _view_query(conn, f, POSITIONS, POSITION_COLUMNS, ("day", "symbol"), {"notional": notional})
+
+
+def equity_query(conn: Connection, f: Filters) -> Query:
+    return _view_query(conn, f, EQUITY, EQUITY_COLUMNS, ("day",))
+
+
+def runs_query(conn: Connection, f: Filters) -> Query:
+    """Runs, oldest first; ``since``/``until`` keep the runs whose dates overlap them."""
+    days = select(func.count()).where(ProcessedDay.run_id == Run.id).scalar_subquery()
+    sel = (select(Run.id.label("run_id"), Portfolio.name.label("portfolio"), Portfolio.base_currency, Run.mode,
+                  Run.label, Run.status, Run.start_date, Run.end_date, days.label("days"), Run.config_hash,
+                  Run.code_version, Run.started_at, Run.finished_at)
+           .join(Portfolio, Portfolio.id == Run.portfolio_id).order_by(Run.id))
+    if f.portfolio is not None:
+        if conn.execute(select(Portfolio.id).where(Portfolio.name == f.portfolio)).scalar() is None:
+            raise QueryError(f"--portfolio: no portfolio {f.portfolio!r} in the ledger")
+        sel = sel.where(Portfolio.name == f.portfolio)
+    if f.run is not None:
+        sel = sel.where(Run.id == f.run)
+    if f.since is not None:
+        sel = sel.where(Run.end_date >= f.since)
+    if f.until is not None:
+        sel = sel.where(Run.start_date <= f.until)
+    if f.limit:
+        sel = sel.limit(f.limit)
+    return Query(sel, RUN_COLUMNS, None)
+
+
+def rows(conn: Connection, query: Query, chunk: int = 5000) -> Iterator[tuple]:
+    """The query's rows, fetched in chunks (the CLI streams CSV and JSON from here)."""
+    if query.sql is None:
+        return
+    result = conn.execution_options(yield_per=chunk).execute(query.sql)
+    for row in result:
+        yield tuple(row)
+
+
+def frame(conn: Connection, query: Query) -> pd.DataFrame:
+    data = list(rows(conn, query))
+    out = pd.DataFrame.from_records(data, columns=list(query.columns))
+    return out
+
+
+# -- the notebook API --------------------------------------------------------------------------
+
+def _frame_of(builder, source, **kwargs) -> pd.DataFrame:  # noqa: ANN001, ANN003
+    extra = {k: kwargs.pop(k) for k in ("latest",) if k in kwargs}
+    f = filters(**kwargs)
+    with connect(source) as conn:
+        return frame(conn, builder(conn, f, **extra))
+
+
+def trades(source, portfolio=None, run=None, symbol=None, since=None, until=None, side=None, reason=None,  # noqa: ANN001
+           limit=None) -> pd.DataFrame:
+    """Fills joined to their orders (side, reason) and instruments, by fill date."""
+    return _frame_of(trades_query, source, portfolio=portfolio, run=run, symbol=symbol, since=since,
+                     until=until, side=side, reason=reason, limit=limit)
+
+
+def fills(source, portfolio=None, run=None, symbol=None, since=None, until=None, side=None, reason=None,  # noqa: ANN001
+          limit=None) -> pd.DataFrame:
+    """The fills themselves: prices, costs and FX as the broker recorded them."""
+    return _frame_of(fills_query, source, portfolio=portfolio, run=run, symbol=symbol, since=since,
+                     until=until, side=side, reason=reason, limit=limit)
+
+
+def orders(source, portfolio=None, run=None, symbol=None, since=None, until=None, side=None, reason=None,  # noqa: ANN001
+           limit=None) -> pd.DataFrame:
+    """Orders by decision date, with the target and the unrounded optimum behind them."""
+    return _frame_of(orders_query, source, portfolio=portfolio, run=run, symbol=symbol, since=since,
+                     until=until, side=side, reason=reason, limit=limit)
+
+
+def positions(source, portfolio=None, run=None, symbol=None, since=None, until=None, limit=None,  # noqa: ANN001
+              latest=None) -> pd.DataFrame:
+    """Holdings at each close; without ``since``/``until`` (or with ``latest=True``) the last day's."""
+    return _frame_of(positions_query, source, portfolio=portfolio, run=run, symbol=symbol, since=since,
+                     until=until, limit=limit, latest=latest)
+
+
+def equity(source, portfolio=None, run=None, since=None, until=None, reason=None, path=None,  # noqa: ANN001
+           limit=None) -> pd.DataFrame:
+    """NAV, P&L, costs and exposure per day, with what the sizing step did (``path`` is a substring)."""
+    return _frame_of(equity_query, source, portfolio=portfolio, run=run, since=since, until=until,
+                     reason=reason, path=path, limit=limit)
+
+
+def runs(source, portfolio=None, run=None, since=None, until=None, limit=None) -> pd.DataFrame:  # noqa: ANN001
+    """The runs in the ledger with their portfolio, dates, status and number of processed days."""
+    return _frame_of(runs_query, source, portfolio=portfolio, run=run, since=since, until=until, limit=limit)
+
+
+def pnl(source, portfolio=None, run=None, symbol=None, since=None, until=None,  # noqa: ANN001
+        by: str | Iterable[str] = ("instrument",)) -> pd.DataFrame:
+    """Gross P&L, costs and net P&L (base currency), grouped ``by`` instrument, asset_class, month and/or day."""
+    from db.pnl import attribute
+
+    f = filters(portfolio=portfolio, run=run, symbol=symbol, since=since, until=until)
+    with connect(source) as conn:
+        return attribute(conn, f, by)

@@ -1,0 +1,144 @@
+"""Asking the ledger what happened: ``tradesim trades | orders | fills | positions | equity | runs | pnl``.
+
+Each command reads one run (``--run``, else the latest run of ``--portfolio``,
+else the latest run) through ``db.queries``, and prints a table, or streams CSV
+or JSON (``--format``). A filter that matches nothing prints an empty table; one
+that cannot be read or names nothing in the ledger is a one-line error.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+from sqlalchemy import Connection, select
+
+from db import queries as q
+from db.models import Portfolio, Run
+from db.session import database_url
+from tradesim.cli import app
+from tradesim.cli.options import DbOption
+from tradesim.cli.output import Col, Format, emit, num, percent, price, quantity, yes_no
+
+Portfolio_ = Annotated[Optional[str], typer.Option("--portfolio", "-p", help="Portfolio name (default: any).")]
+RunId = Annotated[Optional[int], typer.Option("--run", "-r", help="Run id (default: the latest run, of --portfolio if given).")]
+Symbol = Annotated[Optional[list[str]], typer.Option("--symbol", "-s", help="Instrument symbol; repeat or comma-separate for several.")]
+Since = Annotated[Optional[str], typer.Option("--since", help="First day, YYYY-MM-DD (inclusive).")]
+Until = Annotated[Optional[str], typer.Option("--until", help="Last day, YYYY-MM-DD (inclusive).")]
+Side = Annotated[Optional[str], typer.Option("--side", help="BUY or SELL.")]
+Reason = Annotated[Optional[str], typer.Option("--reason", help="The trigger's reason recorded on the order (exact).")]
+Limit = Annotated[Optional[int], typer.Option("--limit", "-n", help="At most this many rows (the earliest first).")]
+Fmt = Annotated[Format, typer.Option("--format", "-f", help="table, or csv / json streamed to stdout.")]
+
+
+def _title(conn: Connection, what: str, run_id: int | None) -> tuple[str, str]:
+    """The table's title and the run's base currency."""
+    if run_id is None:
+        return f"{what}: the ledger has no runs", ""
+    name, ccy, mode = conn.execute(select(Portfolio.name, Portfolio.base_currency, Run.mode)
+                                   .join(Run, Run.portfolio_id == Portfolio.id).where(Run.id == run_id)).one()
+    return f"{what}: {name}, run {run_id} ({mode}), base currency {ccy}", ccy
+
+
+def _show(what: str, build, spec, fmt: Format, db: str | None, **filters) -> None:  # noqa: ANN001, ANN003
+    f = q.filters(**filters)
+    with q.connect(database_url(db)) as conn:
+        query = build(conn, f)
+        title, ccy = _title(conn, what, query.run_id)
+        cols = [Col(c.name, c.header.replace("{ccy}", ccy), c.fmt, c.right) for c in spec]
+        emit(fmt, title, query.columns, q.rows(conn, query), cols)
+
+
+TRADES_TABLE = [Col("day", "day"), Col("symbol", "symbol"), num("quantity", "qty", quantity), num("price", "price", price),
+                Col("currency", "ccy"), num("cost", "cost"), num("notional_base", "value {ccy}"),
+                num("cost_base", "cost {ccy}"), Col("reason", "reason")]
+FILLS_TABLE = [Col("day", "day"), Col("decided_on", "decided"), Col("symbol", "symbol"),
+               num("quantity", "qty", quantity), num("price", "price", price), Col("currency", "ccy"),
+               num("commission", "comm."), num("slippage", "slip."), num("cost_base", "cost {ccy}")]
+ORDERS_TABLE = [Col("day", "decided"), Col("symbol", "symbol"), Col("side", "side"), num("quantity", "qty", quantity),
+                num("target", "target", quantity), num("optimal", "optimal", quantity), Col("reason", "reason"),
+                Col("status", "status")]
+POSITIONS_TABLE = [Col("day", "day"), Col("symbol", "symbol"), num("quantity", "qty", quantity),
+                   num("price", "price", price), Col("currency", "ccy"), num("notional", "value"),
+                   num("notional_base", "value {ccy}")]
+EQUITY_TABLE = [Col("day", "day"), num("nav", "NAV {ccy}"), num("net_pnl", "net P&L"), num("costs", "costs"),
+                num("gross_exposure", "exposure"), num("tracking_error", "TE", percent), Col("path", "sizing")]
+RUNS_TABLE = [num("run_id", "id", str), Col("portfolio", "portfolio"), Col("mode", "mode"), Col("start_date", "from"),
+              Col("end_date", "to"), num("days", "days", str), Col("status", "status"),
+              Col("config_hash", "config", lambda h: (h or "")[:8])]
+
+
+@app.command()
+def trades(portfolio: Portfolio_ = None, run: RunId = None, symbol: Symbol = None, since: Since = None,
+           until: Until = None, side: Side = None, reason: Reason = None, limit: Limit = None,
+           format: Fmt = Format.table, db: DbOption = None) -> None:  # noqa: A002
+    """Trades: fills with their order's side and reason, by fill date."""
+    _show("trades", q.trades_query, TRADES_TABLE, format, db, portfolio=portfolio, run=run, symbol=symbol,
+          since=since, until=until, side=side, reason=reason, limit=limit)
+
+
+@app.command()
+def fills(portfolio: Portfolio_ = None, run: RunId = None, symbol: Symbol = None, since: Since = None,
+          until: Until = None, side: Side = None, reason: Reason = None, limit: Limit = None,
+          format: Fmt = Format.table, db: DbOption = None) -> None:  # noqa: A002
+    """Fills: price, commission, slippage and FX as the simulated broker recorded them."""
+    _show("fills", q.fills_query, FILLS_TABLE, format, db, portfolio=portfolio, run=run, symbol=symbol,
+          since=since, until=until, side=side, reason=reason, limit=limit)
+
+
+@app.command()
+def orders(portfolio: Portfolio_ = None, run: RunId = None, symbol: Symbol = None, since: Since = None,
+           until: Until = None, side: Side = None, reason: Reason = None, limit: Limit = None,
+           format: Fmt = Format.table, db: DbOption = None) -> None:  # noqa: A002
+    """Orders by decision date, with the target position and the unrounded optimum."""
+    _show("orders", q.orders_query, ORDERS_TABLE, format, db, portfolio=portfolio, run=run, symbol=symbol,
+          since=since, until=until, side=side, reason=reason, limit=limit)
+
+
+@app.command()
+def positions(portfolio: Portfolio_ = None, run: RunId = None, symbol: Symbol = None, since: Since = None,
+              until: Until = None, limit: Limit = None, format: Fmt = Format.table, db: DbOption = None) -> None:  # noqa: A002
+    """Holdings at the close: the run's last day unless --since/--until ask for a range."""
+    _show("positions", q.positions_query, POSITIONS_TABLE, format, db, portfolio=portfolio, run=run,
+          symbol=symbol, since=since, until=until, limit=limit)
+
+
+@app.command()
+def equity(portfolio: Portfolio_ = None, run: RunId = None, since: Since = None, until: Until = None,
+           reason: Reason = None,
+           path: Annotated[Optional[str], typer.Option("--path", help="Sizing path contains this, e.g. no_trade: days the buffer held trading back.")] = None,
+           limit: Limit = None, format: Fmt = Format.table, db: DbOption = None) -> None:  # noqa: A002
+    """NAV, P&L, costs and exposure per day, with the tracking error and what the sizing step did."""
+    _show("equity", q.equity_query, EQUITY_TABLE, format, db, portfolio=portfolio, run=run, since=since,
+          until=until, reason=reason, path=path, limit=limit)
+
+
+@app.command()
+def runs(portfolio: Portfolio_ = None, run: RunId = None, since: Since = None, until: Until = None,
+         limit: Limit = None, format: Fmt = Format.table, db: DbOption = None) -> None:  # noqa: A002
+    """The runs in the ledger: id, portfolio, mode, dates, processed days, status, config hash."""
+    f = q.filters(portfolio=portfolio, run=run, since=since, until=until, limit=limit)
+    url = database_url(db)
+    with q.connect(url) as conn:
+        query = q.runs_query(conn, f)
+        emit(format, f"runs in {conn.engine.url.render_as_string(hide_password=True)}", query.columns,
+             q.rows(conn, query), RUNS_TABLE)
+
+
+@app.command()
+def pnl(portfolio: Portfolio_ = None, run: RunId = None, symbol: Symbol = None, since: Since = None,
+        until: Until = None,
+        by: Annotated[Optional[list[str]], typer.Option("--by", help="instrument, asset_class, month or day; repeat or comma-separate to nest.")] = None,
+        format: Fmt = Format.table, db: DbOption = None) -> None:  # noqa: A002
+    """P&L by instrument, asset class and/or month: gross, costs apart, net (base currency)."""
+    from db.pnl import PNL_COLUMNS, attribute
+
+    f = q.filters(portfolio=portfolio, run=run, symbol=symbol, since=since, until=until)
+    with q.connect(database_url(db)) as conn:
+        frame = attribute(conn, f, by or ["instrument"])
+        title, ccy = _title(conn, "P&L", q.resolve_run(conn, f))
+    keys = [c for c in frame.columns if c not in ("base_currency", *PNL_COLUMNS)]
+    spec = [Col(k, k.replace("_", " ")) for k in keys if k != "currency"]
+    spec += [num("gross_pnl", f"gross {ccy}"), num("costs", f"costs {ccy}"), num("net_pnl", f"net {ccy}")]
+    rows = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
+    emit(format, title, list(frame.columns), rows, spec, total=list(PNL_COLUMNS))
