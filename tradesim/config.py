@@ -58,6 +58,10 @@ class DataConfig(Frozen):
     path: str | None = None
     opens: str | None = None
     fx: str | None = None
+    # Where instruments' multiplier, currency, asset class and costs come from when a
+    # [[instruments]] entry gives only its symbol: a pysystemtrade instrument table (file or
+    # folder). Unset: the data source's own table (pysystemtrade folder, price cache).
+    instrument_table: str | None = None
 
 
 class StrategyConfig(Frozen):
@@ -180,13 +184,16 @@ def load_config(path: str | os.PathLike[str] | None = None, **overrides: Any) ->
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
     config = parse_config(raw, source, **overrides)
-    return _resolve_paths(config, Path(path).parent if path is not None else Path.cwd())
+    config = _resolve_paths(config, Path(path).parent if path is not None else Path.cwd())
+    from tradesim.data.instrument_table import complete_instruments  # late: reads the data's instrument table
+
+    return complete_instruments(config, source)
 
 
 def _resolve_paths(config: PortfolioConfig, base: Path) -> PortfolioConfig:
     """Data files named in a config are relative to the config file, not to the working directory."""
     updates = {}
-    for name in ("path", "opens", "fx"):
+    for name in ("path", "opens", "fx", "instrument_table"):
         value = getattr(config.data, name)
         if value is not None and "://" not in value and not Path(value).expanduser().is_absolute():
             updates[name] = str((base / value).resolve())
