@@ -74,7 +74,10 @@ def source_for(config: "PortfolioConfig", database_url: str | None = None) -> Pr
 
         return CachedSource(database_url)
     if kind == "yfinance":
+        from db.session import database_url as resolve_url
         from tradesim.data.yahoo import YahooSource
 
-        return YahooSource()
+        # Every fetched price is cached in the ledger database, so a replay from
+        # [data] source = "database" needs no network.
+        return YahooSource(cache_url=resolve_url(database_url, config.database))
     raise AssertionError(f"unhandled data source {kind!r}")  # pydantic's Literal rules this out

@@ -1,0 +1,347 @@
+"""Daily prices from Yahoo Finance (yfinance), cached in the ledger database.
+
+``YahooSource.load`` fetches daily bars through a *download function*, turns
+yfinance's frame shapes into ``PriceBars`` and, when it has a ``cache_url``,
+writes every fetched price to the price cache (``db/price_cache``) so a replay
+of a paper portfolio (``[data] source = "database"``) needs no network.
+
+Prices: ``close`` is the dividend- and split-adjusted close (stocks need
+adjusted closes for returns) and ``open`` is adjusted by the same factor, so a
+fill at the next open and the mark at the close are on one basis. The default
+download asks yfinance for ``auto_adjust=True``; a frame that carries an
+``Adj Close`` column (``auto_adjust=False``) is adjusted here instead.
+
+The download function: ``download(tickers, start=date, end=date) -> DataFrame``
+with ``end`` exclusive (yfinance's convention; ``load`` adds the day). It returns
+what ``yfinance.download`` returns: MultiIndex columns in either orientation
+(field/ticker or ticker/field), or flat OHLC columns for a single ticker; a
+ticker Yahoo has nothing for comes back as an all-NaN block (or not at all). It
+raises ``yfinance.exceptions.YFRateLimitError`` when rate limited, which
+``load`` retries with exponential backoff.
+
+Cache: the cached rows of a symbol form one contiguous span. ``load`` fetches
+only the tail from the last cached day (inclusive: that day is re-fetched to
+check the adjustment basis). A dividend or split re-scales Yahoo's whole
+adjusted history, so when the re-fetched day's close differs from the cached
+one the symbol's whole span is fetched again and replaces the cache;
+otherwise old and new prices would meet on two bases and the junction would
+show a false return.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, func, select
+import yfinance
+from yfinance.exceptions import YFRateLimitError, YFTickerMissingError
+
+from db.models import Instrument, Price
+from db.price_cache import load_bars, store_bars
+from db.session import open_engine
+from tradesim.data.source import PriceBars
+from tradesim.errors import DataError
+
+log = logging.getLogger(__name__)
+
+Download = Callable[..., pd.DataFrame]  # download(tickers: list[str], start=date, end=date) -> frame
+
+SOURCE = "yfinance"  # the price cache's ``source`` column for rows fetched here
+# yfinance's own "max" period reaches back 99 years; used when load() gets no start.
+MAX_HISTORY = timedelta(days=36135)
+# The first cached day may trail the requested start by holidays (2001-09-11 closed NYSE
+# for four sessions); a longer gap means the head of the range was never fetched.
+HEAD_SLACK = timedelta(days=7)
+# Re-fetching the same adjusted close gives the same float; a dividend moves it by far more.
+REBASE_RTOL = 1e-6
+PRICE_FIELDS = {"Open", "High", "Low", "Close", "Adj Close", "Volume", "Dividends", "Stock Splits",
+                "Capital Gains", "Repaired?"}
+
+_YF_CONFIG_LOCK = threading.Lock()
+
+
+def yfinance_download(session: Any = None) -> Download:
+    """The real fetch: one ``yfinance.Ticker(...).history`` call per ticker.
+
+    Why not ``yfinance.download``: in yfinance 1.x it catches every per-ticker
+    exception, rate limits included, logs it and returns an all-NaN block, so a
+    429 would look like an unknown ticker and never be retried. ``history``
+    re-raises ``YFRateLimitError``. ``session`` (a ``curl_cffi.requests.Session``)
+    is handed to yfinance, which is how the tests serve canned responses.
+    """
+
+    def download(tickers: Sequence[str], start: date, end: date) -> pd.DataFrame:
+        frames = {}
+        for ticker in tickers:
+            frames[ticker] = _history(ticker, start, end, session)
+        return pd.concat(frames, axis=1, names=["Ticker", "Price"])
+
+    return download
+
+
+def _history(ticker: str, start: date, end: date, session: Any) -> pd.DataFrame:
+    """One ticker's auto-adjusted daily bars; an all-NaN frame when Yahoo has none."""
+    # With hide_exceptions on (yfinance's default) a failed timezone lookup or a network
+    # error is logged and returns an empty frame, indistinguishable from a missing
+    # ticker; off, they raise and we can tell them apart. yfinance's config is global.
+    with _YF_CONFIG_LOCK:
+        hide = yfinance.config.debug.hide_exceptions
+        yfinance.config.debug.hide_exceptions = False
+        try:
+            frame = yfinance.Ticker(ticker, session=session).history(
+                start=start, end=end, interval="1d", auto_adjust=True, actions=False, repair=False, timeout=30)
+        except YFRateLimitError:
+            raise
+        except YFTickerMissingError:  # no timezone / no price data: Yahoo does not know it for these dates
+            return _nan_block()
+        except OSError as exc:  # curl_cffi's errors (HTTP status, DNS, timeouts) are OSErrors
+            status = getattr(getattr(exc, "response", None), "status_code", None)
+            if status == 404:  # yfinance's fallback lookup of an unknown symbol
+                return _nan_block()
+            raise DataError(f"Yahoo Finance: fetching {ticker!r} failed: {exc}") from None
+        finally:
+            yfinance.config.debug.hide_exceptions = hide
+    if frame.empty:
+        return _nan_block()
+    if frame.index.tz is not None:  # exchange-local midnight -> that local date
+        frame.index = frame.index.tz_localize(None)
+    return frame
+
+
+def _nan_block() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=float) for c in ("Open", "High", "Low", "Close", "Volume")},
+                        index=pd.DatetimeIndex([], name="Date"))
+
+
+class YahooSource:
+    """Daily bars from Yahoo Finance; see the module docstring for the contract."""
+
+    name = "yfinance"
+
+    def __init__(self, download: Download | None = None, cache_url: str | None = None, retries: int = 3,
+                 backoff: float = 1.0, sleep: Callable[[float], None] = time.sleep, session: Any = None) -> None:
+        if download is not None and session is not None:
+            raise ValueError("session is for the default yfinance download; pass one or the other")
+        self.download = download or yfinance_download(session)
+        self.cache_url = cache_url
+        self.retries = retries
+        self.backoff = backoff
+        self.sleep = sleep
+
+    def load(self, symbols: Sequence[str], start: date | None = None, end: date | None = None) -> PriceBars:
+        symbols = list(symbols)
+        end = end or date.today()
+        if self.cache_url is None:
+            start = start or end - MAX_HISTORY
+            fetched = self._fetch({(start, end): symbols})
+            _check_found(fetched, symbols, start, end)
+            bars = _bars({s: fetched[s] for s in symbols})
+            return PriceBars(close=bars.close, open=None if bars.open.isna().all().all() else bars.open)
+        return self._load_cached(symbols, start, end)
+
+    # -- caching ---------------------------------------------------------------
+
+    def _load_cached(self, symbols: list[str], start: date | None, end: date) -> PriceBars:
+        engine = open_engine(self.cache_url)
+        try:
+            with engine.connect() as conn:
+                spans = cached_spans(conn, symbols)
+            fetched = self._fetch_missing(symbols, spans, start, end)
+            # A ticker that returned nothing must not become an instrument row.
+            priced = {s: f for s, f in fetched.items() if f.close.notna().any()}
+            if priced:
+                with engine.begin() as conn:  # every fetched price, one transaction
+                    store_bars(conn, _bars(priced), SOURCE)
+            # A symbol neither cached nor fetched is Yahoo's to name; the prices just fetched
+            # stay cached. Other gaps (cached, but not in these dates) load_bars reports.
+            _check_found(fetched, [s for s in symbols if s not in spans], start, end)
+            with engine.connect() as conn:
+                return load_bars(conn, symbols, start, end)
+        finally:
+            engine.dispose()
+
+    def _fetch_missing(self, symbols: list[str], spans: dict[str, Span], start: date | None,
+                       end: date) -> dict[str, Fetched]:
+        """Fetch what the cache lacks: whole spans for new symbols or a missing head, else the tail."""
+        full: dict[str, tuple[date, date]] = {}
+        tails: dict[str, tuple[date, date]] = {}
+        for s in symbols:
+            span = spans.get(s)
+            if span is None:
+                full[s] = (start or end - MAX_HISTORY, end)
+            elif start is not None and span.first > start + HEAD_SLACK:
+                full[s] = (min(start, span.first), max(end, span.last))
+            elif span.last < end:
+                tails[s] = (span.last, end)
+        fetched = self._fetch(_group({**full, **tails}))
+        rebase = {}
+        for s, (day, _) in tails.items():
+            got = fetched[s].close.dropna()
+            if got.empty:  # nothing new (delisted, or Yahoo is behind): keep what we have
+                log.warning("Yahoo Finance returned no prices for %r from %s: keeping the cached ones", s, day)
+                del fetched[s]
+                continue
+            old = spans[s].last_close
+            new = got.get(pd.Timestamp(day))
+            if new is None or not np.isclose(new, old, rtol=REBASE_RTOL, atol=0.0):
+                log.info("%r: adjusted close on %s moved from %s to %s; re-fetching its history", s, day, old, new)
+                rebase[s] = (min(spans[s].first, start or spans[s].first), max(end, spans[s].last))
+        if rebase:
+            again = self._fetch(_group(rebase))
+            for s, (first, last) in rebase.items():  # the tail alone would mix two bases: no partial fix
+                _check_found(again, [s], first, last)
+            fetched.update(again)
+        return fetched
+
+    # -- fetching --------------------------------------------------------------
+
+    def _fetch(self, windows: dict[tuple[date, date], list[str]]) -> dict[str, Fetched]:
+        """Each window's symbols, one download per window, as close/open series by symbol."""
+        out: dict[str, Fetched] = {}
+        for (first, last), group in windows.items():
+            frame = self._download(group, first, last)
+            out.update(_split(frame, group, first, last))
+        return out
+
+    def _download(self, tickers: list[str], first: date, last: date) -> pd.DataFrame:
+        """Call the download function, backing off on rate limits: backoff x 1, 2, 4, ..."""
+        attempts = self.retries + 1
+        for attempt in range(attempts):
+            try:
+                return self.download(tickers, start=first, end=last + timedelta(days=1))  # end is exclusive
+            except YFRateLimitError:
+                if attempt + 1 == attempts:
+                    break
+                self.sleep(self.backoff * 2 ** attempt)
+        raise DataError(f"Yahoo Finance rate limit: gave up after {attempts} attempts "
+                        f"(fetching {', '.join(tickers)} from {first} to {last})")
+
+
+
+# -- frames -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    """A symbol's cached days and the close on the last one."""
+
+    first: date
+    last: date
+    last_close: float
+
+
+@dataclass(frozen=True)
+class Fetched:
+    close: pd.Series
+    open: pd.Series
+
+
+def cached_spans(conn: Connection, symbols: Sequence[str]) -> dict[str, Span]:
+    bounds = (select(Price.instrument_id, func.min(Price.day).label("first"), func.max(Price.day).label("last"))
+              .group_by(Price.instrument_id).subquery())
+    rows = conn.execute(
+        select(Instrument.symbol, bounds.c.first, bounds.c.last, Price.close)
+        .join(bounds, bounds.c.instrument_id == Instrument.id)
+        .join(Price, (Price.instrument_id == Instrument.id) & (Price.day == bounds.c.last))
+        .where(Instrument.symbol.in_(list(symbols)))).all()
+    return {sym: Span(first, last, close) for sym, first, last, close in rows}
+
+
+def _check_found(fetched: dict[str, Fetched], symbols: list[str], start: date | None, end: date) -> None:
+    """A ticker that returned nothing at all is an error naming it (a missing day is not)."""
+    for s in symbols:
+        if s not in fetched or fetched[s].close.dropna().empty:
+            raise DataError(f"Yahoo Finance: no prices for {s!r} between {start or 'the start'} and {end}")
+
+
+def _group(windows: dict[str, tuple[date, date]]) -> dict[tuple[date, date], list[str]]:
+    """Symbols sharing a window go in one download (a daily run: usually all of them)."""
+    groups: dict[tuple[date, date], list[str]] = {}
+    for symbol, window in windows.items():
+        groups.setdefault(window, []).append(symbol)
+    return groups
+
+
+def _bars(fetched: dict[str, Fetched]) -> PriceBars:
+    close = pd.DataFrame({s: f.close for s, f in fetched.items()}).sort_index()
+    opens = pd.DataFrame({s: f.open for s, f in fetched.items()}).reindex(close.index)
+    return PriceBars(close=close, open=opens)
+
+
+def _split(frame: pd.DataFrame | None, tickers: list[str], first: date, last: date) -> dict[str, Fetched]:
+    """A yfinance-shaped frame as adjusted close/open series per requested ticker, dates first..last.
+
+    A ticker absent from the frame, or present only as NaN, gets empty series.
+    """
+    empty = Fetched(pd.Series(dtype=float), pd.Series(dtype=float))
+    if frame is None or frame.empty:
+        return {t: empty for t in tickers}
+    per_ticker = _by_ticker(frame, tickers)
+    index = _dates(frame.index)
+    keep = (index >= pd.Timestamp(first)) & (index <= pd.Timestamp(last))  # Yahoo may append today's price
+    out = {}
+    for ticker in tickers:
+        fields = per_ticker.get(ticker.upper())
+        if fields is None:
+            out[ticker] = empty
+            continue
+        close, opens = _adjusted(fields, ticker)
+        close = pd.Series(close.to_numpy(dtype=float), index=index, name=ticker)[keep]
+        opens = pd.Series(opens.to_numpy(dtype=float), index=index, name=ticker)[keep]
+        bad = ~np.isfinite(close.to_numpy()) & close.notna().to_numpy()
+        if bad.any():
+            raise DataError(f"Yahoo Finance: instrument {ticker!r} on {close.index[bad][0].date()}: "
+                            f"close {close[bad].iloc[0]} is not a price")
+        # A duplicated date (a live bar next to the day's bar): the later row is the newer.
+        dup = close.index.duplicated(keep="last")
+        out[ticker] = Fetched(close[~dup].sort_index(), opens[~dup].sort_index())
+    return out
+
+
+def _by_ticker(frame: pd.DataFrame, tickers: list[str]) -> dict[str, pd.DataFrame]:
+    """Columns grouped by upper-cased ticker (yfinance upper-cases symbols), fields as columns."""
+    cols = frame.columns
+    if not isinstance(cols, pd.MultiIndex):
+        if len(tickers) != 1:
+            raise DataError(f"Yahoo Finance: expected a column per ticker for {', '.join(tickers)}, "
+                            f"got flat columns {list(cols)}")
+        return {tickers[0].upper(): frame}
+    if cols.nlevels != 2:
+        raise DataError(f"Yahoo Finance: unexpected column levels {cols.names}")
+    field_level = 0 if set(cols.get_level_values(0)) <= PRICE_FIELDS else 1
+    ticker_level = 1 - field_level
+    return {str(t).upper(): frame.xs(t, axis=1, level=ticker_level)
+            for t in cols.get_level_values(ticker_level).unique()}
+
+
+def _adjusted(fields: pd.DataFrame, ticker: str) -> tuple[pd.Series, pd.Series]:
+    """(close, open) on the adjusted basis: Adj Close if the frame has one with data, else Close."""
+    if "Close" not in fields.columns and "Adj Close" not in fields.columns:
+        raise DataError(f"Yahoo Finance: no Close column for {ticker!r} (columns {list(fields.columns)})")
+    nan = pd.Series(np.nan, index=fields.index)
+    opens = fields["Open"] if "Open" in fields.columns else nan
+    if "Adj Close" in fields.columns and fields["Adj Close"].notna().any():
+        adj = fields["Adj Close"]
+        if "Close" not in fields.columns:  # cannot scale the open without the raw close
+            return adj, nan
+        return adj, opens * (adj / fields["Close"])
+    return fields["Close"], opens
+
+
+def _dates(index: pd.Index) -> pd.DatetimeIndex:
+    """Naive dates: a tz-aware stamp keeps its local (exchange) date, then the time is dropped.
+
+    Microsecond unit, as pandas 3 parses dates elsewhere (yfinance's index is in seconds).
+    """
+    index = pd.DatetimeIndex(index)
+    if index.tz is not None:
+        index = index.tz_localize(None)
+    return index.normalize().as_unit("us").rename("date")
