@@ -109,8 +109,11 @@ def build_market(config: PortfolioConfig, bars: PriceBars) -> Market:
     if contract_price is None:
         contract_price = close
     else:
-        # Stocks have no held-contract series: their sizing price is their close.
-        contract_price = np.where(np.isnan(contract_price) & ~np.isnan(close), close, contract_price)
+        # Stocks have no held-contract series: their sizing price is their close. A future
+        # without a held-contract price (before its multiple prices start) stays unsized:
+        # its back-adjusted close is no price to size by (it can be negative).
+        is_stock = np.array([i.kind == "stock" for i in config.instruments])
+        contract_price = np.where(np.isnan(contract_price) & ~np.isnan(close) & is_stock, close, contract_price)
     fx = np.column_stack([_fx_for(bars.fx, i.currency, config.base_currency, index, i.symbol) for i in config.instruments])
     no_fx = has_price & np.isnan(fx)
     if no_fx.any():

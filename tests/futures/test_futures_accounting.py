@@ -198,3 +198,15 @@ def test_the_ledger_records_the_same_numbers(scripted, tmp_path) -> None:  # noq
                                                        ("SYN_BUND", -1), ("SYN_CRUDE", 2)]
     assert [f.contract_price for f in fills] == pytest.approx([131.60, 70.20, 132.00, 132.10, 71.70], abs=1e-9)
     assert [f.cost_base for f in fills] == pytest.approx([9.72, 5.40, 6.66, 3.30, 5.40], abs=1e-9)
+
+
+def test_a_future_is_not_sized_before_its_held_contract_price_exists() -> None:
+    """Back-adjusted prices from day 0, the held contract's price only from day 2."""
+    b = bars()
+    held = b.contract_price.copy()
+    held.iloc[:2, 1] = np.nan
+    m = build_market(config(), PriceBars(close=b.close, contract_price=held, contract=b.contract, fx=b.fx))
+    assert np.isnan(m.contract_price[:2, 1]).all() and m.contract_price[2, 1] == 71.00
+    returns = m.percentage_returns()
+    assert np.isnan(returns[:3, 1]).all()  # day 2's return would divide by day 1's missing price
+    assert returns[3, 1] == pytest.approx((-4.80 + 4.00) / 71.00)
