@@ -95,6 +95,18 @@ def test_real_yfinance_429_forever_gives_up_clearly(fake_yahoo) -> None:
     assert sleeps == [1.0, 2.0, 4.0]
 
 
+def test_real_yfinance_without_network_is_a_clear_failure_not_a_missing_ticker(fake_yahoo) -> None:
+    fake_yahoo.offline = True
+    with pytest.raises(DataError, match=r"^Yahoo Finance: fetching 'AAPL' failed: .*Could not resolve host"):
+        YahooSource(session=fake_yahoo, sleep=pytest.fail).load(["AAPL"], JAN2, JAN12)
+
+
+def test_real_yfinance_maintenance_page_is_a_clear_failure(fake_yahoo) -> None:
+    fake_yahoo.down = True
+    with pytest.raises(DataError, match=r"^Yahoo Finance: fetching 'AAPL' failed: JSONDecodeError"):
+        YahooSource(session=fake_yahoo, sleep=pytest.fail).load(["AAPL"], JAN2, JAN12)
+
+
 def test_yfinance_download_hides_rate_limits_which_is_why_the_adapter_uses_history(fake_yahoo) -> None:
     """Pins the yfinance 1.7 behaviour behind the design: download() logs a 429 and returns no rows."""
     fake_yahoo.rate_limited = True

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 from curl_cffi.requests import Headers, Response, Session
+from curl_cffi.requests.exceptions import DNSError
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "yahoo"
 CRUMB = "synthetic-crumb"
@@ -39,16 +40,24 @@ class FakeYahoo(Session):
     """Yahoo Finance as yfinance 1.7 sees it; records every request it is asked for.
 
     ``rate_limited``: answer 429 (Yahoo's 'Too Many Requests') to the crumb and chart calls.
+    ``offline``: raise curl's DNS error, as a machine without network does.
+    ``down``: answer with Yahoo's HTML maintenance page.
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.requests: list[tuple[str, str, dict]] = []
         self.rate_limited = False
+        self.offline = False
+        self.down = False
 
     def request(self, method, url, params=None, **kwargs) -> Response:  # noqa: ANN001
         self.requests.append((method, url, dict(params or {})))
         parts = urlsplit(url)
+        if self.offline:
+            raise DNSError(f"Failed to perform, curl: (6) Could not resolve host: {parts.hostname}.", 6)
+        if self.down:
+            return _response(url, 200, b"<html><body>Will be right back...</body></html>")
         if parts.hostname == "fc.yahoo.com":  # the real one answers 404 and sets a cookie; none needed here
             return _response(url, 404, b"")
         if parts.hostname == "guce.yahoo.com":  # consent page without a form: what non-EU visitors get

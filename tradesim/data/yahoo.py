@@ -30,19 +30,20 @@ show a false return.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Sequence
+from typing import Any, Protocol, Sequence
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, func, select
 import yfinance
-from yfinance.exceptions import YFRateLimitError, YFTickerMissingError
+from yfinance.exceptions import YFException, YFRateLimitError, YFTickerMissingError
 
 from db.models import Instrument, Price
 from db.price_cache import load_bars, store_bars
@@ -52,7 +53,12 @@ from tradesim.errors import DataError
 
 log = logging.getLogger(__name__)
 
-Download = Callable[..., pd.DataFrame]  # download(tickers: list[str], start=date, end=date) -> frame
+
+class Download(Protocol):
+    """Fetches daily bars for ``tickers`` from ``start`` to ``end`` (exclusive), shaped like yfinance's."""
+
+    def __call__(self, tickers: list[str], start: date, end: date) -> pd.DataFrame: ...
+
 
 SOURCE = "yfinance"  # the price cache's ``source`` column for rows fetched here
 # yfinance's own "max" period reaches back 99 years; used when load() gets no start.
@@ -65,7 +71,7 @@ REBASE_RTOL = 1e-6
 PRICE_FIELDS = {"Open", "High", "Low", "Close", "Adj Close", "Volume", "Dividends", "Stock Splits",
                 "Capital Gains", "Repaired?"}
 
-_YF_CONFIG_LOCK = threading.Lock()
+_YF_CONFIG_LOCK = threading.Lock()  # guards the flip of yfinance's global hide_exceptions
 
 
 def yfinance_download(session: Any = None) -> Download:
@@ -78,7 +84,7 @@ def yfinance_download(session: Any = None) -> Download:
     is handed to yfinance, which is how the tests serve canned responses.
     """
 
-    def download(tickers: Sequence[str], start: date, end: date) -> pd.DataFrame:
+    def download(tickers: list[str], start: date, end: date) -> pd.DataFrame:
         frames = {}
         for ticker in tickers:
             frames[ticker] = _history(ticker, start, end, session)
@@ -106,7 +112,9 @@ def _history(ticker: str, start: date, end: date, session: Any) -> pd.DataFrame:
             status = getattr(getattr(exc, "response", None), "status_code", None)
             if status == 404:  # yfinance's fallback lookup of an unknown symbol
                 return _nan_block()
-            raise DataError(f"Yahoo Finance: fetching {ticker!r} failed: {exc}") from None
+            raise DataError(f"Yahoo Finance: fetching {ticker!r} failed: {exc}") from exc
+        except (YFException, json.JSONDecodeError) as exc:  # "Yahoo is down", an HTML page instead of JSON
+            raise DataError(f"Yahoo Finance: fetching {ticker!r} failed: {type(exc).__name__}: {exc}") from exc
         finally:
             yfinance.config.debug.hide_exceptions = hide
     if frame.empty:
@@ -223,7 +231,6 @@ class YahooSource:
                 self.sleep(self.backoff * 2 ** attempt)
         raise DataError(f"Yahoo Finance rate limit: gave up after {attempts} attempts "
                         f"(fetching {', '.join(tickers)} from {first} to {last})")
-
 
 
 # -- frames -----------------------------------------------------------------
