@@ -53,7 +53,7 @@ class Instrument(Frozen):
 
 
 class DataConfig(Frozen):
-    source: Literal["bundled", "csv", "pysystemtrade", "database", "yfinance"] = "bundled"
+    source: Literal["bundled", "csv", "pysystemtrade", "database", "yfinance", "bundled_with_safe"] = "bundled"
     dataset: str = "sp500"
     path: str | None = None
     opens: str | None = None
@@ -74,6 +74,10 @@ class OptimiserConfig(Frozen):
     cost_multiplier: float = Field(50.0, ge=0)
     buffer_fraction: float = Field(0.05, ge=0, le=1)
     polish: bool = False
+    # Where the search starts: "zero" is Carver's greedy walk (fine for futures, a few
+    # contracts each); "rounded" polishes from the rounded optimum, which is what makes
+    # dynamic optimisation affordable for share positions counted in thousands.
+    start: Literal["zero", "rounded"] = "zero"
 
 
 class FillConfig(Frozen):

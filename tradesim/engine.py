@@ -27,9 +27,9 @@ from strategies.base import AccountView, StrategyContext
 from tradesim.accounting import fill_cash_flow, holdings_value, notional_exposure, variation_margin
 from tradesim.config import PortfolioConfig
 from tradesim.costs import CostTable
-from tradesim.estimates import WeeklyCorrelation, annual_volatility, covariance_from
+from tradesim.estimates import WeeklyCorrelation, annual_volatility
 from tradesim.market import Market
-from tradesim.sizing import Sizer
+from tradesim.sizing import Sizer, SizingResult
 from tradesim.triggers.base import DailyTrigger, Trigger, make_trigger
 
 
@@ -115,6 +115,33 @@ class Engine:
         self.strategy.prepare(StrategyContext(market, config, self.returns, self.vol))
         self.strategy_seconds = time.perf_counter() - started
         self.trigger = trigger or make_trigger(config, market)
+        self._precompute()
+
+    def _precompute(self) -> None:
+        """What the loop needs each day that does not depend on the account, for all days at once."""
+        m = self.market
+        with np.errstate(invalid="ignore"):
+            # Notional of one unit in the base currency, and the cost of trading it.
+            unit = m.multiplier * m.contract_price * m.fx
+            self.unit_notional = np.where(np.isfinite(unit) & (unit > 0), unit, np.nan)
+            self.unit_cost = self.costs.per_unit_cost(m.contract_price, m.multiplier) * m.fx
+        self.vol_filled = np.nan_to_num(self.vol, nan=0.0)
+        self.any_stale = (~m.has_price).any(axis=1)
+        self._corr_seen: np.ndarray | None = None
+        self._shrunk: np.ndarray | None = None
+
+    def covariance(self, t: int) -> np.ndarray:
+        """Sigma for day t; the shrunk correlation changes weekly and is checked once when it does."""
+        corr = self.correlation.at(t)
+        if corr is not self._corr_seen:
+            from tradesim.estimates.covariance import shrink
+            from tradesim.optimiser import check_covariance
+
+            self._shrunk = shrink(corr, self.config.estimates.corr_shrinkage)
+            check_covariance(self._shrunk, self.market.symbols)
+            self._corr_seen = corr
+        vol = self.vol_filled[t]
+        return self._shrunk * np.outer(vol, vol)
 
     def opening_book(self) -> Book:
         return Book.opening(self.config.capital, self.market.n_instruments)
@@ -212,26 +239,27 @@ class Engine:
         per_leg = costs.commission(q, price, mult) + costs.slippage(q, price, mult)
         return float(np.sum(2.0 * per_leg * m.fx[t, idx]))
 
-    def _decide(self, t: int, cash: float, nav: float, positions: np.ndarray):
+    def _decide(self, t: int, cash: float, nav: float, positions: np.ndarray) -> tuple[Orders, SizingResult]:
         m = self.market
-        price, fx = m.contract_price[t], m.fx[t]
-        capital = nav if nav > 0 else 0.0
-        exposure = notional_exposure(positions, price, m.multiplier, fx)
+        capital = nav if nav > 0 else np.nan  # a wiped-out account sizes nothing
+        unit = self.unit_notional[t]
         with np.errstate(invalid="ignore", divide="ignore"):
-            view = AccountView(nav, cash, positions, exposure / nav if nav > 0 else exposure * 0)
-            weights = np.nan_to_num(self.strategy.target_weights(t, view), nan=0.0)
-            v = m.multiplier * price * fx / capital if capital > 0 else np.full(len(price), np.nan)
-            x_star = np.where(np.isfinite(v) & (v > 0), weights / v, 0.0)
-        vol = np.nan_to_num(self.vol[t], nan=0.0)
-        sigma = covariance_from(vol, self.correlation.at(t), self.config.estimates.corr_shrinkage)
+            exposure = np.where(positions != 0, positions * unit, 0.0)
+            view = AccountView(nav, cash, positions, exposure / nav if nav > 0 else np.zeros_like(exposure))
+            weights = self.strategy.target_weights(t, view)
+            v = unit / capital
+            sizable = np.isfinite(v)
+            v = np.where(sizable, v, 0.0)
+            x_star = np.where(sizable & np.isfinite(weights), weights / np.where(sizable, v, 1.0), 0.0)
+            cost_per_contract = np.where(sizable, self.unit_cost[t] / capital, 0.0)
+        sigma = self.covariance(t)
         # No price today, no trade: the position is valued at its last price and held.
-        tradable = m.has_price[t] & np.isfinite(v) & (v > 0)
-        cost_per_contract = np.where(np.isfinite(v), self.costs.per_unit_cost(price, m.multiplier) * fx / max(capital, 1e-300), 0.0)
-        reason = self.trigger.due(t, positions, x_star, np.nan_to_num(v), sigma)
+        tradable = m.has_price[t] & sizable
+        reason = self.trigger.due(t, positions, x_star, v, sigma)
         if reason is None:
-            sizing = self.sizer.hold(positions, x_star, tradable, np.nan_to_num(v), sigma)
+            sizing = self.sizer.hold(positions, x_star, tradable, v, sigma)
         else:
-            sizing = self.sizer.size(x_star, positions, tradable, np.nan_to_num(v), sigma, cost_per_contract, first_day=t == 0)
+            sizing = self.sizer.size(x_star, positions, tradable, v, sigma, cost_per_contract, first_day=t == 0)
         target = sizing.positions
         trade = target - positions
         idx = np.flatnonzero(trade)
@@ -241,6 +269,8 @@ class Engine:
 
     def _missing_price_warnings(self, book: Book, t: int) -> tuple[str, ...]:
         m = self.market
+        if not self.any_stale[t]:
+            return ()
         stale = np.flatnonzero(~m.has_price[t] & (book.positions != 0))
         day = m.dates[t].date()
         return tuple(f"{m.symbols[j]} has no price on {day}: valued at its last price, not traded" for j in stale)

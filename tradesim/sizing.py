@@ -39,8 +39,7 @@ class Sizer:
     def hold(self, previous: np.ndarray, x_star: np.ndarray, tradable: np.ndarray, v: np.ndarray,
              sigma: np.ndarray) -> SizingResult:
         """No rebalance due today: keep what is held, but still measure how far it has drifted."""
-        idx = np.flatnonzero(tradable)
-        te = tracking_error(previous[idx], x_star[idx], v[idx], sigma[np.ix_(idx, idx)]) if len(idx) else 0.0
+        te = tracking_error(*_subset(tradable, previous, x_star, v, sigma))
         return SizingResult(previous.copy(), te, 1.0, "hold", 0, 0.0)
 
     def size(self, x_star: np.ndarray, previous: np.ndarray, tradable: np.ndarray, v: np.ndarray,
@@ -50,6 +49,7 @@ class Sizer:
         method = self.config.method
         out = previous.copy()
         idx = np.flatnonzero(tradable)
+        everything = len(idx) == len(tradable)  # the usual day: no need to copy sub-arrays
         alpha, path, passes = 1.0, method, 0
         if method == "none":
             out[idx] = x_star[idx]
@@ -58,13 +58,25 @@ class Sizer:
         else:
             from tradesim.optimiser import optimise_positions
 
+            if self.config.start == "rounded":
+                method_name = "rounded+polish"
+            else:
+                method_name = "greedy+polish" if self.config.polish else "greedy"
             result = optimise_positions(
                 x_star[idx], None if first_day else previous[idx].astype(np.int64), v[idx],
-                sigma[np.ix_(idx, idx)], cost_per_contract[idx],
+                sigma if everything else sigma[np.ix_(idx, idx)], cost_per_contract[idx],
                 cost_multiplier=self.config.cost_multiplier, tracking_error_buffer=self.buffer,
-                method="greedy+polish" if self.config.polish else "greedy", validate=False,
+                method=method_name, validate=False,  # the engine checks each new correlation once
             )
             out[idx] = result.positions
-            alpha, path, passes = result.adjustment_factor, result.path, result.passes
-        te = tracking_error(out[idx], x_star[idx], v[idx], sigma[np.ix_(idx, idx)]) if len(idx) else 0.0
+            alpha, path, passes = result.adjustment_factor, result.path, result.passes + result.polish_moves
+        te = tracking_error(*_subset(tradable, out, x_star, v, sigma))
         return SizingResult(out, te, alpha, path, passes, time.perf_counter() - started)
+
+
+def _subset(mask: np.ndarray, x: np.ndarray, x_star: np.ndarray, v: np.ndarray, sigma: np.ndarray):
+    """The arguments of ``tracking_error`` restricted to the instruments in ``mask``."""
+    if mask.all():
+        return x, x_star, v, sigma
+    idx = np.flatnonzero(mask)
+    return x[idx], x_star[idx], v[idx], sigma[np.ix_(idx, idx)]

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from tradesim.optimiser import objective, optimise_positions, reduce_only_bounds
 from tradesim.optimiser.bounds import search_start
 from tradesim.optimiser.problem import prepare_problem
-from tradesim.optimiser.search import run_search
+from tradesim.optimiser.search import MIN_RELATIVE_GAIN, run_search
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -79,7 +79,7 @@ def tol(value):
 
 
 @SETTINGS
-@given(problems(), st.sampled_from(["greedy", "greedy+polish", "round", "none"]))
+@given(problems(), st.sampled_from(["greedy", "greedy+polish", "rounded+polish", "round", "none"]))
 def test_bounds_always_hold(args, method):
     result = settled(optimise_positions, **args, method=method)
     x = result.positions
@@ -117,6 +117,51 @@ def test_polish_never_worse_than_greedy_and_is_a_local_minimum(args):
 
 
 @SETTINGS
+@given(problems())
+def test_rounded_start_ends_at_a_local_minimum_no_worse_than_rounding(args):
+    """The multi-scale polish from rint(x*) stops only where no +-1 move lowers f by
+    more than MIN_RELATIVE_GAIN of f."""
+    problem = prepare_problem(**args)
+    f = f_of(args)
+    found = settled(run_search, problem, start="rounded").x
+    rounded = np.clip(np.rint(problem.x_star), problem.lo, problem.hi)
+    assert f(found) <= f(rounded) + tol(f(rounded))
+    floor = f(found) * (1 - MIN_RELATIVE_GAIN) - tol(f(found))
+    for i in range(len(found)):
+        for step in (1, -1):
+            moved = found.copy()
+            moved[i] += step
+            if problem.lo[i] <= moved[i] <= problem.hi[i]:
+                assert f(moved) >= floor
+
+
+def test_rounded_start_crosses_thousands_of_shares_in_few_moves():
+    """Share positions: x* in the thousands, held far away; +-1 moves would take ~10^4 steps."""
+    rng = np.random.default_rng(7)
+    n = 20
+    A = rng.normal(size=(n, n))
+    corr = np.corrcoef(A @ A.T)
+    vol = rng.uniform(0.15, 0.4, n)
+    Sigma = corr * np.outer(vol, vol)
+    v = rng.uniform(1e-5, 5e-5, n)  # one share is a few thousandths of a percent of capital
+    x_star = 0.05 / v  # about 5% of capital per stock: 1,000 to 5,000 shares
+    previous = np.rint(x_star * rng.uniform(0.5, 1.5, n)).astype(np.int64)
+    args = dict(optimal=x_star, previous=previous, per_contract_weight=v, covariance=Sigma,
+                cost_per_contract=v * 0.002, cost_multiplier=50.0, tracking_error_buffer=0.0)
+    problem = prepare_problem(**args)
+    outcome = run_search(problem, start="rounded")
+    assert 0 < outcome.polish_moves < 2_000
+    f = f_of(args)
+    assert f(outcome.x) < f(np.rint(x_star))
+    floor = f(outcome.x) * (1 - MIN_RELATIVE_GAIN) - tol(f(outcome.x))
+    for i in range(n):
+        for step in (1, -1):
+            moved = outcome.x.copy()
+            moved[i] += step
+            assert f(moved) >= floor
+
+
+@SETTINGS
 @given(
     problems(bounded=False, with_costs=False, buffer=0.0, definite=True),
     st.sampled_from(["greedy", "greedy+polish"]),
@@ -134,7 +179,7 @@ def test_zero_buffer_and_costs_leave_the_search_result(args, method):
 
 
 @SETTINGS
-@given(problems(), st.sampled_from(["greedy", "greedy+polish"]))
+@given(problems(), st.sampled_from(["greedy", "greedy+polish", "rounded+polish"]))
 def test_numba_and_numpy_take_the_same_decisions(args, method):
     fast = settled(optimise_positions, **args, method=method, backend="numba")
     slow = optimise_positions(**args, method=method, backend="numpy")

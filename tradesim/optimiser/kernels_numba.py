@@ -91,3 +91,45 @@ def _add_row(Se, step, Sigma, i):
     (Sigma is symmetric, so its row i is column i, and contiguous)."""
     for j in range(Se.shape[0]):
         Se[j] += step * Sigma[i, j]
+
+
+@njit(cache=True, nogil=True)
+def polish_scaled(x, v, q, Sigma, Se, te2, c, x0, lam, cost, lo, hi, step, min_gain, max_steps):
+    """kernels_numpy.polish_scaled, compiled: +-step moves, step halving down to 1."""
+    n = x.shape[0]
+    f = np.empty(2 * n)
+    te2_new = np.empty(2 * n)
+    dc = np.empty(2 * n)
+    moves = 0
+    while step >= 1:
+        k = float(step)
+        while True:
+            if moves >= max_steps:
+                return moves, te2, cost, False
+            for i in range(n):
+                g = ((2.0 * k) * v[i]) * Se[i]
+                kq = (k * k) * q[i]
+                d = x[i] - x0[i]
+                te2_new[2 * i] = te2 + (g + kq)
+                te2_new[2 * i + 1] = te2 + (kq - g)
+                dc[2 * i] = c[i] * (abs(d + step) - abs(d))
+                dc[2 * i + 1] = c[i] * (abs(d - step) - abs(d))
+                f_up = math.sqrt(max(te2_new[2 * i], 0.0)) + lam * (cost + dc[2 * i])
+                f_down = math.sqrt(max(te2_new[2 * i + 1], 0.0)) + lam * (cost + dc[2 * i + 1])
+                f[2 * i] = np.inf if x[i] + step > hi[i] else f_up
+                f[2 * i + 1] = np.inf if x[i] - step < lo[i] else f_down
+            best = _first_minimum(f)
+            if not f[best] < (math.sqrt(max(te2, 0.0)) + lam * cost) * (1.0 - min_gain):
+                break
+            i = best // 2
+            if best % 2 == 0:
+                x[i] += step
+                _add_row(Se, k * v[i], Sigma, i)
+            else:
+                x[i] -= step
+                _add_row(Se, -k * v[i], Sigma, i)
+            te2 = te2_new[best]
+            cost = cost + dc[best]
+            moves += 1
+        step //= 2
+    return moves, te2, cost, True

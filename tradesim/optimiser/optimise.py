@@ -11,7 +11,7 @@ from tradesim.optimiser.result import BUFFER_NO_TRADE, NONE, ROUND, OptimiserRes
 from tradesim.optimiser.search import run_search
 from tradesim.optimiser.validation import OptimiserInputError
 
-METHODS = ("greedy", "greedy+polish", "round", "none")
+METHODS = ("greedy", "greedy+polish", "rounded+polish", "round", "none")
 
 
 def optimise_positions(
@@ -45,6 +45,9 @@ def optimise_positions(
     method               "greedy": the SPEC's algorithm, pysystemtrade's results;
                          "greedy+polish": greedy, then +-1 moves on any instrument while
                          one lowers f (never a worse f than greedy before buffering);
+                         "rounded+polish": the same +-1 moves starting from rint(x*)
+                         instead of the greedy walk from zero (fast where positions are
+                         thousands of shares), then the same buffering;
                          "round": rint(x*) clipped into the bounds, no buffering;
                          "none": x* clipped into the bounds, fractional (float64).
     instruments          names for error messages (default "instrument <index>")
@@ -79,7 +82,8 @@ def optimise_positions(
     # SPEC step 1: close enough already, keep x0 without searching.
     if p.x0 is not None and tracking_error(p.x0, p.x_star, p.v, p.Sigma) < p.B:
         return _result(p, p.x0, 0.0, BUFFER_NO_TRADE, 0, 0)
-    found = run_search(p, polish=(method == "greedy+polish"), backend=backend)
+    found = run_search(p, polish=(method == "greedy+polish"), backend=backend,
+                       start="rounded" if method == "rounded+polish" else "zero")
     x, alpha, path = buffer_trade(p, found.x)
     return _result(p, x, alpha, path, found.passes, found.polish_moves)
 

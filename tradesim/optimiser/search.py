@@ -37,6 +37,10 @@ STEP_LIMIT_FACTOR = 100
 STEP_LIMIT_FLOOR = 1000
 STEP_LIMIT_CAP = 10**8
 
+# The rounded-start polish stops when no move lowers f by this fraction of f (see
+# kernels_numpy.polish_scaled): a stopping rule for numerically flat valleys.
+MIN_RELATIVE_GAIN = 1e-6
+
 _kernels: dict[str, ModuleType] = {}
 
 
@@ -67,11 +71,22 @@ def kernels(backend: str = "auto") -> ModuleType:
     return module
 
 
-def run_search(problem: Problem, polish: bool = False, backend: str = "auto") -> SearchOutcome:
-    """Greedy search from zero (clipped into the bounds), then the polish if asked."""
+def run_search(problem: Problem, polish: bool = False, backend: str = "auto", start: str = "zero") -> SearchOutcome:
+    """Greedy search from zero (clipped into the bounds), then the polish if asked.
+
+    ``start="rounded"`` skips the greedy walk and polishes from rint(x*) clipped into
+    the bounds, with moves of +-2^j contracts halving down to +-1: the greedy walk
+    takes about sum |x*| steps, which is thousands when positions are counted in
+    shares rather than futures contracts.
+    """
     module = kernels(backend)
     p = problem
-    x = search_start(p.lo, p.hi, p.bounded)
+    if start == "rounded":
+        x = np.rint(p.x_star).astype(np.int64)
+        if p.bounded:
+            x = np.clip(x, p.lo, p.hi).astype(np.int64)
+    else:
+        x = search_start(p.lo, p.hi, p.bounded)
     if p.n == 0:
         return SearchOutcome(x, 0, 0)
     s = search_direction(p.x_star, p.lo, p.hi, p.bounded)
@@ -87,12 +102,23 @@ def run_search(problem: Problem, polish: bool = False, backend: str = "auto") ->
     q = p.v * p.v * np.diag(p.Sigma)  # v_i^2 Sigma_ii, the TE^2 of a lone step
     sv = s * p.v
     limit = step_limit(p)
-    passes, te2, cost, converged = module.greedy(
-        x, s, sv, 2.0 * sv, q, p.Sigma, Se, te2, c, x0, p.lam, cost, p.lo, p.hi, limit
-    )
-    _check_converged(converged, "greedy search", limit)
+    passes = 0
+    if start != "rounded":
+        passes, te2, cost, converged = module.greedy(
+            x, s, sv, 2.0 * sv, q, p.Sigma, Se, te2, c, x0, p.lam, cost, p.lo, p.hi, limit
+        )
+        _check_converged(converged, "greedy search", limit)
     moves = 0
-    if polish:
+    if start == "rounded":
+        # From the rounded optimum the distance to a cheaper point can be thousands of
+        # contracts (shares): start with the largest power-of-two move that fits.
+        span = int(np.max(np.abs(x - x0))) if p.n else 0
+        step = 1 << max(span.bit_length() - 1, 0)
+        moves, te2, cost, converged = module.polish_scaled(
+            x, p.v, q, p.Sigma, Se, te2, c, x0, p.lam, cost, p.lo, p.hi, step, MIN_RELATIVE_GAIN, limit
+        )
+        _check_converged(converged, "polish", limit)
+    elif polish:
         moves, te2, cost, converged = module.polish(
             x, p.v, 2.0 * p.v, q, p.Sigma, Se, te2, c, x0, p.lam, cost, p.lo, p.hi, limit
         )
