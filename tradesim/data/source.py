@@ -80,4 +80,9 @@ def source_for(config: "PortfolioConfig", database_url: str | None = None) -> Pr
         # Every fetched price is cached in the ledger database, so a replay from
         # [data] source = "database" needs no network.
         return YahooSource(cache_url=resolve_url(database_url, config.database))
+    if kind == "bundled_with_safe":  # bundled prices plus synthetic SAFE@r% instruments
+        from tradesim.data.bundled import BundledSource
+        from tradesim.data.synthetic import SafeAssetSource
+
+        return SafeAssetSource(BundledSource(config.data.dataset))
     raise AssertionError(f"unhandled data source {kind!r}")  # pydantic's Literal rules this out
