@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 _REGISTRY: dict[str, str] = {
     "buy_and_hold_risk_parity": "strategies.buy_and_hold_risk_parity:BuyAndHoldRiskParity",
     "fixed_weights": "strategies.fixed_weights:FixedWeights",
+    "trend_carry": "strategies.trend_carry:TrendCarry",
 }
 
 

@@ -132,7 +132,9 @@ def build_market(config: PortfolioConfig, bars: PriceBars) -> Market:
         is_future=np.array([i.kind == "future" for i in config.instruments]),
         asset_class=tuple(i.asset_class for i in config.instruments),
         currency=tuple(i.currency for i in config.instruments),
-        carry_price=aligned(bars.carry_price, ffill=True),
+        # Carry prices are observations: a blank stays blank, so a carry rule never pairs a
+        # stale carry price with the contracts of a later day (rules carry their own result).
+        carry_price=aligned(bars.carry_price, ffill=False),
         contract=aligned(bars.contract, ffill=True),
         carry_contract=aligned(bars.carry_contract, ffill=True),
     )

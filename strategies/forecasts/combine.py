@@ -1,0 +1,72 @@
+"""Combining rules into one forecast per instrument and day.
+
+    combined = clip(FDM x sum_r w_r x forecast_r, -cap, cap)
+
+Weights are renormalised over the rules an instrument has that day (before the slow
+EWMAs or the first carry price, or an instrument without carry data), so a missing rule
+neither counts as a zero forecast nor silently drops the instrument.
+
+The forecast diversification multiplier FDM = 1 / sqrt(w' rho+ w) restores the average
+absolute forecast that averaging correlated-but-not-identical rules loses. rho is the
+correlation between rules' forecasts pooled over all instruments and every day up to t
+(expanding, so no look-ahead), with negative values floored at zero as Carver does, and
+1 (no diversification credit) for a pair seen fewer than ``min_observations`` times.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def pooled_correlations(forecasts: np.ndarray, min_observations: int = 256) -> np.ndarray:
+    """(T, R, R) correlation of rules' forecasts, pooled over instruments, days 0..t.
+
+    ``forecasts`` is (T, N, R) with NaN where a rule has no forecast. Each pair uses the
+    instrument-days where both rules have one.
+    """
+    present = (~np.isnan(forecasts)).astype(float)
+    x = np.nan_to_num(forecasts, nan=0.0)
+    pair = lambda a, b: np.cumsum(np.einsum("tir,tis->trs", a, b), axis=0)  # noqa: E731
+    n, sxy, sx, sxx = pair(present, present), pair(x, x), pair(x, present), pair(x * x, present)
+    sy, syy = sx.transpose(0, 2, 1), sxx.transpose(0, 2, 1)  # the second rule's sums over the same days
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mx, my = sx / n, sy / n
+        cov = sxy / n - mx * my
+        corr = cov / np.sqrt((sxx / n - mx * mx) * (syy / n - my * my))
+    corr = np.where((n >= min_observations) & np.isfinite(corr), np.clip(corr, -1.0, 1.0), 1.0)
+    idx = np.arange(forecasts.shape[2])
+    corr[:, idx, idx] = 1.0
+    return corr
+
+
+def diversification_multipliers(weights: np.ndarray, corr: np.ndarray, cap: float) -> np.ndarray:
+    """(T, N) FDM for (T, N, R) rule weights and (T, R, R) correlations; 1 where no rule has weight."""
+    variance = np.einsum("tir,trs,tis->ti", weights, np.maximum(corr, 0.0), weights)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fdm = np.minimum(cap, 1.0 / np.sqrt(variance))
+    return np.where(variance > 0, fdm, 1.0)
+
+
+def available_weights(forecasts: np.ndarray, rule_weights: np.ndarray) -> np.ndarray:
+    """(T, N, R) rule weights renormalised over the rules with a forecast at each (t, i)."""
+    w = np.where(np.isnan(forecasts), 0.0, rule_weights)
+    total = w.sum(axis=2, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, w / total, 0.0)
+
+
+def combine_forecasts(forecasts: np.ndarray, rule_weights: np.ndarray, fdm: float | None = None,
+                      cap: float = 20.0, fdm_cap: float = 2.5,
+                      min_observations: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """(combined (T, N), FDM (T, N)); combined is NaN where an instrument has no rule at all.
+
+    ``fdm`` None estimates it from the pooled forecast correlation; a number fixes it.
+    """
+    w = available_weights(forecasts, np.asarray(rule_weights, dtype=float))
+    raw = np.einsum("tir,tir->ti", w, np.nan_to_num(forecasts, nan=0.0))
+    if fdm is None:
+        multiplier = diversification_multipliers(w, pooled_correlations(forecasts, min_observations), fdm_cap)
+    else:
+        multiplier = np.full(raw.shape, float(fdm))
+    has_rule = w.sum(axis=2) > 0
+    return np.where(has_rule, np.clip(raw * multiplier, -cap, cap), np.nan), multiplier

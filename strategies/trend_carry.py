@@ -1,0 +1,112 @@
+"""Trend and carry on futures, as Carver's "Advanced Futures Trading Strategies" (strategy 11).
+
+Rules (strategies/forecasts): EWMAC 2/8, 4/16, 8/32, 16/64, 32/128, 64/256 with AFTS's
+fixed forecast scalars (12.1, 8.53, 5.95, 4.10, 2.79, 1.91), and carry smoothed over 5,
+20, 60 and 120 days with scalar 30; each capped at +-20. 60% of the forecast weight to
+trend and 40% to carry, equal within each; the FDM is estimated from the pooled forecast
+correlation (or fixed with ``fdm``); the combined forecast is capped at +-20 again.
+
+Position, AFTS's formula:
+
+    N = F / 10 x capital x IDM x w_i x tau / (multiplier x price x FX x sigma_%)
+
+In tradesim's protocol the strategy returns the notional weight
+F / 10 x IDM x w_i x tau / sigma_% and the engine divides it by
+multiplier x held price x FX / capital. sigma_% is the engine's annualised % volatility.
+
+An instrument is live once it has a volatility estimate (35 real, non-zero returns) and a
+forecast; before that its weight is NaN (no position). Without carry data an instrument
+trades on trend alone (the carry weight goes to the trend rules). Instrument weights are
+equal per asset class, then within the class, over the live instruments each day.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from strategies.base import StrategyContext, VectorStrategy
+from strategies.forecasts import (
+    CARRY_SCALAR, TREND_SCALARS, annualised_carry, carry_forecast, combine_forecasts, ewmac_forecast, price_vol_points,
+)
+from strategies.forecasts.allocation import asset_class_weights, instrument_diversification
+from tradesim.estimates import WeeklyCorrelation
+
+
+class TrendCarry(VectorStrategy):
+    def __init__(
+        self,
+        trend_spans: Sequence[int] = (2, 4, 8, 16, 32, 64),
+        trend_scalars: Sequence[float] | None = None,
+        carry_spans: Sequence[int] = (5, 20, 60, 120),
+        carry_scalar: float = CARRY_SCALAR,
+        trend_weight: float = 0.6,
+        forecast_cap: float = 20.0,
+        fdm: float | None = None,
+        fdm_cap: float = 2.5,
+        fdm_min_observations: int = 256,
+        idm_cap: float = 2.5,
+    ) -> None:
+        self.trend_spans = [int(s) for s in trend_spans]
+        self.carry_spans = [int(s) for s in carry_spans]
+        if not self.trend_spans and not self.carry_spans:
+            raise ValueError("trend_carry needs at least one trend or carry span")
+        if any(s < 1 for s in self.trend_spans + self.carry_spans):
+            raise ValueError("spans must be at least 1 day")
+        if trend_scalars is None:
+            missing = [s for s in self.trend_spans if s not in TREND_SCALARS]
+            if missing:
+                raise ValueError(f"no AFTS forecast scalar for trend span {missing[0]}: give trend_scalars")
+            trend_scalars = [TREND_SCALARS[s] for s in self.trend_spans]
+        if len(trend_scalars) != len(self.trend_spans):
+            raise ValueError(f"trend_scalars has {len(trend_scalars)} values for {len(self.trend_spans)} trend_spans")
+        if not 0.0 <= trend_weight <= 1.0:
+            raise ValueError(f"trend_weight must be between 0 and 1, got {trend_weight}")
+        if forecast_cap <= 0 or fdm_cap < 1 or idm_cap < 1 or (fdm is not None and fdm <= 0):
+            raise ValueError("forecast_cap must be positive; fdm positive; fdm_cap and idm_cap at least 1")
+        self.trend_scalars = [float(s) for s in trend_scalars]
+        self.carry_scalar, self.trend_weight = float(carry_scalar), float(trend_weight)
+        self.cap, self.fdm, self.fdm_cap = float(forecast_cap), fdm, float(fdm_cap)
+        self.fdm_min_observations, self.idm_cap = int(fdm_min_observations), float(idm_cap)
+
+    # -- the rules ---------------------------------------------------------------------
+
+    def rule_forecasts(self, ctx: StrategyContext) -> dict[str, np.ndarray]:
+        """Each rule's capped forecast, (T, N), NaN where it has none."""
+        m = ctx.market
+        prices = np.where(m.has_price, m.close, np.nan)
+        sigma_p = price_vol_points(m.contract_price, ctx.vol)
+        rules = {f"ewmac{f}_{4 * f}": ewmac_forecast(prices, sigma_p, f, 4 * f, scalar, self.cap)
+                 for f, scalar in zip(self.trend_spans, self.trend_scalars)}
+        if m.carry_price is not None and m.contract is not None and m.carry_contract is not None:
+            ann = annualised_carry(m.contract_price, m.carry_price, m.contract, m.carry_contract)
+        else:
+            ann = np.full(m.close.shape, np.nan)
+        for span in self.carry_spans:
+            rules[f"carry{span}"] = carry_forecast(ann, sigma_p, span, self.carry_scalar, self.cap, own_days=m.has_price)
+        return rules
+
+    def rule_weights(self) -> np.ndarray:
+        """trend_weight shared equally by the trend rules, the rest by the carry rules."""
+        n_trend, n_carry = len(self.trend_spans), len(self.carry_spans)
+        trend = (self.trend_weight if n_carry else 1.0) if n_trend else 0.0
+        carry = 1.0 - trend
+        return np.array([trend / max(n_trend, 1)] * n_trend + [carry / max(n_carry, 1)] * n_carry)
+
+    # -- positions -----------------------------------------------------------------------
+
+    def weights_table(self, ctx: StrategyContext) -> np.ndarray:
+        m = ctx.market
+        self.forecasts = self.rule_forecasts(ctx)
+        stacked = np.stack(list(self.forecasts.values()), axis=2)
+        self.combined, self.fdm_used = combine_forecasts(stacked, self.rule_weights(), self.fdm, self.cap,
+                                                         self.fdm_cap, self.fdm_min_observations)
+        live = np.isfinite(self.combined) & np.isfinite(ctx.vol) & (ctx.vol > 0)
+        self.instrument_weights = asset_class_weights(live, m.asset_class)
+        correlation = WeeklyCorrelation(m.dates, ctx.returns, ctx.config.estimates.corr_span_weeks)
+        self.idm = instrument_diversification(self.instrument_weights, correlation, self.idm_cap)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            weights = (self.combined / 10.0) * self.idm[:, None] * self.instrument_weights \
+                * ctx.config.risk_target / ctx.vol
+        return np.where(live, weights, np.nan)
