@@ -17,13 +17,13 @@ returns an empty frame.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pandas as pd
-from sqlalchemy import Boolean, Connection, Date, DateTime, Engine, Float, Integer, String, column, func, select, table
+from sqlalchemy import Boolean, Connection, Date, Engine, Float, Integer, String, column, func, select, table
 from sqlalchemy.sql import Select
 
 from db.models import Instrument, Portfolio, ProcessedDay, Run
@@ -188,6 +188,7 @@ class Query:
     sql: Select | None  # None: nothing can match (an empty ledger)
     columns: tuple[str, ...]
     run_id: int | None
+    convert: Callable[[tuple], tuple] | None = None  # applied to each row
 
 
 def _where(view, sel: Select, run_id: int, f: Filters, day: str = "day") -> Select:  # noqa: ANN001
@@ -267,7 +268,13 @@ def runs_query(conn: Connection, f: Filters) -> Query:
         sel = sel.where(Run.start_date <= f.until)
     if f.limit:
         sel = sel.limit(f.limit)
-    return Query(sel, RUN_COLUMNS, None)
+    return Query(sel, RUN_COLUMNS, None, _utc_times)
+
+
+def _utc_times(row: tuple) -> tuple:
+    """Wall-clock times are stored in UTC; SQLite hands them back naive, PostgreSQL aware: say UTC either way."""
+    return tuple(v.replace(tzinfo=UTC) if isinstance(v, datetime) and v.tzinfo is None
+                 else v.astimezone(UTC) if isinstance(v, datetime) else v for v in row)
 
 
 def rows(conn: Connection, query: Query, chunk: int = 5000) -> Iterator[tuple]:
@@ -276,7 +283,7 @@ def rows(conn: Connection, query: Query, chunk: int = 5000) -> Iterator[tuple]:
         return
     result = conn.execution_options(yield_per=chunk).execute(query.sql)
     for row in result:
-        yield tuple(row)
+        yield query.convert(tuple(row)) if query.convert else tuple(row)
 
 
 def frame(conn: Connection, query: Query) -> pd.DataFrame:

@@ -97,7 +97,7 @@ def build(engine: Engine, with_fx: bool = True) -> None:
         conn.execute(insert(Instrument), [dict(id=i, symbol=s, currency=c, multiplier=m, asset_class=a, kind=k)
                                           for i, s, c, m, a, k in INSTRUMENTS])
         conn.execute(insert(Run), [dict(id=i, portfolio_id=p, mode=m, label=None, config="{}",
-                                        config_hash=f"{i:016x}", code_version="test", started_at=AT, finished_at=AT,
+                                        config_hash=f"c0ffee{i:02d}" * 2, code_version="test", started_at=AT, finished_at=AT,
                                         status="finished", start_date=D(s), end_date=D(e)) for i, p, m, s, e in RUNS])
         conn.execute(insert(Order), [dict(run_id=r, day=D(d), instrument_id=i, quantity=q, side=s, target=t,
                                           optimal=o, reason=why, status=st) for r, d, i, q, s, t, o, why, st in ORDERS])

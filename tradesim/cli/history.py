@@ -18,7 +18,7 @@ from db.models import Portfolio, Run
 from db.session import database_url
 from tradesim.cli import app
 from tradesim.cli.options import DbOption
-from tradesim.cli.output import Col, Format, emit, num, percent, price, quantity, yes_no
+from tradesim.cli.output import Col, Format, emit, num, price, quantity
 
 Portfolio_ = Annotated[Optional[str], typer.Option("--portfolio", "-p", help="Portfolio name (default: any).")]
 RunId = Annotated[Optional[int], typer.Option("--run", "-r", help="Run id (default: the latest run, of --portfolio if given).")]
@@ -61,8 +61,9 @@ ORDERS_TABLE = [Col("day", "decided"), Col("symbol", "symbol"), Col("side", "sid
 POSITIONS_TABLE = [Col("day", "day"), Col("symbol", "symbol"), num("quantity", "qty", quantity),
                    num("price", "price", price), Col("currency", "ccy"), num("notional", "value"),
                    num("notional_base", "value {ccy}")]
+# The sizing path names run to 27 characters: the tracking error goes to CSV/JSON only.
 EQUITY_TABLE = [Col("day", "day"), num("nav", "NAV {ccy}"), num("net_pnl", "net P&L"), num("costs", "costs"),
-                num("gross_exposure", "exposure"), num("tracking_error", "TE", percent), Col("path", "sizing")]
+                num("gross_exposure", "exposure"), Col("path", "sizing")]
 RUNS_TABLE = [num("run_id", "id", str), Col("portfolio", "portfolio"), Col("mode", "mode"), Col("start_date", "from"),
               Col("end_date", "to"), num("days", "days", str), Col("status", "status"),
               Col("config_hash", "config", lambda h: (h or "")[:8])]

@@ -72,9 +72,10 @@ def text(v) -> str:  # noqa: ANN001
 
 
 def quantity(v) -> str:  # noqa: ANN001
+    """Whole numbers as such; fractions (unrounded optima) to at most four decimals."""
     if v is None:
         return ""
-    return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.4f}"
+    return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.4f}".rstrip("0")
 
 
 def money(v) -> str:  # noqa: ANN001
@@ -89,14 +90,6 @@ def price(v) -> str:  # noqa: ANN001
         return f"{v:,.2f}"
     s = f"{v:,.4f}".rstrip("0")
     return s + "0" * max(0, 2 - len(s.split(".")[1]))
-
-
-def percent(v) -> str:  # noqa: ANN001
-    return "" if v is None else f"{v:.2%}"
-
-
-def yes_no(v) -> str:  # noqa: ANN001
-    return "" if v is None else ("yes" if v else "no")
 
 
 @dataclass(frozen=True)
@@ -129,7 +122,7 @@ def write_table(title: str, columns: Sequence[str], rows: Iterable[Sequence], sp
         cells[0] = "total"
         table.add_section()
         table.add_row(*cells, style="bold")
-    console.print(title, highlight=False, soft_wrap=True)  # above, not in, the table: a title would wrap to its width
+    console.print(title, highlight=False)  # above, not in, the table: as its title it would wrap to the table's width
     console.print(table)
     if not table.row_count:
         console.print("(no rows)")
