@@ -44,7 +44,10 @@ _FX_PAIR = re.compile(r"^[A-Z]{6}$")
 
 def _numbers(frame: pd.DataFrame, column: str, label: str, dates: pd.Series) -> np.ndarray:
     """A column of numbers where only a blank (or 'nan', as pandas writes one) means missing."""
+    if pd.api.types.is_numeric_dtype(frame[column]):  # parsed in C: blanks are NaN, nothing else was
+        return frame[column].to_numpy(dtype=float)
     text = frame[column].astype(str).str.strip()
+    text = text.where(frame[column].notna(), "")
     values = pd.to_numeric(text.where(text != "", None), errors="coerce")
     bad = values.isna() & (text != "") & (text.str.lower() != "nan")
     if bad.any():
@@ -58,13 +61,14 @@ def read_stamped_csv(path: Path, columns: Sequence[str]) -> pd.DataFrame:
     """A pysystemtrade per-instrument file as one row per weekday (the day's last row)."""
     label = str(path)
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        # Only a blank is missing: 'n/a' or '#N/A' in a price column is an error, not a gap.
+        frame = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"DATETIME": str})
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataError(f"{label}: cannot read: {exc}") from None
     for col in ("DATETIME", *columns):
         if col not in frame.columns:
             raise DataError(f"{label}: no {col!r} column")
-    stamps = pd.to_datetime(frame["DATETIME"], errors="coerce", format="mixed")
+    stamps = pd.to_datetime(frame["DATETIME"], errors="coerce", format="ISO8601")
     if stamps.isna().any():
         k = int(np.flatnonzero(stamps.isna().to_numpy())[0])
         raise DataError(f"{label}: line {k + 2}: field 'DATETIME': {frame['DATETIME'].iloc[k]!r} is not a date")
@@ -125,6 +129,10 @@ class PysystemtradeSource:
         if self.layout == "daily":
             return sorted(c for c in self._adjusted.columns if self._adjusted[c].notna().any())
         return sorted(p.name.removesuffix(".csv") for p in (self.root / "adjusted_prices_csv").glob("*.csv"))
+
+    def fx_rates(self) -> pd.DataFrame:
+        """Every FX series in the folder, wide (columns like 'EURUSD')."""
+        return self._fx
 
     # -- prices -------------------------------------------------------------------
 
@@ -190,13 +198,14 @@ class PysystemtradeSource:
         path = _data_file(self.root, "multiple_prices")
         label = str(path)
         try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+            frame = pd.read_csv(path, keep_default_na=False, na_values=[""],
+                                dtype={"DATE": str, "Instrument": str})
         except (OSError, pd.errors.ParserError, UnicodeDecodeError, EOFError) as exc:
             raise DataError(f"{label}: cannot read: {exc}") from None
         for col in ("DATE", "Instrument", *MULTIPLE_FIELDS.values()):
             if col not in frame.columns:
                 raise DataError(f"{label}: no {col!r} column")
-        days = pd.to_datetime(frame["DATE"], errors="coerce")
+        days = pd.to_datetime(frame["DATE"], errors="coerce", format="ISO8601")
         if days.isna().any():
             k = int(np.flatnonzero(days.isna().to_numpy())[0])
             raise DataError(f"{label}: line {k + 2}: field 'DATE': {frame['DATE'].iloc[k]!r} is not a date")
