@@ -83,7 +83,7 @@ class DayWriter:
     The loop writes a handful of small batches per day for thousands of days,
     so SQLAlchemy's per-statement compile and ORM overhead would dominate a
     replay; the statements are compiled once for the connection's dialect and
-    sent with ``exec_driver_sql``.
+    sent through the connection's DBAPI cursor.
     """
 
     TABLES = {"orders": Order, "fills": Fill, "positions": PositionRow, "equity": Equity,
@@ -114,26 +114,32 @@ class DayWriter:
         if not self._sql:
             self._compile(conn)
         sql, run, ids = self._sql, self.run_id, self.instrument_ids
+        # The DBAPI cursor of the connection's open transaction: a day is a handful of
+        # small batches and SQLAlchemy's per-statement bookkeeping would cost more than
+        # the inserts themselves. Parameters are dicts for SQLite (named) and psycopg
+        # (pyformat) alike.
+        cursor = conn.connection.cursor()
+        many, one = cursor.executemany, cursor.execute
         today = self.days[day.t]
         fills, orders = day.fills, day.orders
         n_orders = len(orders.instrument)
         if n_orders:
             status = "filled" if orders.filled_same_day else "pending"
-            conn.exec_driver_sql(sql["orders"], [
+            many(sql["orders"], [
                 {"run_id": run, "day": today, "instrument_id": int(ids[j]), "quantity": float(q),
                  "side": "BUY" if q > 0 else "SELL", "target": float(tg), "optimal": float(opt),
                  "reason": orders.reason or "", "status": status}
                 for j, q, tg, opt in zip(orders.instrument, orders.quantity, orders.target, orders.optimal)])
         if self.pending_day is not None:
             for j in fills.cancelled.tolist():
-                conn.exec_driver_sql(sql["mark_cancelled"], {"r": run, "d": self.pending_day, "i": int(ids[j]),
+                one(sql["mark_cancelled"], {"r": run, "d": self.pending_day, "i": int(ids[j]),
                                                              "cancelled": "cancelled"})
-            conn.exec_driver_sql(sql["mark_filled"], {"r": run, "d": self.pending_day, "pending": "pending",
+            one(sql["mark_filled"], {"r": run, "d": self.pending_day, "pending": "pending",
                                                     "filled": "filled"})
         if len(fills.instrument):
             # Same-close fills (when configured) come last and belong to today's orders.
             from_today = len(fills.instrument) - (n_orders if orders.filled_same_day else 0)
-            conn.exec_driver_sql(sql["fills"], [
+            many(sql["fills"], [
                 {"run_id": run, "day": today, "decided_on": today if k >= from_today else self.pending_day,
                  "instrument_id": int(ids[j]), "quantity": float(fills.quantity[k]), "price": float(fills.price[k]),
                  "contract_price": float(fills.notional_price[k]), "commission": float(fills.commission[k]),
@@ -142,19 +148,20 @@ class DayWriter:
                 for k, j in enumerate(fills.instrument.tolist())])
         held = np.flatnonzero(day.positions)
         if len(held):
-            conn.exec_driver_sql(sql["positions"], [
+            many(sql["positions"], [
                 {"run_id": run, "day": today, "instrument_id": int(ids[j]), "quantity": float(day.positions[j]),
                  "price": float(day.prices[j]), "fx": float(day.fx[j]), "notional_base": float(day.exposure[j])}
                 for j in held])
-        conn.exec_driver_sql(sql["equity"], {
+        one(sql["equity"], {
             "run_id": run, "day": today, "nav": day.nav, "cash": day.cash, "costs": day.costs, "roll_costs": day.roll_costs,
             "gross_pnl": day.gross_pnl, "net_pnl": day.net_pnl, "gross_exposure": float(np.abs(day.exposure).sum()),
             "traded_notional": float(fills.notional_base.sum())})
-        conn.exec_driver_sql(sql["diagnostics"], {
+        one(sql["diagnostics"], {
             "run_id": run, "day": today, "tracking_error": day.tracking_error,
             "adjustment_factor": day.adjustment_factor, "path": day.path, "passes": day.passes,
             "optimiser_seconds": day.optimiser_seconds, "reason": day.reason, "rebalanced": n_orders > 0})
-        conn.exec_driver_sql(sql["processed_days"], {"run_id": run, "day": today, "processed_at": utc_now()})
+        one(sql["processed_days"], {"run_id": run, "day": today, "processed_at": utc_now()})
+        cursor.close()
 
     def committed(self, day: Day) -> None:
         """Call after the day's transaction commits: its orders are the ones to fill next."""

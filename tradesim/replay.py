@@ -51,6 +51,7 @@ class ReplayResult:
     tracking_error: np.ndarray
     adjustment_factor: np.ndarray
     daily_costs: np.ndarray
+    paths_traded: np.ndarray | None = None  # days on which the sizing step traded (not held or buffered)
     times: StageTimes = field(default_factory=StageTimes)
     warnings: list[str] = field(default_factory=list)
 
@@ -111,6 +112,7 @@ def replay(
 
     n = market.n_days - start
     nav, te, alpha, costs, traded = (np.zeros(n) for _ in range(5))
+    rebalanced = np.zeros(n, dtype=bool)
     trades = 0
     warnings: list[str] = []
     conn = db.connect() if db is not None else None
@@ -133,6 +135,7 @@ def replay(
             book = new_book
             nav[k], te[k], alpha[k], costs[k] = day.nav, day.tracking_error, day.adjustment_factor, day.costs
             traded[k] = float(day.fills.notional_base.sum())
+            rebalanced[k] = len(day.orders.instrument) > 0
             trades += len(day.fills.instrument)
             for w in day.warnings:
                 log.warning(w)
@@ -152,4 +155,4 @@ def replay(
             db.dispose()
     times.strategy = getattr(engine, "strategy_seconds", 0.0)
     summary = summarise(nav, config.capital, costs, traded, trades)
-    return ReplayResult(run_id, summary, market.dates[start:], nav, te, alpha, costs, times, warnings)
+    return ReplayResult(run_id, summary, market.dates[start:], nav, te, alpha, costs, rebalanced, times, warnings)
