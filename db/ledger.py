@@ -94,6 +94,10 @@ def finish_run(engine: Engine, run_id: int, status: str, error: str | None = Non
         conn.execute(update(Run).where(Run.id == run_id).values(**values))
 
 
+def set_run_end(conn: Connection, run_id: int, end: date) -> None:
+    conn.execute(update(Run).where(Run.id == run_id).values(end_date=end, finished_at=utc_now(), status="active"))
+
+
 def run_config(conn: Connection, run_id: int) -> dict:
     return json.loads(conn.execute(select(Run.config).where(Run.id == run_id)).scalar_one())
 
@@ -131,7 +135,7 @@ class DayWriter:
                                 order.c.instrument_id == bindparam("i")).values(status=bindparam("cancelled"))
             .compile(dialect=conn.dialect))
 
-    def write(self, conn: Connection, day: Day) -> None:
+    def write(self, conn: Connection, day: Day, mark_processed: bool = True) -> None:
         if not self._sql:
             self._compile(conn)
         sql, run, ids = self._sql, self.run_id, self.instrument_ids
@@ -181,7 +185,8 @@ class DayWriter:
             "run_id": run, "day": today, "tracking_error": day.tracking_error,
             "adjustment_factor": day.adjustment_factor, "path": day.path, "passes": day.passes,
             "optimiser_seconds": day.optimiser_seconds, "reason": day.reason, "rebalanced": n_orders > 0})
-        one(sql["processed_days"], {"run_id": run, "day": today, "processed_at": utc_now()})
+        if mark_processed:  # paper trading claims the day first, in the same transaction
+            one(sql["processed_days"], {"run_id": run, "day": today, "processed_at": utc_now()})
         cursor.close()
 
     def committed(self, day: Day) -> None:

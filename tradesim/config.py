@@ -62,6 +62,10 @@ class DataConfig(Frozen):
     # [[instruments]] entry gives only its symbol: a pysystemtrade instrument table (file or
     # folder). Unset: the data source's own table (pysystemtrade folder, price cache).
     instrument_table: str | None = None
+    # A sanity limit on one day's move (as a fraction of the previous price): anything
+    # larger is taken for a bad print (a price in pence, a missed split) and stops the
+    # run naming the instrument and date. The bundled stocks' largest real move is 67%.
+    max_daily_move: float | None = Field(0.75, gt=0)
 
 
 class StrategyConfig(Frozen):
@@ -111,6 +115,8 @@ class PortfolioConfig(Frozen):
     fills: FillConfig = FillConfig()
     estimates: EstimatesConfig = EstimatesConfig()
     trigger: TriggerConfig | None = None  # None: rebalance every day
+    # The daily paper job's time, "HH:MM" in the exchange's timezone; unset: 30 minutes after the close.
+    schedule_time: str | None = Field(None, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
     calendar: CalendarName = "XNYS"  # exchange_calendars name: trading sessions and the cron clock
 
     @field_validator("instruments")

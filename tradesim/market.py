@@ -81,10 +81,14 @@ def _fx_for(fx: pd.DataFrame, currency: str, base: str, index: pd.DatetimeIndex,
     return series.reindex(index.union(series.index)).ffill().reindex(index).to_numpy(dtype=float)
 
 
-def build_market(config: PortfolioConfig, bars: PriceBars) -> Market:
+def build_market(config: PortfolioConfig, bars: PriceBars, sessions: pd.DatetimeIndex | None = None) -> Market:
+    """Align ``bars`` into arrays; with ``sessions`` (paper trading), one row per exchange
+    session, so a session the data lacks is a row without prices (held, not traded)."""
     symbols = config.symbols
     close_df = bars.close.reindex(columns=list(symbols))
     close_df = close_df.loc[close_df.notna().any(axis=1)]
+    if sessions is not None and not close_df.empty:
+        close_df = close_df.reindex(sessions[sessions >= close_df.index[0]])
     if close_df.empty:
         raise DataError(f"no prices for {', '.join(symbols)} between {config.start or 'the start'} and {config.end or 'the end'}")
     index = pd.DatetimeIndex(close_df.index)
@@ -120,7 +124,7 @@ def build_market(config: PortfolioConfig, bars: PriceBars) -> Market:
         t, j = np.argwhere(no_fx)[0]
         inst = config.instruments[j]
         raise DataError(f"instrument {inst.symbol!r} on {index[t].date()}: no FX rate {inst.currency}{config.base_currency} yet")
-    return Market(
+    market = Market(
         dates=index,
         symbols=symbols,
         close=close,
@@ -138,3 +142,18 @@ def build_market(config: PortfolioConfig, bars: PriceBars) -> Market:
         contract=aligned(bars.contract, ffill=True),
         carry_contract=aligned(bars.carry_contract, ffill=True),
     )
+    if config.data.max_daily_move is not None:
+        check_moves(market, config.data.max_daily_move)
+    return market
+
+
+def check_moves(market: Market, limit: float) -> None:
+    """Stop at the first day-on-day move beyond ``limit``, naming instrument and date."""
+    with np.errstate(invalid="ignore"):
+        bad = np.abs(market.percentage_returns()) > limit
+    if bad.any():
+        t, j = np.argwhere(bad)[0]
+        move = market.close[t, j] / market.close[t - 1, j] - 1 if not market.is_future[j] else \
+            (market.close[t, j] - market.close[t - 1, j]) / market.contract_price[t - 1, j]
+        raise DataError(f"instrument {market.symbols[j]!r} on {market.dates[t].date()}: a move of {move:+.0%} in a day "
+                        f"is beyond the sanity limit of {limit:.0%} (data.max_daily_move)")

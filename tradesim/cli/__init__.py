@@ -29,8 +29,8 @@ err_console = Console(stderr=True)
 def _register() -> None:
     # Imported for their side effect of adding commands to ``app``.
     from tradesim.cli import data  # noqa: F401
-    from tradesim.cli import compare, dbcmd, history, replay  # noqa: F401
-    from tradesim.cli import rebalance  # noqa: F401  (allocation: issue 7)
+    from tradesim.cli import compare, dbcmd, history, paper, replay  # noqa: F401
+    from tradesim.cli import profile, rebalance  # noqa: F401  (allocation: issue 7)
 
 
 def main(argv: list[str] | None = None) -> int:

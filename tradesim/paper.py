@@ -1,0 +1,190 @@
+"""Paper trading: after each close, process every trading session not yet processed.
+
+A paper portfolio is one ledger run (mode "paper") per portfolio name. Each run of
+``paper_run`` rebuilds the book from the ledger (cash, positions, the orders still
+waiting for their fill), recomputes the estimates over the same history a replay
+would see, and steps the same ``Engine.step`` over each unprocessed session up to
+the as-of date. Each session is one database transaction that starts by claiming
+the day in ``processed_days``: a second process that reaches the same day finds
+the claim taken and stops with a clear message instead of doing the day twice, and
+a process killed halfway leaves nothing of that day behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, func, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from db import ledger
+from db.models import Equity, Order, Portfolio, PositionRow, ProcessedDay, Run
+from db.session import open_engine
+from tradesim import calendar
+from tradesim.config import PortfolioConfig
+from tradesim.data.source import source_for
+from tradesim.engine import Book, Day, Engine
+from tradesim.errors import DataError, LedgerError
+from tradesim.market import Market, build_market
+from tradesim.replay import WARMUP
+
+log = logging.getLogger(__name__)
+
+# Fault injection for the exactly-once tests: pause inside the named day's
+# transaction (after its first rows are written) so a test can kill the process there.
+PAUSE_ENV = "TRADESIM_TEST_PAUSE_IN_DAY"
+
+
+@dataclass(frozen=True)
+class PaperResult:
+    run_id: int
+    processed: list[Day]
+    dates: list[date]
+    as_of: date
+    skipped: str | None = None  # why nothing was done, when nothing was
+
+
+def default_as_of(config: PortfolioConfig, now: datetime | None = None) -> date:
+    """The latest session whose close has passed."""
+    now = now or datetime.now(timezone.utc)
+    return calendar.latest_completed_session(config.calendar, now).date()
+
+
+def paper_market(config: PortfolioConfig, first_day: date, as_of: date, database_url: str | None) -> Market:
+    """Prices from ``first_day`` minus the warm-up to ``as_of``, one row per exchange session."""
+    source = source_for(config, database_url)
+    bars = source.load(config.symbols, first_day - WARMUP, as_of)
+    if bars.close.empty:
+        raise DataError(f"no prices for {', '.join(config.symbols)} up to {as_of}")
+    days = calendar.sessions(config.calendar, bars.close.index[0].date(), as_of)
+    return build_market(config, bars, sessions=days)
+
+
+def _paper_run_row(conn: Connection, config: PortfolioConfig) -> tuple[int, date] | None:
+    row = conn.execute(
+        select(Run.id, Run.start_date, Run.config_hash).join(Portfolio, Portfolio.id == Run.portfolio_id)
+        .where(Portfolio.name == config.name, Run.mode == "paper").order_by(Run.id)).first()
+    if row is None:
+        return None
+    if row.config_hash != config.config_hash():
+        log.warning("config of paper portfolio %r changed since it started (hash %s, now %s)",
+                    config.name, row.config_hash, config.config_hash())
+    return row.id, row.start_date
+
+
+def open_paper_run(db, config: PortfolioConfig, start: date) -> tuple[int, date, np.ndarray]:  # noqa: ANN001
+    """The portfolio's paper run (created on its first day) and its instrument ids;
+    exactly one run even when two processes start a new portfolio together."""
+    for attempt in range(2):
+        try:
+            with db.begin() as conn:
+                pid = ledger.ensure_portfolio(conn, config)
+                # A write on the portfolio row serialises creators: SQLite takes its write
+                # lock, PostgreSQL a row lock; the second process then sees the first's run.
+                conn.execute(update(Portfolio).where(Portfolio.id == pid).values(name=Portfolio.name))
+                ids = ledger.ensure_instruments(conn, config)
+                found = _paper_run_row(conn, config)
+                if found is not None:
+                    return found[0], found[1], ids
+                return ledger.start_run(conn, pid, config, "paper", None, start, None), start, ids
+        except IntegrityError:  # both inserted the portfolio (or an instrument) at once; the loser retries
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def load_book(conn: Connection, run_id: int, market: Market, instrument_ids: np.ndarray,
+              capital: float) -> tuple[Book, date | None]:
+    """The book after the last processed day, rebuilt from the ledger, and that day."""
+    last = conn.execute(select(func.max(ProcessedDay.day)).where(ProcessedDay.run_id == run_id)).scalar()
+    n = market.n_instruments
+    if last is None:
+        return Book(-1, capital, capital, np.zeros(n), np.zeros(n)), None
+    t = int(market.dates.searchsorted(pd.Timestamp(last)))
+    if t >= market.n_days or market.dates[t].date() != last:
+        raise LedgerError(f"last processed day {last} is not a session in the price data")
+    cash, nav = conn.execute(select(Equity.cash, Equity.nav).where(Equity.run_id == run_id, Equity.day == last)).one()
+    column = {int(i): k for k, i in enumerate(instrument_ids)}
+    positions = np.zeros(n)
+    for iid, qty in conn.execute(select(PositionRow.instrument_id, PositionRow.quantity)
+                                 .where(PositionRow.run_id == run_id, PositionRow.day == last)):
+        positions[column[iid]] = qty
+    pending = np.zeros(n)
+    reason = None
+    for iid, qty, why in conn.execute(select(Order.instrument_id, Order.quantity, Order.reason)
+                                      .where(Order.run_id == run_id, Order.day == last, Order.status == "pending")):
+        pending[column[iid]] = qty
+        reason = why
+    return Book(t, cash, nav, positions, pending, reason), last
+
+
+def paper_run(config: PortfolioConfig, db_url: str, as_of: date | None = None, *,
+              on_day: Callable[[Day, date], None] | None = None, now: datetime | None = None) -> PaperResult:
+    """Process every unprocessed session up to ``as_of`` (default: the latest completed one)."""
+    as_of = as_of or default_as_of(config, now)
+    db = open_engine(db_url)
+    try:
+        with db.begin() as conn:
+            found = _paper_run_row(conn, config)
+        start = found[1] if found else (config.start or as_of)
+        if start > as_of:
+            return PaperResult(found[0] if found else -1, [], [], as_of,
+                               skipped=f"the portfolio starts on {start}, after {as_of}")
+        market = paper_market(config, start, as_of, db_url)
+        engine = Engine(config, market)
+        run_id, start, ids = open_paper_run(db, config, start)
+        first = int(market.dates.searchsorted(pd.Timestamp(start)))
+        days = [d.date() for d in market.dates]
+        writer = ledger.DayWriter(run_id, ids, days)
+        processed: list[Day] = []
+        with db.connect() as conn:
+            book, last = load_book(conn, run_id, market, ids, config.capital)
+            conn.rollback()
+            if last is None:
+                book = Book(first - 1, book.cash, book.nav, book.positions, book.pending)
+            elif book.pending.any():
+                writer.pending_day = last
+            todo = range(book.t + 1, market.n_days)
+            if not len(todo):
+                return PaperResult(run_id, [], [], as_of, skipped=f"every session up to {as_of} is already processed")
+            pause_on = os.environ.get(PAUSE_ENV)
+            for t in todo:
+                new_book, day = engine.step(book, t)
+                try:
+                    with conn.begin():
+                        claim_day(conn, run_id, days[t])
+                        writer.write(conn, day, mark_processed=False)
+                        if pause_on == str(days[t]):
+                            time.sleep(3600)
+                except IntegrityError:
+                    raise LedgerError(f"paper portfolio {config.name!r}: {days[t]} was processed by another run "
+                                      "at the same time; this run stops (run it again to continue)") from None
+                writer.committed(day)
+                book = new_book
+                processed.append(day)
+                if on_day is not None:
+                    on_day(day, days[t])
+        with db.begin() as conn:
+            ledger.set_run_end(conn, run_id, days[-1])
+        return PaperResult(run_id, processed, [days[d.t] for d in processed], as_of)
+    finally:
+        db.dispose()
+
+
+def claim_day(conn: Connection, run_id: int, day: date) -> None:
+    """Mark the day processed first, so a concurrent run conflicts before writing anything else.
+
+    On SQLite the insert takes the database's write lock; a second process waits
+    (busy timeout) until the first commits and then fails on the primary key.
+    """
+    try:
+        conn.execute(ProcessedDay.__table__.insert().values(run_id=run_id, day=day, processed_at=ledger.utc_now()))
+    except OperationalError as exc:
+        raise LedgerError(f"ledger busy: another process holds the write lock ({exc.orig})") from None

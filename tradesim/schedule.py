@@ -1,0 +1,82 @@
+"""``tradesim paper schedule``: run the daily paper job under APScheduler 3.
+
+The job store lives in the ledger database (table ``apscheduler_jobs``), so the
+next run time survives a restart; ``coalesce`` folds runs missed while the
+process was down into one, and a misfire grace of hours lets a late start still
+run the day. The job itself is ``paper_run``, which catches up every unprocessed
+session, so a missed day costs nothing but time.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from datetime import datetime, timedelta
+
+from tradesim import calendar
+from tradesim.config import PortfolioConfig, load_config
+
+log = logging.getLogger(__name__)
+
+MISFIRE_GRACE = timedelta(hours=6)
+AFTER_CLOSE = timedelta(minutes=30)
+
+
+def job_time(config: PortfolioConfig) -> tuple[int, int, str]:
+    """(hour, minute, timezone) of the daily job: the regular close plus 30 minutes, or the config's."""
+    tz = calendar.exchange_timezone(config.calendar)
+    if config.schedule_time:
+        hour, minute = (int(p) for p in config.schedule_time.split(":"))
+        return hour, minute, str(tz)
+    cal = calendar.exchange_calendar(config.calendar)
+    close = cal.close_times[-1][1]  # the regular close (early closes come earlier; we run after the regular one)
+    when = datetime.combine(datetime(2000, 1, 3).date(), close) + AFTER_CLOSE
+    return when.hour, when.minute, str(tz)
+
+
+def scheduled_paper_run(config_path: str | None, db_url: str) -> None:
+    """The scheduled job (module-level so the SQLAlchemy job store can reference it)."""
+    from tradesim.paper import paper_run
+
+    config = load_config(config_path)
+    result = paper_run(config, db_url)
+    if result.skipped:
+        log.info("paper %s: nothing to do (%s)", config.name, result.skipped)
+    else:
+        log.info("paper %s: processed %s", config.name, ", ".join(str(d) for d in result.dates))
+
+
+def build_scheduler(config_path: str | None, config: PortfolioConfig, db_url: str):  # noqa: ANN201
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.triggers.cron import CronTrigger
+
+    hour, minute, tz = job_time(config)
+    scheduler = BlockingScheduler(
+        jobstores={"default": SQLAlchemyJobStore(url=db_url)},
+        job_defaults={"coalesce": True, "misfire_grace_time": int(MISFIRE_GRACE.total_seconds()), "max_instances": 1},
+        timezone=tz,
+    )
+    scheduler.add_job(
+        scheduled_paper_run, CronTrigger(day_of_week="mon-fri", hour=hour, minute=minute, timezone=tz),
+        args=[config_path, db_url], id=f"paper:{config.name}", name=f"paper run {config.name}",
+        replace_existing=True,
+    )
+    return scheduler
+
+
+def run_scheduler(config_path: str | None, config: PortfolioConfig, db_url: str) -> None:
+    scheduler = build_scheduler(config_path, config, db_url)
+
+    def stop(signum, _frame) -> None:  # noqa: ANN001
+        log.info("received %s: stopping the scheduler", signal.Signals(signum).name)
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    job = scheduler.get_job(f"paper:{config.name}")
+    hour, minute, tz = job_time(config)
+    log.info("paper schedule for %s: weekdays at %02d:%02d %s; job store %s", config.name, hour, minute, tz, db_url)
+    scheduler.start()  # blocks until shutdown
+    log.info("scheduler stopped")
+    del job
