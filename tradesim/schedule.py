@@ -60,23 +60,32 @@ def build_scheduler(config_path: str | None, config: PortfolioConfig, db_url: st
     scheduler.add_job(
         scheduled_paper_run, CronTrigger(day_of_week="mon-fri", hour=hour, minute=minute, timezone=tz),
         args=[config_path, db_url], id=f"paper:{config.name}", name=f"paper run {config.name}",
-        replace_existing=True,
+        replace_existing=True, coalesce=True, misfire_grace_time=int(MISFIRE_GRACE.total_seconds()),
     )
     return scheduler
 
 
 def run_scheduler(config_path: str | None, config: PortfolioConfig, db_url: str) -> None:
+    from apscheduler.events import EVENT_SCHEDULER_STARTED
+
     scheduler = build_scheduler(config_path, config, db_url)
+    hour, minute, tz = job_time(config)
+
+    def started(_event) -> None:  # noqa: ANN001
+        job = scheduler.get_job(f"paper:{config.name}")
+        log.info("paper schedule for %s: weekdays at %02d:%02d %s, next run %s; job store %s",
+                 config.name, hour, minute, tz, job.next_run_time, db_url)
 
     def stop(signum, _frame) -> None:  # noqa: ANN001
         log.info("received %s: stopping the scheduler", signal.Signals(signum).name)
-        scheduler.shutdown(wait=False)
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        else:  # a signal before the scheduler got going: there is nothing to wind down
+            log.info("scheduler stopped")
+            raise SystemExit(0)
 
+    scheduler.add_listener(started, EVENT_SCHEDULER_STARTED)
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    job = scheduler.get_job(f"paper:{config.name}")
-    hour, minute, tz = job_time(config)
-    log.info("paper schedule for %s: weekdays at %02d:%02d %s; job store %s", config.name, hour, minute, tz, db_url)
     scheduler.start()  # blocks until shutdown
     log.info("scheduler stopped")
-    del job
