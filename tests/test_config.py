@@ -27,7 +27,7 @@ def write(tmp_path: Path, text: str) -> Path:
         ("risk_target = 0.20", "risk_target = 1.5", "field 'risk_target': Input should be less than or equal to 1"),
         ("risk_target = 0.20", "risk_target = 0", "field 'risk_target': Input should be greater than 0"),
         ('name = "buy_and_hold_risk_parity"', 'name = "moon_shot"', "field 'strategy.name': unknown strategy 'moon_shot'"),
-        ('method = "round"', 'method = "magic"', "field 'optimiser.method'"),
+        ('method = "dynamic"', 'method = "magic"', "field 'optimiser.method'"),
         ('timing = "next"', 'timing = "yesterday"', "field 'fills.timing'"),
         ('base_currency = "USD"', 'base_currency = "dollars"', "field 'base_currency'"),
         ("commission_min = 1.0", "commission_min = -1.0", "field 'costs.commission_min'"),
