@@ -24,7 +24,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from db.queries import EQUITY, POSITIONS, TRADES, Filters, QueryError, _check_symbols, resolve_run
 
@@ -56,19 +56,20 @@ def attribute(conn: Connection, f: Filters, by: str | Iterable[str] = ("instrume
     if run_id is None:
         return pd.DataFrame(columns=cols)
     e = EQUITY.c
-    days = _frame(conn, select(e.day, e.roll_costs, e.base_currency).where(e.run_id == run_id).order_by(e.day))
-    days["prev"] = days["day"].shift(1)
-    keep = np.ones(len(days), dtype=bool)
+    in_run = select(e.day, e.roll_costs, e.base_currency).where(e.run_id == run_id).order_by(e.day)
     if f.since is not None:
-        keep &= (days["day"] >= f.since).to_numpy()
+        in_run = in_run.where(e.day >= f.since)
     if f.until is not None:
-        keep &= (days["day"] <= f.until).to_numpy()
-    inside = days[keep]
+        in_run = in_run.where(e.day <= f.until)
+    inside = _frame(conn, in_run)
     if inside.empty:
         return pd.DataFrame(columns=cols)
+    # The first day's P&L starts from the holdings of the processed day before it.
+    before = conn.execute(select(func.max(e.day)).where(e.run_id == run_id, e.day < inside["day"].iat[0])).scalar()
+    inside["prev"] = [before, *inside["day"].iloc[:-1]]
     base = inside["base_currency"].iat[0]
     first, last = inside["day"].iat[0], inside["day"].iat[-1]
-    start = inside["prev"].iat[0] if pd.notna(inside["prev"].iat[0]) else first
+    start = before if before is not None else first
 
     p = POSITIONS.c
     pos = _frame(conn, _symbols(select(p.symbol, p.asset_class, p.currency, p.kind, p.multiplier, p.day,

@@ -67,4 +67,5 @@ def revision(message: Annotated[str, typer.Option("--message", "-m", help="What 
                                           rev_id=number)
         finally:
             engine.dispose()
-    console.print(f"wrote {script.path}: review it (autogenerate misses renames and data moves)", highlight=False)
+    console.print(f"wrote {script.path}: review it (autogenerate misses renames and data moves)", highlight=False,
+                  soft_wrap=True)

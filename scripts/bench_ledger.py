@@ -1,0 +1,193 @@
+"""Benchmark the trade-history queries on a ledger with a million fills.
+
+    python scripts/bench_ledger.py [--db PATH|URL] [--fills 1000000] [--instruments 100] [--repeat 7]
+
+Fills a fresh ledger (a temporary SQLite file unless --db names one; an existing
+ledger there is refused) with one synthetic run: every instrument trades and is
+held every day, so a million fills means a million orders and a million
+position rows too. Rows go in by bulk insert (executemany on SQLite, COPY on
+PostgreSQL), then the typical questions are timed through ``db.queries`` (the
+Python API the CLI uses), each the median of --repeat runs on a warm cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, insert, text
+
+from db import queries
+from db.models import Instrument, Portfolio, Run
+from db.session import database_url, open_engine
+
+REASONS = ("rebalance", "drift", "calendar")
+
+
+def business_days(n: int) -> list[date]:
+    return [d.date() for d in pd.bdate_range("1985-01-01", periods=n)]
+
+
+def bulk(engine: Engine, table: str, columns: list[str], rows: Iterable[tuple], chunk: int = 100_000) -> None:
+    """Bulk insert: COPY on PostgreSQL, executemany in large chunks on SQLite, inside one transaction."""
+    with engine.begin() as conn:
+        raw = conn.connection.driver_connection
+        if engine.dialect.name == "postgresql":
+            with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        cur = raw.cursor()
+        # A throwaway ledger: 500 MB of cache keeps the indexes in memory, and no fsync per checkpoint.
+        cur.execute("PRAGMA cache_size = -500000")
+        cur.execute("PRAGMA synchronous = OFF")
+        batch: list[tuple] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == chunk:
+                cur.executemany(sql, batch)
+                batch.clear()
+        if batch:
+            cur.executemany(sql, batch)
+        cur.close()
+
+
+def fill_ledger(engine: Engine, n_fills: int, n_instruments: int) -> tuple[int, list[date], list[str]]:
+    n_days = n_fills // n_instruments
+    days = business_days(n_days + 1)  # orders decided on day t fill on day t+1
+    sqlite = engine.dialect.name == "sqlite"
+    day_value = (lambda d: d.isoformat()) if sqlite else (lambda d: d)  # SQLite stores dates as ISO text
+    symbols = [f"S{k:03d}" for k in range(n_instruments)]
+    with engine.begin() as conn:
+        pid = conn.execute(insert(Portfolio).values(name="bench", base_currency="USD")).inserted_primary_key[0]
+        conn.execute(insert(Instrument), [dict(symbol=s, currency="USD", multiplier=1.0, kind="stock",
+                                               asset_class=("Equity", "Bond", "Commodity")[k % 3])
+                                          for k, s in enumerate(symbols)])
+        ids = dict(conn.execute(text("SELECT symbol, id FROM instruments")).all())
+        now = datetime.now(UTC)
+        run_id = conn.execute(insert(Run).values(
+            portfolio_id=pid, mode="replay", config="{}", config_hash="bench", code_version="bench", started_at=now,
+            finished_at=now, status="finished", start_date=days[0], end_date=days[-1])).inserted_primary_key[0]
+    inst = np.array([ids[s] for s in symbols])
+    rng = np.random.default_rng(1)
+    price = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, (n_days + 1, n_instruments)), axis=0))
+    qty = np.where(rng.random((n_days, n_instruments)) < 0.5, -1.0, 1.0) * rng.integers(1, 50, (n_days, n_instruments))
+    held = np.cumsum(qty, axis=0) + 1000.0  # never flat: a position row every day
+
+    def orders() -> Iterable[tuple]:
+        for t in range(n_days):
+            d, why = day_value(days[t]), REASONS[t % 3]
+            for j in range(n_instruments):
+                q = float(qty[t, j])
+                yield (run_id, d, int(inst[j]), q, "BUY" if q > 0 else "SELL", float(held[t, j]), float(held[t, j]),
+                       why, "filled")
+
+    def fills() -> Iterable[tuple]:
+        for t in range(n_days):
+            d, dd = day_value(days[t + 1]), day_value(days[t])
+            for j in range(n_instruments):
+                q, p = float(qty[t, j]), float(price[t + 1, j])
+                cost = abs(q) * p * 0.0005
+                yield (run_id, d, dd, int(inst[j]), q, p, p, cost / 2, cost / 2, 1.0, cost, abs(q) * p)
+
+    def positions() -> Iterable[tuple]:
+        for t in range(n_days):
+            d = day_value(days[t + 1])
+            for j in range(n_instruments):
+                h, p = float(held[t, j]), float(price[t + 1, j])
+                yield (run_id, d, int(inst[j]), h, p, 1.0, h * p)
+
+    def per_day(make: Callable[[date], tuple]) -> Iterable[tuple]:
+        return (make(d) for d in days[1:])
+
+    bulk(engine, "orders", ["run_id", "day", "instrument_id", "quantity", "side", "target", "optimal", "reason",
+                            "status"], orders())
+    bulk(engine, "fills", ["run_id", "day", "decided_on", "instrument_id", "quantity", "price", "contract_price",
+                           "commission", "slippage", "fx", "cost_base", "notional_base"], fills())
+    bulk(engine, "positions", ["run_id", "day", "instrument_id", "quantity", "price", "fx", "notional_base"],
+         positions())
+    bulk(engine, "equity", ["run_id", "day", "nav", "cash", "costs", "roll_costs", "gross_pnl", "net_pnl",
+                            "gross_exposure", "traded_notional"],
+         per_day(lambda d: (run_id, day_value(d), 1e6, 1e5, 10.0, 0.0, 100.0, 90.0, 9e5, 1e4)))
+    bulk(engine, "diagnostics", ["run_id", "day", "tracking_error", "adjustment_factor", "path", "passes",
+                                 "optimiser_seconds", "reason", "rebalanced"],
+         per_day(lambda d: (run_id, day_value(d), 0.01, 1.0, "greedy_no_prior", 3, 0.0, "drift", True)))
+    bulk(engine, "processed_days", ["run_id", "day", "processed_at"],
+         per_day(lambda d: (run_id, day_value(d), now.isoformat() if sqlite else now)))
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))  # fresh statistics, as a long-lived ledger would have
+    return run_id, days, symbols
+
+
+def timed(fn: Callable[[], pd.DataFrame], repeat: int) -> tuple[float, float, int]:
+    fn()  # warm the cache
+    times, rows = [], 0
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        rows = len(fn())
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1000, min(times) * 1000, rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", help="ledger path or URL (default: a temporary SQLite file)")
+    parser.add_argument("--fills", type=int, default=1_000_000)
+    parser.add_argument("--instruments", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    tmp = None
+    if args.db is None:
+        tmp = tempfile.TemporaryDirectory()
+        args.db = str(Path(tmp.name) / "bench.db")
+    url = database_url(args.db)
+    engine = open_engine(url)
+    with engine.connect() as conn:
+        if conn.execute(text("SELECT COUNT(*) FROM runs")).scalar():
+            raise SystemExit(f"{url} already has runs: the benchmark needs an empty ledger")
+
+    t0 = time.perf_counter()
+    run_id, days, symbols = fill_ledger(engine, args.fills, args.instruments)
+    load = time.perf_counter() - t0
+    with engine.connect() as conn:
+        n = {t: conn.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar() for t in ("fills", "orders", "positions")}
+    print(f"ledger: {engine.url.render_as_string(hide_password=True)} ({engine.dialect.name})")
+    print(f"filled: {n['fills']:,} fills, {n['orders']:,} orders, {n['positions']:,} positions, "
+          f"{len(days) - 1:,} days, {len(symbols)} instruments in {load:.1f} s")
+
+    sym, mid = symbols[len(symbols) // 2], len(days) // 2
+    year = (days[mid], days[mid + 251])
+    month = (days[mid], days[mid + 20])
+    cases = [
+        ("trades: one symbol, one year", lambda: queries.trades(engine, symbol=sym, since=year[0], until=year[1])),
+        ("trades: one symbol, whole run", lambda: queries.trades(engine, symbol=sym)),
+        ("trades: all symbols, one month", lambda: queries.trades(engine, since=month[0], until=month[1])),
+        ("trades: one reason, one symbol, one year",
+         lambda: queries.trades(engine, symbol=sym, reason="drift", since=year[0], until=year[1])),
+        ("orders: one symbol, one year", lambda: queries.orders(engine, symbol=sym, since=year[0], until=year[1])),
+        ("positions: last day", lambda: queries.positions(engine)),
+        ("positions: one symbol, one year",
+         lambda: queries.positions(engine, symbol=sym, since=year[0], until=year[1])),
+        ("equity: whole run", lambda: queries.equity(engine)),
+        ("pnl: one symbol, one year, by month",
+         lambda: queries.pnl(engine, symbol=sym, since=year[0], until=year[1], by="month")),
+    ]
+    print(f"\n{'query':<42} {'rows':>7} {'median ms':>10} {'best ms':>8}")
+    for name, fn in cases:
+        median, best, rows = timed(fn, args.repeat)
+        print(f"{name:<42} {rows:>7,} {median:>10.1f} {best:>8.1f}")
+    engine.dispose()
+    if tmp is not None:
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
