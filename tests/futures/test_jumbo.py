@@ -31,6 +31,8 @@ def test_jumbo_loads_its_metadata_from_the_data(shared_futures: Path) -> None:
     assert Path(cfg.data.path) == shared_futures
     assert all(i.kind == "future" and i.costs is not None for i in cfg.instruments)
     assert len({i.asset_class for i in cfg.instruments}) >= 7
+    market = load_market(cfg)  # the whole period passes the data sanity checks (no bad prints)
+    assert market.dates[0].year == 1998 and market.n_instruments == len(cfg.instruments)
 
 
 def test_jumbo_replay_reconciles_to_the_cent(shared_futures: Path) -> None:
