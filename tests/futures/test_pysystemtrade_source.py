@@ -142,3 +142,13 @@ def test_shared_daily_files_load(shared_futures: Path) -> None:
     crude_days = bars.close.loc["2020-01-02":, "CRUDE_W"].dropna().index
     assert bars.contract_price["CRUDE_W"].reindex(crude_days).notna().all()
     assert "GBPUSD" in bars.fx.columns
+
+
+def test_daily_layout_needs_multiple_prices_for_each_instrument(tmp_path: Path) -> None:
+    folder = write_daily_layout(tmp_path / "daily")
+    path = folder / "multiple_prices.csv.gz"
+    text = "\n".join(line for line in gzip.decompress(path.read_bytes()).decode().splitlines()
+                     if "FAKE_DAX" not in line) + "\n"
+    path.write_bytes(gzip.compress(text.encode()))
+    with pytest.raises(DataError, match="instrument 'FAKE_DAX' has no rows in multiple_prices"):
+        PysystemtradeSource(folder).load(["FAKE_OIL", "FAKE_DAX"])

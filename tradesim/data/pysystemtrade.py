@@ -179,6 +179,10 @@ class PysystemtradeSource:
         close = self._adjusted.loc[:, symbols]
         close = close.loc[close.notna().any(axis=1)]
         by_symbol = self._multiple_by_symbol
+        without = [s for s in symbols if s not in by_symbol]
+        if without:
+            raise DataError(f"{self.root}: instrument {without[0]!r} has no rows in multiple_prices "
+                            f"(a future needs its held contract's price)")
         fields = {}
         for f, col in MULTIPLE_FIELDS.items():
             fields[f] = pd.DataFrame({s: by_symbol[s][col] for s in symbols if s in by_symbol},
