@@ -1,5 +1,6 @@
 """A separate process for the concurrency tests: ``python ledger_worker.py MODE URL CONFIG ARG GATE``.
 
+MODE ``open``: open URL (creating or upgrading the schema) and print its revision.
 MODE ``replay``: replay CONFIG renamed to portfolio ARG into URL.
 MODE ``days``: step CONFIG's days and write each into the existing run ARG, as a
 paper trader catching up would; a day another process has already written
@@ -16,13 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy.exc import IntegrityError
-
-from db import ledger
 from db.session import open_engine
-from tradesim.config import load_config
-from tradesim.engine import Engine
-from tradesim.replay import load_market, replay
 
 
 def wait_for(gate: Path) -> None:
@@ -35,6 +30,13 @@ def wait_for(gate: Path) -> None:
 
 
 def write_days(url: str, config_path: str, run_id: int, gate: Path) -> dict:
+    from sqlalchemy.exc import IntegrityError
+
+    from db import ledger
+    from tradesim.config import load_config
+    from tradesim.engine import Engine
+    from tradesim.replay import load_market
+
     config = load_config(config_path)
     market = load_market(config)
     engine = Engine(config, market)
@@ -62,7 +64,18 @@ def write_days(url: str, config_path: str, run_id: int, gate: Path) -> dict:
 
 
 def main(mode: str, url: str, config_path: str, arg: str, gate: str) -> None:
-    if mode == "replay":
+    if mode == "open":
+        from db import migrations
+
+        wait_for(Path(gate))
+        engine = open_engine(url)
+        with engine.connect() as conn:
+            print(json.dumps({"revision": migrations.current_revision(conn)}))
+        engine.dispose()
+    elif mode == "replay":
+        from tradesim.config import load_config
+        from tradesim.replay import load_market, replay
+
         config = load_config(config_path, name=arg)
         market = load_market(config)
         wait_for(Path(gate))

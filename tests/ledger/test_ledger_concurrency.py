@@ -57,6 +57,15 @@ def shared_url(pg_databases) -> str:  # noqa: ANN001
     return pg_databases.new()
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_processes_opening_a_new_ledger_at_once_create_it_once(backend: str, tmp_path: Path,
+                                                             request: pytest.FixtureRequest) -> None:
+    url = (f"sqlite:///{tmp_path / 'new.db'}" if backend == "sqlite"
+           else request.getfixturevalue("pg_databases").new())
+    results = race(tmp_path, url, "open", ["a", "b"])
+    assert results == [{"revision": "0003"}] * 2
+
+
 def test_two_portfolios_in_two_processes_do_not_interfere(shared_url: str, tmp_path: Path) -> None:
     # Both processes find a brand-new database: they create the schema, the shared instruments
     # and their own portfolio and run at the same moment.

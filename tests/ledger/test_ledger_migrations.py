@@ -43,6 +43,14 @@ def test_a_new_database_gets_head_with_views(new_url) -> None:  # noqa: ANN001
     engine.dispose()
 
 
+def test_upgrade_under_pysqlite_own_transactions(tmp_path) -> None:  # noqa: ANN001
+    """Whichever way the engine's SQLite connections handle transactions, the upgrade is one locked transaction."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'plain.db'}")  # pysqlite's legacy transaction control
+    assert migrations.upgrade(engine) == (None, "0003")
+    assert migrations.upgrade(engine) == ("0003", "0003")
+    engine.dispose()
+
+
 def test_migrations_build_exactly_the_models_and_leave_apscheduler_alone(new_url) -> None:  # noqa: ANN001
     url = new_url()
     raw = create_engine(url)
