@@ -26,20 +26,28 @@ def test_jumbo_names_instruments_by_symbol_only() -> None:
     assert raw["data"]["source"] == "pysystemtrade"
 
 
-def test_jumbo_loads_its_metadata_from_the_data(shared_futures: Path) -> None:
+@pytest.fixture(scope="module")
+def jumbo(shared_futures: Path):  # noqa: ANN201
+    """The config and its market over the whole period (loaded once: the files are large)."""
     cfg = load_config(JUMBO)
+    return cfg, load_market(cfg)
+
+
+def test_jumbo_loads_its_metadata_from_the_data(jumbo, shared_futures: Path) -> None:  # noqa: ANN001
+    cfg, market = jumbo
     assert Path(cfg.data.path) == shared_futures
     assert all(i.kind == "future" and i.costs is not None for i in cfg.instruments)
     assert len({i.asset_class for i in cfg.instruments}) >= 7
-    market = load_market(cfg)  # the whole period passes the data sanity checks (no bad prints)
+    # The whole period passed the data sanity checks (no bad prints) on the way in.
     assert market.dates[0].year == 1998 and market.n_instruments == len(cfg.instruments)
 
 
-def test_jumbo_replay_reconciles_to_the_cent(shared_futures: Path) -> None:
+def test_jumbo_replay_reconciles_to_the_cent(jumbo) -> None:  # noqa: ANN001
     """First half of 2000: sum of daily P&L (held x change in back-adjusted price x multiplier x FX
     plus fill-to-close) minus every cost (fees, slippage, rolls) equals the change in NAV."""
-    cfg = load_config(JUMBO, end=date(2000, 6, 30))
-    market = load_market(cfg)
+    cfg, whole = jumbo
+    # Estimates are causal, so the first days of the whole market are the market of a shorter run.
+    market = whole.slice(0, int(whole.dates.searchsorted(np.datetime64("2000-07-01"))))
     engine = Engine(cfg, market)
     start = int(market.dates.searchsorted(np.datetime64("2000-01-01")))
     book = Book(start - 1, cfg.capital, cfg.capital, np.zeros(market.n_instruments), np.zeros(market.n_instruments))
