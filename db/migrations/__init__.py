@@ -13,6 +13,7 @@ processes opening a new ledger at once do not both try to create it.
 
 from __future__ import annotations
 
+import re
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -48,15 +49,33 @@ def alembic_config(connection: Connection | None = None):  # noqa: ANN201
     return cfg
 
 
-@lru_cache(maxsize=1)
-def _script():  # noqa: ANN202
-    from alembic.script import ScriptDirectory
+_REVISION = re.compile(r"^revision\s*=\s*['\"](\w+)['\"]", re.M)
+_DOWN_REVISION = re.compile(r"^down_revision\s*=\s*(?:None|['\"](\w+)['\"])", re.M)
 
-    return ScriptDirectory.from_config(alembic_config())
+
+@lru_cache(maxsize=1)
+def revisions() -> dict[str, str | None]:
+    """Each revision and the one it revises, read from the files themselves.
+
+    Importing Alembic costs a few hundred milliseconds; opening an up-to-date
+    ledger (every CLI command) needs only these names. A test checks that they
+    agree with Alembic's own reading.
+    """
+    found: dict[str, str | None] = {}
+    for path in sorted((Path(SCRIPT_LOCATION) / "versions").glob("*.py")):
+        source = path.read_text()
+        rev, down = _REVISION.search(source), _DOWN_REVISION.search(source)
+        if rev is not None and down is not None:
+            found[rev.group(1)] = down.group(1)
+    return found
 
 
 def head() -> str:
-    return _script().get_current_head()
+    revised = set(revisions().values())
+    heads = [r for r in revisions() if r not in revised]
+    if len(heads) != 1:
+        raise RuntimeError(f"{SCRIPT_LOCATION}: migrations must form one line, found heads {heads}")
+    return heads[0]
 
 
 def current_revision(conn: Connection) -> str | None:
@@ -67,15 +86,7 @@ def current_revision(conn: Connection) -> str | None:
 
 
 def _check_known(revision: str | None, url: str) -> None:
-    if revision is None:
-        return
-    from alembic.util import CommandError
-
-    try:
-        known = _script().get_revision(revision)
-    except CommandError:
-        known = None
-    if known is None:
+    if revision is not None and revision not in revisions():
         raise LedgerError(f"{url}: the ledger's schema (revision {revision}) is newer than this tradesim "
                           f"(head {head()}): upgrade tradesim to read it")
 
