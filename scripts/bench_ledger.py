@@ -36,28 +36,32 @@ def business_days(n: int) -> list[date]:
 
 
 def bulk(engine: Engine, table: str, columns: list[str], rows: Iterable[tuple], chunk: int = 100_000) -> None:
-    """Bulk insert: COPY on PostgreSQL, executemany in large chunks on SQLite, inside one transaction."""
-    with engine.begin() as conn:
-        raw = conn.connection.driver_connection
+    """Bulk insert in one transaction: COPY on PostgreSQL, executemany in large chunks on SQLite."""
+    raw = engine.raw_connection()  # the driver's own connection: no per-row SQLAlchemy work
+    try:
+        cur = raw.cursor()
         if engine.dialect.name == "postgresql":
-            with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-            return
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-        cur = raw.cursor()
-        # A throwaway ledger: 500 MB of cache keeps the indexes in memory, and no fsync per checkpoint.
-        cur.execute("PRAGMA cache_size = -500000")
-        cur.execute("PRAGMA synchronous = OFF")
-        batch: list[tuple] = []
-        for row in rows:
-            batch.append(row)
-            if len(batch) == chunk:
+        else:
+            # A throwaway ledger: 500 MB of cache keeps the indexes in memory, and no fsync.
+            cur.execute("PRAGMA cache_size = -500000")
+            cur.execute("PRAGMA synchronous = OFF")
+            cur.execute("BEGIN")  # explicit, whichever way the engine drives pysqlite's transactions
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+            batch: list[tuple] = []
+            for row in rows:
+                batch.append(row)
+                if len(batch) == chunk:
+                    cur.executemany(sql, batch)
+                    batch.clear()
+            if batch:
                 cur.executemany(sql, batch)
-                batch.clear()
-        if batch:
-            cur.executemany(sql, batch)
         cur.close()
+        raw.commit()
+    finally:
+        raw.close()
 
 
 def fill_ledger(engine: Engine, n_fills: int, n_instruments: int) -> tuple[int, list[date], list[str]]:
@@ -163,9 +167,9 @@ def main() -> None:
     print(f"filled: {n['fills']:,} fills, {n['orders']:,} orders, {n['positions']:,} positions, "
           f"{len(days) - 1:,} days, {len(symbols)} instruments in {load:.1f} s")
 
-    sym, mid = symbols[len(symbols) // 2], len(days) // 2
-    year = (days[mid], days[mid + 251])
-    month = (days[mid], days[mid + 20])
+    sym, mid, last = symbols[len(symbols) // 2], len(days) // 2, len(days) - 1
+    year = (days[mid], days[min(mid + 251, last)])
+    month = (days[mid], days[min(mid + 20, last)])
     cases = [
         ("trades: one symbol, one year", lambda: queries.trades(engine, symbol=sym, since=year[0], until=year[1])),
         ("trades: one symbol, whole run", lambda: queries.trades(engine, symbol=sym)),
