@@ -120,6 +120,12 @@ class DayWriter:
         self._sql: dict[str, str] = {}
 
     def _compile(self, conn: Connection) -> None:
+        if conn.dialect.name == "sqlite":
+            # SQLite stores dates as ISO text anyway; converting each day once here saves
+            # the driver's adapter a call per row (hundreds of thousands in a replay).
+            self.days = [d.isoformat() for d in self.days]
+            if self.pending_day is not None:
+                self.pending_day = self.pending_day.isoformat()
         for name, model in self.TABLES.items():
             table = model.__table__
             cols = [c for c in table.columns if not (c.primary_key and c.name == "id")]  # ids come from the database

@@ -37,6 +37,14 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+    # pysqlite opens transactions on its own and knows nothing of SAVEPOINT; hand
+    # transaction control to SQLAlchemy (its documented recipe: driver autocommit and
+    # an explicit BEGIN from the "begin" event), so a replay can give each day a savepoint.
+    dbapi_conn.isolation_level = None
+
+
+def _sqlite_begin(conn) -> None:  # noqa: ANN001
+    conn.exec_driver_sql("BEGIN")
 
 
 def open_engine(url: str, create: bool = True) -> Engine:
@@ -48,6 +56,7 @@ def open_engine(url: str, create: bool = True) -> Engine:
         # Named parameters let the ledger pass the same row dicts to SQLite and PostgreSQL.
         engine = create_engine(url, connect_args={"timeout": 30}, paramstyle="named")
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     else:
         engine = create_engine(url)
     if create:

@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 # correlations several months. Replays load this much before ``start``.
 WARMUP = timedelta(days=730)
 
+# Days per commit in a replay (each day is still its own savepoint: all or nothing).
+COMMIT_EVERY = 64
+
 
 @dataclass
 class StageTimes:
@@ -116,6 +119,8 @@ def replay(
     trades = 0
     warnings: list[str] = []
     conn = db.connect() if db is not None else None
+    group = conn.begin() if conn is not None else None
+    grouped = 0
     try:
         for k, t in enumerate(range(start, market.n_days)):
             t1 = time.perf_counter()
@@ -124,11 +129,18 @@ def replay(
             times.sizing += day.optimiser_seconds
             times.broker += (t2 - t1) - day.optimiser_seconds
             if conn is not None:
-                with conn.begin():
+                # Each day is all or nothing (its own savepoint); days are committed in
+                # groups, because every commit rewrites the scattered index pages the day
+                # touched (paper trading, which must survive a kill, commits every day).
+                with conn.begin_nested():
                     writer.write(conn, day)
                     if fail_on is not None:
                         fail_on(day)
                 writer.committed(day)
+                grouped += 1
+                if grouped == COMMIT_EVERY:
+                    group.commit()
+                    group, grouped = conn.begin(), 0
             elif fail_on is not None:
                 fail_on(day)
             times.ledger += time.perf_counter() - t2
@@ -142,7 +154,11 @@ def replay(
             warnings.extend(day.warnings)
             if on_day is not None:
                 on_day(k + 1, n)
+        if group is not None:
+            group.commit()
     except BaseException as exc:
+        if group is not None and group.is_active:
+            group.commit()  # the days before the failure are whole; the failed one rolled back
         if db is not None:
             ledger.finish_run(db, run_id, "failed", error=f"{type(exc).__name__}: {exc}")
         raise
