@@ -122,8 +122,13 @@ def _per_instrument_day(pos: pd.DataFrame, fills: pd.DataFrame, days: pd.DataFra
     # Today's rate: the holding's if still held, else the fill's (a position only goes flat by a fill).
     fx_t = both["fx"].fillna(both["fill_fx"])
     future = both["kind"].to_numpy() == "future"
-    carried = both["carried"].fillna(0.0) * np.where(future, fx_t, both["fx_prev"])
+    held_before = both["carried"].notna().to_numpy()
+    rate = np.where(future, fx_t, both["fx_prev"])
+    carried = np.where(held_before, both["carried"].to_numpy(dtype=float) * rate, 0.0)
+    if np.isnan(carried).any():  # held yesterday, gone today without a fill: the ledger contradicts itself
+        row = both[np.isnan(carried)].iloc[0]
+        raise QueryError(f"{row.symbol} on {row.day}: a holding vanished without a fill, P&L cannot be attributed")
     value = both["value"].fillna(0.0) * both["fx"].fillna(0.0)
-    gross = value - np.nan_to_num(carried.to_numpy(dtype=float)) - both["paid"].fillna(0.0)
+    gross = value - carried - both["paid"].fillna(0.0)
     return pd.DataFrame({"symbol": both["symbol"], "asset_class": both["asset_class"], "currency": both["currency"],
                          "day": both["day"], "gross_pnl": gross.astype(float), "costs": both["costs"].fillna(0.0)})
