@@ -16,6 +16,11 @@ _REGISTRY: dict[str, str] = {
     "buy_and_hold_risk_parity": "strategies.buy_and_hold_risk_parity:BuyAndHoldRiskParity",
     "fixed_weights": "strategies.fixed_weights:FixedWeights",
     "trend_carry": "strategies.trend_carry:TrendCarry",
+    "strategic": "strategies.strategic:StrategicAllocation",
+    "tactical": "strategies.tactical:TacticalOverlay",
+    "cppi": "strategies.cppi:CPPI",
+    "risk_parity": "strategies.risk_parity:RiskParity",
+    "beta_profile": "strategies.beta_profile:BetaProfile",
 }
 
 
