@@ -31,6 +31,7 @@ def _register() -> None:
     from tradesim.cli import data  # noqa: F401
     from tradesim.cli import compare, dbcmd, history, paper, replay  # noqa: F401
     from tradesim.cli import profile, rebalance  # noqa: F401  (allocation: issue 7)
+    from tradesim.cli import report  # noqa: F401  (run reports: issue 8)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,66 @@
+"""``tradesim report``: one self-contained HTML page of figures for a run or a comparison.
+
+The report package (and with it matplotlib) is imported only when a report is made,
+so other commands start as fast as before. ``replay`` and ``compare`` call
+``report_after_run`` for their ``--report`` option.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from db.session import database_url
+from tradesim.cli import app, console
+from tradesim.cli.options import DbOption
+from tradesim.errors import TradesimError
+
+Runs = Annotated[list[int], typer.Argument(
+    help="Run id; several ids overlay their runs; one run of a comparison stands for all three.", show_default=False)]
+Out = Annotated[Optional[Path], typer.Option("--out", "-o", help="HTML file to write (default: report-run<ID>.html).")]
+PngDir = Annotated[Optional[Path], typer.Option("--png", help="Also write each figure as a PNG file in this folder.")]
+Log = Annotated[bool, typer.Option("--log", help="Equity curve on a log scale.")]
+Symbols = Annotated[Optional[list[str]], typer.Option(
+    "--symbol", "-s", help="Instrument for the optimum-vs-held figure; repeat for several (default: the 4 most ordered).")]
+
+# For replay and compare: the same two options, named the same way.
+ReportOption = Annotated[Optional[Path], typer.Option("--report", help="After the run, write its HTML report here.")]
+ReportPngOption = Annotated[Optional[Path], typer.Option("--png", help="With --report: also write the figures as PNGs in this folder.")]
+
+
+@app.command()
+def report(runs: Runs, db: DbOption = None, out: Out = None, png: PngDir = None, log: Log = False,
+           symbol: Symbols = None) -> None:
+    """Write a run's report: equity, risk, positions, tracking error, costs, P&L and the last trades."""
+    from tradesim.report import write_report
+    from tradesim.report.build import default_output
+
+    symbols = [s.strip() for part in symbol or () for s in part.split(",") if s.strip()]
+    written = write_report(database_url(db), runs, out or default_output(runs), png_dir=png, log_scale=log,
+                           symbols=symbols)
+    _print(written)
+
+
+def check_report_options(report_path: Path | None, png_dir: Path | None) -> None:
+    """Before a run starts: --png without --report is a mistake, caught before hours of replay."""
+    if png_dir is not None and report_path is None:
+        raise TradesimError("--png DIR writes the report's figures: give --report PATH too")
+
+
+def report_after_run(url: str, run_ids: list[int], report_path: Path | None, png_dir: Path | None) -> None:
+    if report_path is None:
+        return
+    from tradesim.report import write_report
+
+    _print(write_report(url, run_ids, report_path, png_dir=png_dir))
+
+
+def _print(written) -> None:  # noqa: ANN001
+    r = written.report
+    runs = ", ".join(str(i) for i in r.run_ids)
+    console.print(f"report of run{'s' if len(r.run_ids) > 1 else ''} {runs}: {written.html} "
+                  f"({len(r.figures)} figures, {r.seconds['total']:.1f} s)", highlight=False, soft_wrap=True)
+    if written.pngs:
+        console.print(f"figures: {', '.join(str(p) for p in written.pngs)}", highlight=False, soft_wrap=True)

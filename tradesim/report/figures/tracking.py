@@ -1,0 +1,76 @@
+"""How closely the whole positions tracked the unrounded portfolio, and when and why it traded.
+
+Top: each day's tracking error of the held positions against the unrounded optimum
+(``diagnostics.tracking_error``) with the optimiser's buffer, buffer_fraction x risk
+target: below it the optimiser does not trade. Middle: the adjustment factor on the
+days the run traded (on other days there is no trade for it to scale). Bottom: the
+trading days, one tick each, coloured by the trigger that fired (``diagnostics.reason``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from tradesim.report.ledger import RunData
+from tradesim.report.style import MUTED, axes_grid, date_axis, figure, percent_axis, run_colour
+
+BUFFER = "#d62728"
+TRIGGERS = ("#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#1f77b4", "#ff7f0e")
+
+
+def tracking_figure(runs: Sequence[RunData]) -> Figure:
+    strip_h = 0.2 + 0.22 * len(runs)
+    fig = figure(5.6 + strip_h)
+    te_ax, alpha_ax, strip = axes_grid(fig, 3, 1, sharex=True, height_ratios=(2.4, 1.4, strip_h), hgap=0.2,
+                                       bottom=0.85)
+    te_ax.set_title("Tracking error against the unrounded portfolio, adjustment factor, trading days")
+    days = runs[0].days
+    for k, run in enumerate(runs):
+        colour = run_colour(run.label, k)
+        e = run.equity
+        te_ax.plot(e.index, e["tracking_error"].to_numpy(), color=colour, lw=0.5, label=run.name,
+                   alpha=1.0 if len(runs) == 1 else 0.75)
+        traded = e[e["rebalanced"]]
+        alpha_ax.plot(traded.index, traded["adjustment_factor"].to_numpy(), ls="none", marker="o", ms=1.8, mew=0,
+                      color=colour, label=run.name)
+    for buffer in sorted({run.buffer for run in runs}):
+        te_ax.axhline(buffer, color=BUFFER, lw=1.2, ls="--", label=f"buffer {buffer:.2%}", zorder=5)
+    te_ax.set_ylabel("tracking error, annualised")
+    top = float(np.nanmax([run.equity["tracking_error"].max() for run in runs] + [run.buffer for run in runs]))
+    te_ax.set_ylim(0.0, top * 1.3 or 0.01)  # headroom above the data for the legend
+    percent_axis(te_ax, decimals=1)
+    te_ax.legend(loc="upper left", ncols=len(runs) + 1)
+    alpha_ax.set_ylabel("adjustment factor\n(days with a trade)")
+    alpha_ax.set_ylim(-0.05, 1.05)
+    _trading_days(fig, strip, runs)
+    strip.set_xlim(days[0], days[-1])
+    date_axis(strip)
+    return fig
+
+
+def _trading_days(fig: Figure, ax, runs: Sequence[RunData]) -> None:  # noqa: ANN001
+    traded = [run.equity.loc[run.equity["rebalanced"], "reason"] for run in runs]
+    reasons = sorted({str(r) for t in traded for r in t.dropna()})
+    colours = {r: TRIGGERS[k % len(TRIGGERS)] for k, r in enumerate(reasons)}
+    for row, t in enumerate(traded):
+        for reason in reasons:
+            ax.vlines(t.index[t.to_numpy() == reason], row + 0.1, row + 0.9, color=colours[reason], lw=0.4)
+        ax.vlines(t.index[t.isna().to_numpy()], row + 0.1, row + 0.9, color=MUTED, lw=0.4)
+    handles = [Line2D([], [], color=colours[r], lw=3, label=f"{r}: {sum(int((t == r).sum()) for t in traded):,} days")
+               for r in reasons]
+    if any(t.isna().any() for t in traded):
+        handles.append(Line2D([], [], color=MUTED, lw=3, label="no reason recorded"))
+    ax.set_yticks(np.arange(len(runs)) + 0.5, [run.name for run in runs] if len(runs) > 1 else ["traded"])
+    ax.set_ylim(len(runs), 0)
+    ax.grid(False)
+    ax.spines["left"].set_visible(False)
+    ax.tick_params(axis="y", length=0)
+    if handles:
+        fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.1, 0.0), ncols=4,
+                   title="days with orders, by the trigger that fired", title_fontsize=8, alignment="left")
+    else:
+        ax.text(0.5, 0.5, "no trades", transform=ax.transAxes, ha="center", va="center", color=MUTED)

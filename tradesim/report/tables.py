@@ -1,0 +1,153 @@
+"""The report's tables: the run summary (the replay's own figures, the config, the data) and the last trades."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from html import escape
+
+import pandas as pd
+
+from tradesim.metrics import Summary, summarise
+from tradesim.report.ledger import RunData
+
+LAST_TRADES = 20
+
+
+def run_summary(run: RunData) -> Summary:
+    """``tradesim.metrics.summarise`` on the ledger's equity: the numbers ``tradesim replay`` prints."""
+    e = run.equity
+    return summarise(e["nav"].to_numpy(), run.capital, e["costs"].to_numpy(), e["traded_notional"].to_numpy(),
+                     len(run.fills))
+
+
+def summary_rows(runs: Sequence[RunData]) -> list[tuple[str, list[str]]]:
+    """(label, one cell per run) rows, performance first, then what produced it."""
+    sums = [run_summary(run) for run in runs]
+    ccy = runs[0].base_currency
+
+    def row(label: str, cell) -> tuple[str, list[str]]:  # noqa: ANN001
+        return label, [cell(run, s) for run, s in zip(runs, sums)]
+
+    return [
+        row("Annualised return", lambda r, s: f"{s.annual_return:.2%}"),
+        row("Annualised volatility", lambda r, s: f"{s.annual_volatility:.2%}"),
+        row("Sharpe ratio", lambda r, s: f"{s.sharpe:.2f}"),
+        row("Max drawdown", lambda r, s: f"{s.max_drawdown:.2%}"),
+        row("Start NAV", lambda r, s: f"{s.start_nav:,.2f} {ccy}"),
+        row("End NAV", lambda r, s: f"{s.end_nav:,.2f} {ccy}"),
+        row("Costs", lambda r, s: f"{s.total_costs:,.2f} {ccy}"),
+        row("Annual turnover", lambda r, s: f"{s.annual_turnover:.2f}x"),
+        row("Trades (fills)", lambda r, s: f"{s.trades:,}"),
+        row("Average tracking error", lambda r, s: f"{r.equity['tracking_error'].mean():.2%}"),
+        row("Trading days", lambda r, s: f"{s.days:,} ({r.days[0]:%Y-%m-%d} to {r.days[-1]:%Y-%m-%d})"),
+        row("Run", lambda r, s: f"{r.run_id} ({r.mode}{', ' + r.label if r.label else ''}), {r.status}"),
+        row("Portfolio", lambda r, s: r.portfolio),
+        row("Strategy", lambda r, s: _strategy(r.config)),
+        row("Sizing", lambda r, s: _sizing(r.config)),
+        row("Risk target", lambda r, s: f"{r.risk_target:.0%}; buffer {r.buffer:.2%} "
+                                        f"(buffer_fraction {r.config['optimiser']['buffer_fraction']:g})"),
+        row("Trigger", lambda r, s: _trigger(r.config)),
+        row("Data", lambda r, s: _data(r)),
+        row("Code version", lambda r, s: r.code_version),
+        row("Config hash", lambda r, s: r.config_hash),
+        row("Recorded", lambda r, s: _times(r)),
+    ]
+
+
+def _strategy(config: dict) -> str:
+    params = config["strategy"].get("params") or {}
+    shown = ", ".join(f"{k}={v}" for k, v in params.items())
+    return config["strategy"]["name"] + (f" ({shown})" if shown else "")
+
+
+def _sizing(config: dict) -> str:
+    o = config["optimiser"]
+    method = {"none": "fractional (unrounded)", "round": "rounded", "dynamic": "dynamic optimisation"}[o["method"]]
+    if o["method"] == "dynamic":
+        method += f", cost multiplier {o['cost_multiplier']:g}, start {o.get('start', 'zero')}"
+    return method
+
+
+def _trigger(config: dict) -> str:
+    trigger = config.get("trigger")
+    if not trigger:
+        return "every trading day"
+    return ", ".join(f"{k}={v}" for k, v in trigger.items() if v is not None)
+
+
+def _data(run: RunData) -> str:
+    d = run.config["data"]
+    where = d.get("dataset") if d["source"] in ("bundled", "bundled_with_safe") else d.get("path")
+    return (f"{d['source']}{' ' + str(where) if where else ''}; {len(run.config['instruments'])} instruments, "
+            f"{run.config.get('calendar', 'XNYS')} calendar, {run.config['fills']['timing']} fills")
+
+
+def _times(run: RunData) -> str:
+    start = f"{run.started_at:%Y-%m-%d %H:%M}" if run.started_at else "?"
+    end = f"{run.finished_at:%Y-%m-%d %H:%M}" if run.finished_at else "not finished"
+    return f"{start} to {end} UTC"
+
+
+def summary_html(runs: Sequence[RunData]) -> str:
+    head = "".join(f"<th>{escape(run.name)}</th>" for run in runs) if len(runs) > 1 else "<th></th>"
+    body = "".join(f"<tr><th>{escape(label)}</th>{''.join(f'<td>{escape(c)}</td>' for c in cells)}</tr>"
+                   for label, cells in summary_rows(runs))
+    configs = "".join(f"<details><summary>Config of {escape(run.name)} (JSON)</summary>"
+                      f"<pre>{escape(json.dumps(run.config, indent=2))}</pre></details>" for run in runs)
+    return f'<table class="summary"><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table>{configs}'
+
+
+def last_trades(run: RunData, n: int = LAST_TRADES) -> pd.DataFrame:
+    f = run.fills.tail(n)
+    return pd.DataFrame({
+        "filled": f["day"].dt.strftime("%Y-%m-%d"), "decided": f["decided_on"].dt.strftime("%Y-%m-%d"),
+        "symbol": f["symbol"], "side": f["side"], "quantity": f["quantity"].map(lambda q: f"{q:,.0f}" if q == int(q) else f"{q:,.4f}"),
+        "price": f["price"].map(lambda p: f"{p:,.4g}" if abs(p) < 1 else f"{p:,.2f}"), "ccy": f["currency"],
+        f"value {run.base_currency}": f["notional_base"].map(lambda v: f"{v:,.0f}"),
+        f"cost {run.base_currency}": f["cost_base"].map(lambda v: f"{v:,.2f}"),
+        "reason": f["reason"].fillna(""),
+    }).iloc[::-1]  # newest first
+
+
+def trades_html(run: RunData) -> str:
+    t = last_trades(run)
+    if t.empty:
+        return "<p>The run made no trades.</p>"
+    numeric = {"quantity", "price", f"value {run.base_currency}", f"cost {run.base_currency}"}
+    head = "".join(f'<th class="{"num" if c in numeric else ""}">{escape(c)}</th>' for c in t.columns)
+    body = "".join("<tr>" + "".join(f'<td class="{"num" if c in numeric else ""}">{escape(str(v))}</td>'
+                                    for c, v in zip(t.columns, row)) + "</tr>" for row in t.itertuples(index=False))
+    return (f"<p>The last {len(t)} of {len(run.fills):,} fills of {escape(run.name)}, newest first.</p>"
+            f'<table class="trades"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
+
+
+def pnl_html(run: RunData, per_day: pd.DataFrame, contributors: int = 5) -> str:
+    """Totals by asset class (gross, costs, net, share of net), then the largest contributors by instrument."""
+    if per_day.empty:
+        return ""
+    ccy = run.base_currency
+    by_class = per_day.groupby("asset_class")[["gross_pnl", "costs", "net_pnl"]].sum().sort_values(
+        "net_pnl", ascending=False)
+    total = by_class.sum()
+    rows = [(c, r.gross_pnl, r.costs, r.net_pnl) for c, r in by_class.iterrows()] + \
+        [("total", total["gross_pnl"], total["costs"], total["net_pnl"])]
+    head = (f'<tr><th>asset class</th><th class="num">gross {ccy}</th><th class="num">costs {ccy}</th>'
+            f'<th class="num">net {ccy}</th><th class="num">share of net</th></tr>')
+    body = "".join(f'<tr><td>{escape(str(c))}</td><td class="num">{g:,.0f}</td><td class="num">{k:,.0f}</td>'
+                   f'<td class="num">{n:,.0f}</td><td class="num">{_share(n, total["net_pnl"])}</td></tr>'
+                   for c, g, k, n in rows)
+    out = f'<table class="pnl"><thead>{head}</thead><tbody>{body}</tbody></table>'
+    by_symbol = per_day.groupby("symbol")["net_pnl"].sum().sort_values(ascending=False)
+    if len(by_symbol) > 2 * contributors:
+        best, worst = by_symbol.head(contributors), by_symbol.tail(contributors).iloc[::-1]
+        cells = "".join(f'<tr><td>{escape(str(b))}</td><td class="num">{bv:,.0f}</td>'
+                        f'<td>{escape(str(w))}</td><td class="num">{wv:,.0f}</td></tr>'
+                        for (b, bv), (w, wv) in zip(best.items(), worst.items()))
+        out += (f'<table class="pnl"><thead><tr><th>best instruments</th><th class="num">net {ccy}</th>'
+                f'<th>worst instruments</th><th class="num">net {ccy}</th></tr></thead><tbody>{cells}</tbody></table>')
+    return out
+
+
+def _share(x: float, total: float) -> str:
+    return f"{x / total:.0%}" if total else ""
