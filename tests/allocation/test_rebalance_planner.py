@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tradesim.rebalance import Trade, plan_rebalance
@@ -127,3 +128,22 @@ def test_executing_the_trades_lands_on_target(values, raw, threshold) -> None:  
     # turnover = total x sum |drift|
     assert plan.turnover == pytest.approx(total * sum(abs(d) for d in plan.drift.values()), abs=1e-6 * total)
     assert plan.max_drift == pytest.approx(max(abs(d) for d in plan.drift.values()))
+
+
+@settings(max_examples=200, deadline=None)
+@given(values_st, raw_targets_st, st.floats(0.001, 0.3), st.floats(1.0, 500.0))
+def test_the_planner_decides_as_the_replays_drift_trigger_does(values, raw, band, price) -> None:  # noqa: ANN001
+    """In a replay the drift trigger sees positions x, optimum x* and unit notionals v = price / capital;
+    max |x v - x* v| > band is the planner's max |drift| > threshold."""
+    from tradesim.triggers.threshold import Drift
+
+    n = len(values)
+    total_raw = sum(raw[:n])
+    targets = [raw[i] / total_raw for i in range(n)]
+    total = sum(values)
+    prices = np.full(n, price)
+    x, x_star, v = np.array(values) / prices, np.array(targets) * total / prices, prices / total
+    plan = plan_rebalance({f"a{i}": values[i] for i in range(n)}, {f"a{i}": targets[i] for i in range(n)},
+                          threshold=band)
+    assume(abs(plan.max_drift - band) > 1e-9)  # the two sides of the band, not rounding at its edge
+    assert plan.rebalance_needed == Drift(band).crossed(x, x_star, v, np.eye(n))
