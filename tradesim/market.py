@@ -119,11 +119,9 @@ def build_market(config: PortfolioConfig, bars: PriceBars, sessions: pd.Datetime
         is_stock = np.array([i.kind == "stock" for i in config.instruments])
         contract_price = np.where(np.isnan(contract_price) & ~np.isnan(close) & is_stock, close, contract_price)
     fx = np.column_stack([_fx_for(bars.fx, i.currency, config.base_currency, index, i.symbol) for i in config.instruments])
-    no_fx = has_price & np.isnan(fx)
-    if no_fx.any():
-        t, j = np.argwhere(no_fx)[0]
-        inst = config.instruments[j]
-        raise DataError(f"instrument {inst.symbol!r} on {index[t].date()}: no FX rate {inst.currency}{config.base_currency} yet")
+    # Before its FX series starts an instrument cannot be valued in the base currency:
+    # those days count as days without a price (not traded, never held).
+    has_price &= ~np.isnan(fx)
     market = Market(
         dates=index,
         symbols=symbols,

@@ -59,8 +59,9 @@ class ReplayResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def load_market(config: PortfolioConfig, source: PriceSource | None = None) -> Market:
-    source = source or source_for(config)
+def load_market(config: PortfolioConfig, source: PriceSource | None = None, database_url: str | None = None) -> Market:
+    """The replay's prices; ``database_url`` is where a "database" source reads (and yfinance caches)."""
+    source = source or source_for(config, database_url)
     first = config.start - WARMUP if config.start else None
     return build_market(config, source.load(config.symbols, first, config.end))
 
@@ -150,7 +151,7 @@ def replay(
             rebalanced[k] = len(day.orders.instrument) > 0
             trades += len(day.fills.instrument)
             for w in day.warnings:
-                log.warning(w)
+                log.debug(w)
             warnings.extend(day.warnings)
             if on_day is not None:
                 on_day(k + 1, n)
@@ -165,6 +166,9 @@ def replay(
     finally:
         if conn is not None:
             conn.close()
+    if warnings:
+        log.warning("%d instrument-days had no price: valued at the last price and not traded (first: %s)",
+                    len(warnings), warnings[0])
     if db is not None:
         ledger.finish_run(db, run_id, "finished")
         if db_engine is None:

@@ -11,6 +11,7 @@ from db.session import database_url
 from tradesim.cli import app, console
 from tradesim.cli.options import CapitalOption, ConfigArg, DbOption, EndOption, StartOption, parse_day
 from tradesim.cli.replay import progress_bar
+from tradesim.cli.report import ReportOption, ReportPngOption, check_report_options, report_after_run
 from tradesim.config import load_config
 
 
@@ -55,14 +56,15 @@ def compare_markdown(rows) -> str:  # noqa: ANN001
 def compare(config: ConfigArg = None, start: StartOption = None, end: EndOption = None,
             capital: CapitalOption = None, db: DbOption = None,
             markdown: Annotated[bool, typer.Option("--markdown", help="Also print the table as Markdown.")] = False,
-            ) -> None:
+            report: ReportOption = None, png: ReportPngOption = None) -> None:
     """Replay one strategy with fractional, rounded and dynamically optimised positions."""
     from tradesim.compare import VARIANTS, compare as run_compare
     from tradesim.replay import load_market
 
+    check_report_options(report, png)
     cfg = load_config(config, start=parse_day(start, "--start"), end=parse_day(end, "--end"), capital=capital)
     url = database_url(db, cfg.database)
-    market = load_market(cfg)
+    market = load_market(cfg, database_url=url)
     with progress_bar() as bar:
         tasks = {name: bar.add_task(f"{name:>10}", total=None, day="") for name in VARIANTS}
 
@@ -82,3 +84,4 @@ def compare(config: ConfigArg = None, start: StartOption = None, end: EndOption 
                   "return minus this one's; corr: correlation with the ideal; alpha: average adjustment factor on "
                   "trading days. Runs " + ", ".join(f"{r.variant}={r.run_id}" for r in rows)
                   + f" in {url}.")
+    report_after_run(url, [r.run_id for r in rows], report, png)

@@ -7,6 +7,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from db.session import database_url
 from tradesim.cli import app, console
 from tradesim.cli.options import CapitalOption, ConfigArg, DbOption, EndOption, StartOption, parse_day
+from tradesim.cli.report import ReportOption, ReportPngOption, check_report_options, report_after_run
 from tradesim.cli.tables import summary_table
 from tradesim.config import load_config
 
@@ -19,13 +20,15 @@ def progress_bar() -> Progress:
 
 @app.command()
 def replay(config: ConfigArg = None, start: StartOption = None, end: EndOption = None,
-           capital: CapitalOption = None, db: DbOption = None) -> None:
+           capital: CapitalOption = None, db: DbOption = None, report: ReportOption = None,
+           png: ReportPngOption = None) -> None:
     """Replay a portfolio over historical prices; every order and fill goes to the ledger."""
     from tradesim.replay import load_market, replay as run_replay
 
+    check_report_options(report, png)
     cfg = load_config(config, start=parse_day(start, "--start"), end=parse_day(end, "--end"), capital=capital)
     url = database_url(db, cfg.database)
-    market = load_market(cfg)
+    market = load_market(cfg, database_url=url)
     with progress_bar() as bar:
         task = bar.add_task(f"replay {cfg.name}", total=None, day="")
 
@@ -35,3 +38,4 @@ def replay(config: ConfigArg = None, start: StartOption = None, end: EndOption =
 
         result = run_replay(cfg, url, market=market, on_day=on_day)
     console.print(summary_table(cfg, result, url))
+    report_after_run(url, [result.run_id], report, png)
