@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-DAYS_PER_YEAR = 256
+from tradesim.metrics import DAYS_PER_YEAR
 
 
 def quarter_ends(dates: pd.DatetimeIndex) -> np.ndarray:

@@ -109,9 +109,9 @@ def optimise_profile(returns, betas, beta_low: float, beta_high: float, migratio
     if not (np.isfinite(beta_low) and np.isfinite(beta_high)) or beta_low > beta_high:
         raise ValueError(f"beta band [{beta_low}, {beta_high}] must be two numbers, low <= high")
     P = np.eye(k) if migration is None else check_migration(migration, k)
-    S = None if vols is None else covariance(vols, correlations, k)
     if vols is None and correlations is not None:
         raise ValueError("correlations need vols")
+    S = None if vols is None else covariance(vols, correlations, k)
 
     # In terms of x: return (P'r).x, beta (P'b).x.
     r_x, b_x = P.T @ r, P.T @ b

@@ -101,17 +101,15 @@ class CPPI:
             log.warning("CPPI floor breached on %s: NAV %.2f at or below the floor %.2f; all safe from now on",
                         m.dates[t].date(), nav, floor_value, extra={"cppi_breach": self.breach})
         risky = 0.0 if self.breach else risky_fraction(nav, floor_value, self.multiplier, self.max_exposure)
-        self.path.append((m.dates[t], nav, floor_value, risky))
-
         weights = np.zeros(m.n_instruments)
         priced = self.risky_mask & ~np.isnan(m.close[t])
-        n = int(priced.sum())
-        if n:
-            weights[priced] = risky / n
+        if priced.any():
+            weights[priced] = risky / priced.sum()
         else:
-            risky = 0.0  # nothing risky to buy yet: all of it is safe
+            risky = 0.0  # nothing risky has a price yet: all of it is safe
         if self.safe_index is not None:
             weights[self.safe_index] = 1.0 - risky
+        self.path.append((m.dates[t], nav, floor_value, risky))
         return weights
 
     def path_frame(self) -> pd.DataFrame:

@@ -34,12 +34,13 @@ import pandas as pd
 from strategies.asset_mix import ASSET_CLASSES, DEFENSIVE, EQUITY
 from strategies.base import AccountView, StrategyContext
 from strategies.strategic import StrategicAllocation
+from tradesim.data.frames import read_wide_csv
+from tradesim.estimates.volatility import ANNUALISE
 
 log = logging.getLogger(__name__)
 
 INDICATORS = ("valuation", "volatility", "drawdown", "recession")
 FROM_PRICES = ("volatility", "drawdown")
-ANNUALISE = 16.0
 
 
 def read_indicator(path: str | Path, name: str, dates: pd.DatetimeIndex) -> np.ndarray:
@@ -47,18 +48,10 @@ def read_indicator(path: str | Path, name: str, dates: pd.DatetimeIndex) -> np.n
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"{name} indicator file {path} not found")
-    frame = pd.read_csv(path)
-    if frame.shape[1] != 2:
-        raise ValueError(f"{path}: an indicator file has two columns (date, value), found {frame.shape[1]}")
-    when = pd.to_datetime(frame.iloc[:, 0], errors="coerce")
-    value = pd.to_numeric(frame.iloc[:, 1], errors="coerce")
-    bad = when.isna() | value.isna()
-    if bad.any():
-        line = int(np.flatnonzero(bad.to_numpy())[0]) + 2
-        raise ValueError(f"{path}: line {line}: not a date and a number")
-    series = pd.Series(value.to_numpy(), index=pd.DatetimeIndex(when)).sort_index()
-    if series.index.has_duplicates:
-        raise ValueError(f"{path}: date {series.index[series.index.duplicated()][0].date()} appears twice")
+    frame = read_wide_csv(path, f"{name} indicator file {path}")
+    if frame.shape[1] != 1:
+        raise ValueError(f"{path}: an indicator file has two columns (date, value), found {frame.shape[1] + 1}")
+    series = frame.iloc[:, 0]
     return series.reindex(series.index.union(dates)).ffill().reindex(dates).to_numpy(dtype=float)
 
 

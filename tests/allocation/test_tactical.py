@@ -11,6 +11,7 @@ import pytest
 from strategies.asset_mix import ASSET_CLASSES
 from strategies.base import AccountView
 from strategies.tactical import TacticalOverlay, history_score, read_indicator, tilted_mix
+from tradesim.errors import DataError
 from tests.allocation.conftest import example, hand_context, held_weights, replay_days, steady
 
 MIX = {c: 0.0 for c in ASSET_CLASSES} | {"us_equity": 0.5, "fixed_income": 0.4, "cash": 0.1}
@@ -68,8 +69,12 @@ def test_indicator_file_is_read_as_of_each_day(tmp_path) -> None:  # noqa: ANN00
 def test_bad_indicator_file(tmp_path) -> None:  # noqa: ANN001
     days = pd.bdate_range("2021-01-04", periods=3)
     (tmp_path / "bad.csv").write_text("date,value\n2021-01-04,1\n2021-01-05,high\n")
-    with pytest.raises(ValueError, match="bad.csv: line 3: not a date and a number"):
+    # Read as price files are: the error names the file, the column and the date.
+    with pytest.raises(DataError, match="bad.csv: instrument 'value' on 2021-01-05: price 'high' is not a number"):
         read_indicator(tmp_path / "bad.csv", "valuation", days)
+    (tmp_path / "wide.csv").write_text("date,a,b\n2021-01-04,1,2\n")
+    with pytest.raises(ValueError, match="two columns \\(date, value\\), found 3"):
+        read_indicator(tmp_path / "wide.csv", "valuation", days)
     with pytest.raises(ValueError, match="valuation indicator file .* not found"):
         read_indicator(tmp_path / "nope.csv", "valuation", days)
 
