@@ -44,7 +44,11 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
 
 
 def _sqlite_begin(conn) -> None:  # noqa: ANN001
-    conn.exec_driver_sql("BEGIN")
+    # ``sqlite_immediate``: take the write lock at BEGIN, for a transaction that reads before it
+    # writes (the schema upgrade); a deferred one would fail on a stale snapshot if another
+    # process wrote in between, where this one waits for the busy timeout instead.
+    immediate = conn.get_execution_options().get("sqlite_immediate", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def open_engine(url: str, create: bool = True) -> Engine:

@@ -14,7 +14,6 @@ processes opening a new ledger at once do not both try to create it.
 from __future__ import annotations
 
 import re
-import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -92,30 +91,17 @@ def _check_known(revision: str | None, url: str) -> None:
 
 
 def _lock(conn: Connection) -> None:
+    """Serialise upgrades: a second process waits here, then finds the schema already at head."""
     if conn.dialect.name == "sqlite":
-        if conn.connection.driver_connection.isolation_level is not None:
-            # pysqlite's own transaction handling would run the DDL outside any transaction:
-            # take the write lock first, so a second process waits here (busy_timeout).
+        if conn.connection.driver_connection.isolation_level is None:
+            # SQLAlchemy issues BEGIN (db.session's listener): ask it for BEGIN IMMEDIATE.
+            conn.execution_options(sqlite_immediate=True)
+            conn.exec_driver_sql("SELECT 1")
+        else:
+            # pysqlite's own transaction handling would run the DDL outside any transaction.
             conn.exec_driver_sql("BEGIN IMMEDIATE")
-        # Otherwise SQLAlchemy issues BEGIN itself (the driver-autocommit recipe), the DDL is
-        # one transaction, and a process that loses the race gets "database is locked": retried.
     elif conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})")
-
-
-def _retry_when_locked(step):  # noqa: ANN001, ANN202
-    """SQLite: a transaction that read before another process wrote cannot write (WAL snapshot);
-    start again, re-reading the revision, for up to a minute."""
-    from sqlalchemy.exc import OperationalError
-
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            return step()
-        except OperationalError as exc:
-            if "database is locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
 
 
 def _safe_url(engine: Engine) -> str:
@@ -126,19 +112,16 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
     """Bring the ledger to ``revision``; returns (revision before, revision after)."""
     from alembic import command
 
-    def step() -> tuple[str | None, str]:
-        with engine.connect() as conn:
-            _lock(conn)
-            before = current_revision(conn)
-            _check_known(before, _safe_url(engine))
-            if before is None and inspect(conn).has_table("runs"):
-                command.stamp(alembic_config(conn), BASELINE)
-            command.upgrade(alembic_config(conn), revision)
-            after = current_revision(conn)
-            conn.commit()
-        return before, after
-
-    return _retry_when_locked(step) if engine.dialect.name == "sqlite" else step()
+    with engine.connect() as conn:
+        _lock(conn)
+        before = current_revision(conn)
+        _check_known(before, _safe_url(engine))
+        if before is None and inspect(conn).has_table("runs"):
+            command.stamp(alembic_config(conn), BASELINE)
+        command.upgrade(alembic_config(conn), revision)
+        after = current_revision(conn)
+        conn.commit()
+    return before, after
 
 
 def ensure_schema(engine: Engine) -> None:
