@@ -12,13 +12,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, select
 
-from db.models import Instrument, Portfolio, ProcessedDay, Run
+from db.models import Instrument, Portfolio, Run
 from db.queries import EQUITY, ORDERS, POSITIONS, TRADES
 from tradesim.errors import TradesimError
 
@@ -197,12 +196,6 @@ def compare_group(conn: Connection, run_id: int) -> list[int]:
             raise ReportError(f"run {run_id} is a compare run, but its group ({', '.join(str(row.id) for row in group)}) "
                               f"is not one fractional, rounded and dynamic run over the same dates: name the runs")
     raise AssertionError("unreachable: run_id is among the portfolio's compare runs")
-
-
-def last_day(conn: Connection, run_id: int) -> date | None:
-    from sqlalchemy import func
-
-    return conn.execute(select(func.max(ProcessedDay.day)).where(ProcessedDay.run_id == run_id)).scalar()
 
 
 def instrument_pnl(run: RunData) -> pd.DataFrame:

@@ -17,6 +17,7 @@ import io
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, PercentFormatter
 
 DPI = 100  # 1000 px wide at 10 in: sharp in a browser, small in the HTML
@@ -92,6 +93,15 @@ def money_axis(ax, log_minor_labels: bool = False) -> None:  # noqa: ANN001
     if log_minor_labels:  # label 2x and 5x too: a log axis spanning a decade or so has one number otherwise
         ax.yaxis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
         ax.yaxis.set_minor_formatter(formatter)
+
+
+def legend(ax, **kwargs):  # noqa: ANN001, ANN003, ANN201
+    """A legend whose line samples are thick enough to tell colours apart (data lines are thin)."""
+    leg = ax.legend(**kwargs)
+    for handle in leg.legend_handles:
+        if isinstance(handle, Line2D) and handle.get_linestyle() not in ("None", "none", ""):
+            handle.set_linewidth(max(2.0, handle.get_linewidth()))
+    return leg
 
 
 def png(fig: Figure) -> bytes:

@@ -73,7 +73,14 @@ def _trigger(config: dict) -> str:
     trigger = config.get("trigger")
     if not trigger:
         return "every trading day"
-    return ", ".join(f"{k}={v}" for k, v in trigger.items() if v is not None)
+
+    def show(value) -> str:  # noqa: ANN001
+        if isinstance(value, dict):
+            return "(" + ", ".join(f"{k}={show(v)}" for k, v in value.items() if v is not None) + ")"
+        return str(value)
+
+    rest = ", ".join(f"{k}={show(v)}" for k, v in trigger.items() if k != "kind" and v is not None)
+    return f"{trigger.get('kind', '?')}: {rest}" if rest else str(trigger.get("kind"))
 
 
 def _data(run: RunData) -> str:

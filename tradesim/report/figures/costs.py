@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from tradesim.report import stats
 from tradesim.report.ledger import RunData
-from tradesim.report.style import axes_grid, date_axis, figure, money_axis, run_colour
+from tradesim.report.style import legend, axes_grid, date_axis, figure, money_axis, run_colour
 
 ROLLS = "#ff7f0e"
 
@@ -40,14 +40,14 @@ def costs_figure(runs: Sequence[RunData]) -> Figure:
             if m["roll_costs"].any():
                 cost_ax.stairs(m["costs_bp"].to_numpy(), edges, baseline=trading, fill=True, color=ROLLS, lw=0,
                                label="rolls")
-                cost_ax.legend(loc="upper left", ncols=2)
+                legend(cost_ax, loc="upper left", ncols=2)
         else:
             turn_ax.stairs(m["turnover"].to_numpy(), edges, color=colour, lw=0.9, label=run.name)
             cost_ax.stairs(m["costs_bp"].to_numpy(), edges, color=colour, lw=0.9, label=run.name)
         cum = run.equity["costs"].cumsum()
         cum_ax.plot(cum.index, cum.to_numpy(), color=colour, lw=1.2, label=run.name)
     if not single:
-        turn_ax.legend(loc="upper left", ncols=len(runs))
+        legend(turn_ax, loc="upper left", ncols=len(runs))
     turn_ax.set_ylabel("turnover\n(x average NAV)")
     cost_ax.set_ylabel("costs\n(bp of average NAV)")
     cum_ax.set_ylabel(f"cumulative costs\n({runs[0].base_currency})")

@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 
 from tradesim.report import stats
 from tradesim.report.ledger import RunData
-from tradesim.report.style import axes_grid, date_axis, figure, money_axis, percent_axis, run_colour
+from tradesim.report.style import legend, axes_grid, date_axis, figure, money_axis, percent_axis, run_colour
 
 
 def equity_figure(runs: Sequence[RunData], log: bool = False) -> Figure:
@@ -30,7 +30,7 @@ def equity_figure(runs: Sequence[RunData], log: bool = False) -> Figure:
     money_axis(top, log_minor_labels=log and lo > 0 and hi / lo < 100)
     top.set_ylabel(f"NAV ({first.base_currency}{', log scale' if log else ''})")
     top.set_title(f"{first.portfolio}: equity and drawdown, {first.days[0]:%Y-%m-%d} to {first.days[-1]:%Y-%m-%d}")
-    top.legend(loc="upper left")
+    legend(top, loc="upper left")
     bottom.set_ylabel("drawdown")
     percent_axis(bottom)
     bottom.set_ylim(top=0.0)

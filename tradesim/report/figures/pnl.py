@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from tradesim.report.ledger import RunData
-from tradesim.report.style import CYCLE, MUTED, axes_grid, date_axis, figure, money_axis
+from tradesim.report.style import legend, CYCLE, MUTED, axes_grid, date_axis, figure, money_axis
 
 
 def pnl_figure(run: RunData, per_day: pd.DataFrame) -> Figure:
@@ -34,5 +34,5 @@ def pnl_figure(run: RunData, per_day: pd.DataFrame) -> Figure:
     ax.set_xlim(run.days[0], run.days[-1])
     money_axis(ax)
     date_axis(ax)
-    ax.legend(loc="upper left", ncols=2 if len(order) > 5 else 1)
+    legend(ax, loc="upper left", ncols=2 if len(order) > 5 else 1)
     return fig

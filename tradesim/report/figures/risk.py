@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 
 from tradesim.report import stats
 from tradesim.report.ledger import RunData
-from tradesim.report.style import MUTED, axes_grid, date_axis, figure, percent_axis, run_colour
+from tradesim.report.style import legend, MUTED, axes_grid, date_axis, figure, percent_axis, run_colour
 
 
 def risk_figure(runs: Sequence[RunData]) -> Figure:
@@ -29,7 +29,7 @@ def risk_figure(runs: Sequence[RunData]) -> Figure:
     vol_ax.set_ylabel("volatility, annualised")
     vol_ax.set_title("Rolling 1-year volatility and Sharpe ratio (256 trading days)")
     percent_axis(vol_ax)
-    vol_ax.legend(loc="upper left", ncols=len(runs) + len(targets))
+    legend(vol_ax, loc="upper left", ncols=len(runs) + len(targets))
     sr_ax.axhline(0.0, color=MUTED, lw=0.8)
     sr_ax.set_ylabel("Sharpe ratio, 1 year")
     if young:

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from tradesim.report.ledger import RunData
-from tradesim.report.style import MUTED, axes_grid, date_axis, figure, percent_axis, run_colour
+from tradesim.report.style import legend, MUTED, axes_grid, date_axis, figure, percent_axis, run_colour
 
 BUFFER = "#d62728"
 TRIGGERS = ("#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#1f77b4", "#ff7f0e")
@@ -43,7 +43,7 @@ def tracking_figure(runs: Sequence[RunData]) -> Figure:
     top = float(np.nanmax([run.equity["tracking_error"].max() for run in runs] + [run.buffer for run in runs]))
     te_ax.set_ylim(0.0, top * 1.3 or 0.01)  # headroom above the data for the legend
     percent_axis(te_ax, decimals=1)
-    te_ax.legend(loc="upper left", ncols=len(runs) + 1)
+    legend(te_ax, loc="upper left", ncols=len(runs) + 1)
     alpha_ax.set_ylabel("adjustment factor\n(days with a trade)")
     alpha_ax.set_ylim(-0.05, 1.05)
     _trading_days(fig, strip, runs)
@@ -60,17 +60,19 @@ def _trading_days(fig: Figure, ax, runs: Sequence[RunData]) -> None:  # noqa: AN
         for reason in reasons:
             ax.vlines(t.index[t.to_numpy() == reason], row + 0.1, row + 0.9, color=colours[reason], lw=0.4)
         ax.vlines(t.index[t.isna().to_numpy()], row + 0.1, row + 0.9, color=MUTED, lw=0.4)
-    handles = [Line2D([], [], color=colours[r], lw=3, label=f"{r}: {sum(int((t == r).sum()) for t in traded):,} days")
-               for r in reasons]
+    handles = [Line2D([], [], color=colours[r], lw=3, label=r) for r in reasons]
     if any(t.isna().any() for t in traded):
         handles.append(Line2D([], [], color=MUTED, lw=3, label="no reason recorded"))
-    ax.set_yticks(np.arange(len(runs)) + 0.5, [run.name for run in runs] if len(runs) > 1 else ["traded"])
+    # Row labels fit the 1 in margin: the variant (or run id) and its number of days with orders.
+    ax.set_yticks(np.arange(len(runs)) + 0.5, [f"{(run.label or f'run {run.run_id}') + ' ' if len(runs) > 1 else ''}"
+                                                f"{len(t):,}{'' if len(runs) > 1 else ' days'}"
+                                                for run, t in zip(runs, traded)], fontsize=7)
     ax.set_ylim(len(runs), 0)
     ax.grid(False)
     ax.spines["left"].set_visible(False)
     ax.tick_params(axis="y", length=0)
     if handles:
         fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.1, 0.0), ncols=4,
-                   title="days with orders, by the trigger that fired", title_fontsize=8, alignment="left")
+                   title="days with orders (number at left), by the trigger that fired", title_fontsize=8, alignment="left")
     else:
         ax.text(0.5, 0.5, "no trades", transform=ax.transAxes, ha="center", va="center", color=MUTED)
