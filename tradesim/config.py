@@ -104,6 +104,9 @@ class PortfolioConfig(Frozen):
     base_currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
     capital: float = Field(gt=0)
     risk_target: float = Field(0.2, gt=0, le=1)
+    # Capital positions are sized on: "nav" compounds (today's NAV), "fixed" keeps the
+    # starting capital as AFTS's backtests do, so a small account stays small.
+    sizing_capital: Literal["nav", "fixed"] = "nav"
     start: date | None = None
     end: date | None = None
     database: str | None = None

@@ -27,6 +27,7 @@ from strategies.base import AccountView, StrategyContext
 from tradesim.accounting import fill_cash_flow, holdings_value, notional_exposure, variation_margin
 from tradesim.config import PortfolioConfig
 from tradesim.costs import CostTable
+from tradesim.errors import ConfigError
 from tradesim.estimates import WeeklyCorrelation, annual_volatility
 from tradesim.market import Market
 from tradesim.sizing import Sizer, SizingResult
@@ -112,7 +113,10 @@ class Engine:
         self.sizer = Sizer(config.optimiser, config.risk_target)
         started = time.perf_counter()
         self.strategy = make_strategy(config.strategy.name, config.strategy.params)
-        self.strategy.prepare(StrategyContext(market, config, self.returns, self.vol))
+        try:
+            self.strategy.prepare(StrategyContext(market, config, self.returns, self.vol))
+        except ValueError as exc:  # a strategy's own check on its parameters against the data
+            raise ConfigError(f"field 'strategy.params': {config.strategy.name}: {exc}") from None
         self.strategy_seconds = time.perf_counter() - started
         self.trigger = trigger or make_trigger(config, market)
         self._precompute()
@@ -241,7 +245,10 @@ class Engine:
 
     def _decide(self, t: int, cash: float, nav: float, positions: np.ndarray) -> tuple[Orders, SizingResult]:
         m = self.market
-        capital = nav if nav > 0 else np.nan  # a wiped-out account sizes nothing
+        if nav <= 0:
+            capital = np.nan  # a wiped-out account sizes nothing
+        else:
+            capital = nav if self.config.sizing_capital == "nav" else self.config.capital
         unit = self.unit_notional[t]
         with np.errstate(invalid="ignore", divide="ignore"):
             exposure = np.where(positions != 0, positions * unit, 0.0)
