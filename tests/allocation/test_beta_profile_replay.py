@@ -8,6 +8,8 @@ import logging
 import numpy as np
 import pytest
 
+from tradesim.errors import ConfigError
+
 from tradesim.cli import main
 from tests.allocation.conftest import example, held_weights, replay_days
 
@@ -42,7 +44,9 @@ def test_an_infeasible_band_stops_the_replay_naming_the_quarter() -> None:
     cfg = example("allocation_beta_profile.toml", "1995-01-03", "1995-03-31")
     params = dict(cfg.strategy.params, beta_low=3.0, beta_high=3.5)
     cfg = cfg.model_copy(update={"strategy": cfg.strategy.model_copy(update={"params": params})})
-    with pytest.raises(ValueError, match=r"beta_profile on 1994-06-30: beta band \[3, 3.5\] is infeasible"):
+    # A user's infeasible band is a config mistake: one line naming the field, no traceback.
+    with pytest.raises(ConfigError, match=r"field 'strategy.params': beta_profile: beta_profile on 1994-06-30: "
+                                          r"beta band \[3, 3.5\] is infeasible"):
         replay_days(cfg)
 
 
