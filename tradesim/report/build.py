@@ -168,7 +168,7 @@ def _sections(runs: Sequence[RunData], main: RunData, chosen: Sequence[str], fig
             "run is a year old.")]),
         Section("positions", "Positions", figures=[fig(
             "positions", f"Every instrument {main.name} held, as value held over NAV at each week's last close "
-            "(red short, blue long), grouped by asset class. The colour scale stops at the 99th percentile of "
+            "(blue long, red short), grouped by asset class. The colour scale stops at the 99th percentile of "
             "the weights.")]),
         Section("optimum", "Optimum and whole positions", figures=[fig(
             "optimum", "The unrounded optimum is stored only when an order is made, so it shows as markers on "

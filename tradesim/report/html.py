@@ -39,6 +39,7 @@ figcaption { color: #555; font-size: 13px; margin-top: 4px; }
 table { border-collapse: collapse; font-size: 13px; margin: 6px 0 10px; }
 th, td { padding: 3px 10px; border-bottom: 1px solid #eee; text-align: left; vertical-align: top; }
 table.summary tbody th { font-weight: 600; white-space: nowrap; }
+.tables { display: flex; flex-wrap: wrap; gap: 0 28px; align-items: flex-start; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 details { margin: 4px 0; font-size: 13px; }
 pre { background: #f6f6f6; padding: 8px; overflow-x: auto; font-size: 12px; }

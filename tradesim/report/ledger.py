@@ -22,6 +22,7 @@ from db.queries import EQUITY, ORDERS, POSITIONS, TRADES
 from tradesim.errors import TradesimError
 
 COMPARE_VARIANTS = ("fractional", "rounded", "dynamic")
+LAST_FILLS = 20  # the report's table of last trades
 
 
 class ReportError(TradesimError):
@@ -43,7 +44,8 @@ class RunData:
     finished_at: datetime | None
     equity: pd.DataFrame  # indexed by day: nav, costs, roll_costs, gross_pnl, ..., tracking_error, reason
     positions: pd.DataFrame  # long: day, symbol, quantity, price, fx, notional_base
-    fills: pd.DataFrame  # day, decided_on, symbol, side, quantity, price, currency, fx, cost_base, notional_base, reason
+    fills: pd.DataFrame  # every fill, what P&L needs: day, symbol, quantity, price, fx, cost_base
+    last_fills: pd.DataFrame  # the newest LAST_FILLS fills in full, newest first
     instruments: pd.DataFrame  # indexed by symbol: asset_class, kind, currency, multiplier
 
     @property
@@ -126,11 +128,13 @@ def load_run(conn: Connection, run_id: int) -> RunData:
                          .where(p.run_id == run_id))
     positions["day"] = _days(positions["day"])
     t = TRADES.c
-    fills = _columns(conn, select(t.fill_id, t.day, t.decided_on, t.symbol, t.side, t.quantity, t.price, t.currency, t.fx,
-                                  t.cost_base, t.notional_base, t.reason)
-                     .where(t.run_id == run_id).order_by(t.fill_id))
+    fills = _columns(conn, select(t.day, t.symbol, t.quantity, t.price, t.fx, t.cost_base).where(t.run_id == run_id))
     fills["day"] = _days(fills["day"])
-    fills["decided_on"] = _days(fills["decided_on"])
+    last_fills = _columns(conn, select(t.fill_id, t.day, t.decided_on, t.symbol, t.side, t.quantity, t.price, t.currency,
+                                       t.cost_base, t.notional_base, t.reason)
+                          .where(t.run_id == run_id).order_by(t.fill_id.desc()).limit(LAST_FILLS))
+    last_fills["day"] = _days(last_fills["day"])
+    last_fills["decided_on"] = _days(last_fills["decided_on"])
 
     symbols = sorted(set(positions["symbol"].unique()) | set(fills["symbol"].unique()))
     # Symbols as one categorical shared by positions and fills: the P&L merges on them
@@ -146,7 +150,7 @@ def load_run(conn: Connection, run_id: int) -> RunData:
     instruments = instruments.set_index("symbol").sort_index()
     return RunData(run_id, meta["name"], meta["base_currency"], meta["mode"], meta["label"], meta["status"],
                    json.loads(meta["config"]), meta["config_hash"], meta["code_version"], meta["started_at"],
-                   meta["finished_at"], equity, positions, fills, instruments)
+                   meta["finished_at"], equity, positions, fills, last_fills, instruments)
 
 
 def load_orders(conn: Connection, run_id: int, symbols: Sequence[str]) -> pd.DataFrame:
@@ -210,7 +214,7 @@ def instrument_pnl(run: RunData) -> pd.DataFrame:
     ident = ident.astype({c: pd.CategoricalDtype(sorted(ident[c].unique())) for c in ("asset_class", "kind", "currency")})
     pos = run.positions.join(ident, on="symbol")[["symbol", "asset_class", "currency", "kind", "multiplier", "day",
                                                    "quantity", "price", "fx"]]
-    fills = run.fills.drop(columns=["currency"]).join(ident, on="symbol")[
+    fills = run.fills.join(ident, on="symbol")[
         ["symbol", "asset_class", "currency", "kind", "multiplier", "day", "quantity", "price", "fx", "cost_base"]]
     days = pd.DataFrame({"day": run.days, "prev": run.days.to_series().shift(1).to_numpy()})
     per_day = _per_instrument_day(pos, fills, days)

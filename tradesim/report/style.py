@@ -70,7 +70,7 @@ def run_colour(label: str | None, k: int) -> str:
 
 
 def date_axis(ax) -> None:  # noqa: ANN001
-    locator = AutoDateLocator(minticks=4, maxticks=12)
+    locator = AutoDateLocator(minticks=4, maxticks=9)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
 

@@ -11,8 +11,6 @@ import pandas as pd
 from tradesim.metrics import Summary, summarise
 from tradesim.report.ledger import RunData
 
-LAST_TRADES = 20
-
 
 def run_summary(run: RunData) -> Summary:
     """``tradesim.metrics.summarise`` on the ledger's equity: the numbers ``tradesim replay`` prints."""
@@ -21,15 +19,15 @@ def run_summary(run: RunData) -> Summary:
                      len(run.fills))
 
 
-def summary_rows(runs: Sequence[RunData]) -> list[tuple[str, list[str]]]:
-    """(label, one cell per run) rows, performance first, then what produced it."""
+def summary_rows(runs: Sequence[RunData]) -> tuple[list[tuple[str, list[str]]], list[tuple[str, list[str]]]]:
+    """(label, one cell per run) rows: how the run did, and what ran (config, data, code)."""
     sums = [run_summary(run) for run in runs]
     ccy = runs[0].base_currency
 
     def row(label: str, cell) -> tuple[str, list[str]]:  # noqa: ANN001
         return label, [cell(run, s) for run, s in zip(runs, sums)]
 
-    return [
+    performance = [
         row("Annualised return", lambda r, s: f"{s.annual_return:.2%}"),
         row("Annualised volatility", lambda r, s: f"{s.annual_volatility:.2%}"),
         row("Sharpe ratio", lambda r, s: f"{s.sharpe:.2f}"),
@@ -41,6 +39,8 @@ def summary_rows(runs: Sequence[RunData]) -> list[tuple[str, list[str]]]:
         row("Trades (fills)", lambda r, s: f"{s.trades:,}"),
         row("Average tracking error", lambda r, s: f"{r.equity['tracking_error'].mean():.2%}"),
         row("Trading days", lambda r, s: f"{s.days:,} ({r.days[0]:%Y-%m-%d} to {r.days[-1]:%Y-%m-%d})"),
+    ]
+    provenance = [
         row("Run", lambda r, s: f"{r.run_id} ({r.mode}{', ' + r.label if r.label else ''}), {r.status}"),
         row("Portfolio", lambda r, s: r.portfolio),
         row("Strategy", lambda r, s: _strategy(r.config)),
@@ -53,6 +53,7 @@ def summary_rows(runs: Sequence[RunData]) -> list[tuple[str, list[str]]]:
         row("Config hash", lambda r, s: r.config_hash),
         row("Recorded", lambda r, s: _times(r)),
     ]
+    return performance, provenance
 
 
 def _strategy(config: dict) -> str:
@@ -97,16 +98,22 @@ def _times(run: RunData) -> str:
 
 
 def summary_html(runs: Sequence[RunData]) -> str:
+    """Two tables side by side (they wrap on a narrow page): how it did, and what ran."""
     head = "".join(f"<th>{escape(run.name)}</th>" for run in runs) if len(runs) > 1 else "<th></th>"
-    body = "".join(f"<tr><th>{escape(label)}</th>{''.join(f'<td>{escape(c)}</td>' for c in cells)}</tr>"
-                   for label, cells in summary_rows(runs))
+
+    def table(rows: list[tuple[str, list[str]]]) -> str:
+        body = "".join(f"<tr><th>{escape(label)}</th>{''.join(f'<td>{escape(c)}</td>' for c in cells)}</tr>"
+                       for label, cells in rows)
+        return f'<table class="summary"><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+    performance, provenance = summary_rows(runs)
     configs = "".join(f"<details><summary>Config of {escape(run.name)} (JSON)</summary>"
                       f"<pre>{escape(json.dumps(run.config, indent=2))}</pre></details>" for run in runs)
-    return f'<table class="summary"><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table>{configs}'
+    return f'<div class="tables">{table(performance)}{table(provenance)}</div>{configs}'
 
 
-def last_trades(run: RunData, n: int = LAST_TRADES) -> pd.DataFrame:
-    f = run.fills.tail(n)
+def last_trades(run: RunData) -> pd.DataFrame:
+    f = run.last_fills
     return pd.DataFrame({
         "filled": f["day"].dt.strftime("%Y-%m-%d"), "decided": f["decided_on"].dt.strftime("%Y-%m-%d"),
         "symbol": f["symbol"], "side": f["side"], "quantity": f["quantity"].map(lambda q: f"{q:,.0f}" if q == int(q) else f"{q:,.4f}"),
@@ -114,7 +121,7 @@ def last_trades(run: RunData, n: int = LAST_TRADES) -> pd.DataFrame:
         f"value {run.base_currency}": f["notional_base"].map(lambda v: f"{v:,.0f}"),
         f"cost {run.base_currency}": f["cost_base"].map(lambda v: f"{v:,.2f}"),
         "reason": f["reason"].fillna(""),
-    }).iloc[::-1]  # newest first
+    })
 
 
 def trades_html(run: RunData) -> str:
@@ -151,8 +158,8 @@ def pnl_html(run: RunData, per_day: pd.DataFrame, contributors: int = 5) -> str:
         cells = "".join(f'<tr><td>{escape(str(b))}</td><td class="num">{bv:,.0f}</td>'
                         f'<td>{escape(str(w))}</td><td class="num">{wv:,.0f}</td></tr>'
                         for (b, bv), (w, wv) in zip(best.items(), worst.items()))
-        out += (f'<table class="pnl"><thead><tr><th>best instruments</th><th class="num">net {ccy}</th>'
-                f'<th>worst instruments</th><th class="num">net {ccy}</th></tr></thead><tbody>{cells}</tbody></table>')
+        out += (f'<table class="pnl"><thead><tr><th>top {contributors} instruments</th><th class="num">net {ccy}</th>'
+                f'<th>bottom {contributors}</th><th class="num">net {ccy}</th></tr></thead><tbody>{cells}</tbody></table>')
     return out
 
 
