@@ -126,7 +126,7 @@ def connect(source: str | Engine | Connection) -> Iterator[Connection]:
         return
     if isinstance(source, Engine):
         with source.connect() as conn:
-            yield conn
+            yield _reader(conn)
         return
     from db.session import database_url, open_engine
 
@@ -139,9 +139,14 @@ def connect(source: str | Engine | Connection) -> Iterator[Connection]:
     engine = open_engine(url)
     try:
         with engine.connect() as conn:
-            yield conn
+            yield _reader(conn)
     finally:
         engine.dispose()
+
+
+def _reader(conn: Connection) -> Connection:
+    """Queries only read: on SQLite they need no write lock and never wait for a writer (WAL)."""
+    return conn.execution_options(sqlite_begin="DEFERRED")
 
 
 # -- resolving names ---------------------------------------------------------------------------

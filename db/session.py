@@ -44,11 +44,14 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
 
 
 def _sqlite_begin(conn) -> None:  # noqa: ANN001
-    # ``sqlite_immediate``: take the write lock at BEGIN, for a transaction that reads before it
-    # writes (the schema upgrade); a deferred one would fail on a stale snapshot if another
-    # process wrote in between, where this one waits for the busy timeout instead.
-    immediate = conn.get_execution_options().get("sqlite_immediate", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    # Transactions take the write lock at BEGIN (IMMEDIATE) unless the connection says it only
+    # reads (execution option sqlite_begin="DEFERRED", as db.queries does). Under WAL a deferred
+    # transaction that reads and then writes fails at once with "database is locked" if another
+    # process committed in between (its snapshot is stale); an immediate one waits for the busy
+    # timeout instead. Ledger writers read first (is the portfolio there? the instrument?), and
+    # several processes write one ledger (paper runs, schedules, replays).
+    mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+    conn.exec_driver_sql(f"BEGIN {mode}")
 
 
 def open_engine(url: str, create: bool = True) -> Engine:

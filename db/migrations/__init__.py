@@ -95,7 +95,7 @@ def _lock(conn: Connection) -> None:
     if conn.dialect.name == "sqlite":
         if conn.connection.driver_connection.isolation_level is None:
             # SQLAlchemy issues BEGIN (db.session's listener): ask it for BEGIN IMMEDIATE.
-            conn.execution_options(sqlite_immediate=True)
+            conn.execution_options(sqlite_begin="IMMEDIATE")
             conn.exec_driver_sql("SELECT 1")
         else:
             # pysqlite's own transaction handling would run the DDL outside any transaction.
