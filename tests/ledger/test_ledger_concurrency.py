@@ -52,9 +52,15 @@ def equity_rows(url: str, run_id: int) -> list[tuple]:
 
 @pytest.fixture
 def shared_url(pg_databases) -> str:  # noqa: ANN001
-    """PostgreSQL: the shared ledger several machines or processes write to. (Process start-up
-    dominates these tests; SQLite's single writer is exercised by the same code elsewhere.)"""
+    """PostgreSQL: the shared ledger several machines or processes write to."""
     return pg_databases.new()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'shared.db'}"
+    return request.getfixturevalue("pg_databases").new()
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
@@ -66,9 +72,11 @@ def test_processes_opening_a_new_ledger_at_once_create_it_once(backend: str, tmp
     assert results == [{"revision": "0003"}] * 2
 
 
-def test_two_portfolios_in_two_processes_do_not_interfere(shared_url: str, tmp_path: Path) -> None:
+def test_two_portfolios_in_two_processes_do_not_interfere(any_url: str, tmp_path: Path) -> None:
     # Both processes find a brand-new database: they create the schema, the shared instruments
-    # and their own portfolio and run at the same moment.
+    # and their own portfolio and run at the same moment (on SQLite: read, then write, while the
+    # other process commits; the transactions take the write lock at BEGIN).
+    shared_url = any_url
     results = race(tmp_path, shared_url, "replay", ["alpha", "beta"])
     runs = queries.runs(shared_url)
     assert sorted(runs["portfolio"]) == ["alpha", "beta"] and (runs["days"] == 90).all()
