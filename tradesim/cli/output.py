@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -130,9 +131,15 @@ def write_table(title: str, columns: Sequence[str], rows: Iterable[Sequence], sp
 
 def emit(fmt: Format, title: str, columns: Sequence[str], rows: Iterable[Sequence], spec: Sequence[Col],
          total: Sequence[str] | None = None) -> None:
-    if fmt is Format.csv:
-        write_csv(columns, rows)
-    elif fmt is Format.json:
-        write_json(columns, rows)
-    else:
-        write_table(title, columns, rows, spec, total)
+    try:
+        if fmt is Format.csv:
+            write_csv(columns, rows)
+        elif fmt is Format.json:
+            write_json(columns, rows)
+        else:
+            write_table(title, columns, rows, spec, total)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader has gone (``| head``): stop quietly, as Unix tools do, and keep Python
+        # from failing again when it flushes stdout on the way out.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
