@@ -196,15 +196,15 @@ class Query:
     convert: Callable[[tuple], tuple] | None = None  # applied to each row
 
 
-def _where(view, sel: Select, run_id: int, f: Filters, day: str = "day") -> Select:  # noqa: ANN001
+def _where(view, sel: Select, run_id: int, f: Filters) -> Select:  # noqa: ANN001
     c = view.c
     sel = sel.where(c.run_id == run_id)
     if f.symbol:
         sel = sel.where(c.symbol.in_(f.symbol))
     if f.since is not None:
-        sel = sel.where(c[day] >= f.since)
+        sel = sel.where(c.day >= f.since)
     if f.until is not None:
-        sel = sel.where(c[day] <= f.until)
+        sel = sel.where(c.day <= f.until)
     if f.side is not None:
         sel = sel.where(c.side == f.side)
     if f.reason is not None:
