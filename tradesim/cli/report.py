@@ -18,12 +18,13 @@ from tradesim.cli.options import DbOption
 from tradesim.errors import TradesimError
 
 Runs = Annotated[list[int], typer.Argument(
-    help="Run id; several ids overlay their runs; one run of a comparison stands for all three.", show_default=False)]
+    help="Run id; several ids overlay their runs; one run of a comparison stands for all three.", show_default=False,
+    metavar="RUN...")]
 Out = Annotated[Optional[Path], typer.Option("--out", "-o", help="HTML file to write (default: report-run<ID>.html).")]
 PngDir = Annotated[Optional[Path], typer.Option("--png", help="Also write each figure as a PNG file in this folder.")]
 Log = Annotated[bool, typer.Option("--log", help="Equity curve on a log scale.")]
 Symbols = Annotated[Optional[list[str]], typer.Option(
-    "--symbol", "-s", help="Instrument for the optimum-vs-held figure; repeat for several (default: the 4 most ordered).")]
+    "--symbol", "-s", help="Instrument for the optimum-vs-held figure; repeat for several (default: the 3 most ordered).")]
 
 # For replay and compare: the same two options, named the same way.
 ReportOption = Annotated[Optional[Path], typer.Option("--report", help="After the run, write its HTML report here.")]

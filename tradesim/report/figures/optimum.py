@@ -69,6 +69,6 @@ def _units(x: float, _pos) -> str:  # noqa: ANN001
     return f"{x:g}"
 
 
-def default_symbols(counts: pd.Series, k: int = 4) -> list[str]:
+def default_symbols(counts: pd.Series, k: int = 3) -> list[str]:
     """The ``k`` instruments the run ordered most often: the most decisions to look at."""
     return list(counts.index[:k])
