@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from db import ledger, queries
+from db import ledger, migrations, queries
 from db.session import open_engine
 from tradesim.config import load_config
 from tradesim.replay import replay
@@ -69,7 +69,7 @@ def test_processes_opening_a_new_ledger_at_once_create_it_once(backend: str, tmp
     url = (f"sqlite:///{tmp_path / 'new.db'}" if backend == "sqlite"
            else request.getfixturevalue("pg_databases").new())
     results = race(tmp_path, url, "open", ["a", "b"])
-    assert results == [{"revision": "0003"}] * 2
+    assert results == [{"revision": migrations.head()}] * 2
 
 
 def test_two_portfolios_in_two_processes_do_not_interfere(any_url: str, tmp_path: Path) -> None:

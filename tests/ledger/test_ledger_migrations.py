@@ -17,6 +17,7 @@ from tradesim.errors import LedgerError
 TABLES = ["portfolios", "runs", "instruments", "orders", "fills", "positions", "equity", "diagnostics",
           "processed_days"]
 VIEWS = ["trades_view", "orders_view", "positions_view", "equity_view"]
+HEAD = migrations.head()  # tests say "head" where any later revision would do as well
 APSCHEDULER = "CREATE TABLE apscheduler_jobs (id VARCHAR(191) PRIMARY KEY, next_run_time FLOAT, job_state TEXT)"
 
 
@@ -30,9 +31,11 @@ def revision(engine) -> str | None:  # noqa: ANN001
         return migrations.current_revision(conn)
 
 
-def test_head_is_the_last_revision() -> None:
-    assert migrations.head() == "0003"
-    assert migrations.revisions() == {"0001": None, "0002": "0001", "0003": "0002"}
+def test_revisions_form_one_numbered_line() -> None:
+    revs = migrations.revisions()
+    assert list(revs)[:3] == ["0001", "0002", "0003"]
+    assert all(down == (None if k == 0 else f"{k:04d}") for k, down in enumerate(revs.values()))
+    assert migrations.head() == max(revs)
 
 
 def test_the_quick_reading_of_revisions_agrees_with_alembic() -> None:
@@ -55,8 +58,8 @@ def test_a_new_database_gets_head_with_views(new_url) -> None:  # noqa: ANN001
 def test_upgrade_under_pysqlite_own_transactions(tmp_path) -> None:  # noqa: ANN001
     """Whichever way the engine's SQLite connections handle transactions, the upgrade is one locked transaction."""
     engine = create_engine(f"sqlite:///{tmp_path / 'plain.db'}")  # pysqlite's legacy transaction control
-    assert migrations.upgrade(engine) == (None, "0003")
-    assert migrations.upgrade(engine) == ("0003", "0003")
+    assert migrations.upgrade(engine) == (None, HEAD)
+    assert migrations.upgrade(engine) == (HEAD, HEAD)
     engine.dispose()
 
 
@@ -86,7 +89,7 @@ def test_upgrade_from_the_first_revision_keeps_every_row(new_url) -> None:  # no
     old.dispose()
 
     engine = open_engine(url)  # every command's way in: upgrades to head
-    assert revision(engine) == "0003"
+    assert revision(engine) == HEAD
     assert counts(engine) == before
     with engine.connect() as conn:
         fx = conn.execute(text("SELECT p.run_id, p.day, i.symbol, p.fx FROM positions p "
@@ -111,7 +114,7 @@ def test_a_ledger_from_before_migrations_is_stamped_then_upgraded(new_url) -> No
     before = counts(old)
     old.dispose()
     engine = open_engine(url)
-    assert revision(engine) == "0003"
+    assert revision(engine) == HEAD
     assert counts(engine) == before
     engine.dispose()
 
@@ -126,14 +129,14 @@ def _stamp_future(url: str) -> None:
 def test_a_ledger_newer_than_the_code_is_refused(new_url, capsys) -> None:  # noqa: ANN001
     url = new_url()
     _stamp_future(url)
-    with pytest.raises(LedgerError, match=r"revision 9999\) is newer than this tradesim \(head 0003\)"):
+    with pytest.raises(LedgerError, match=rf"revision 9999\) is newer than this tradesim \(head {HEAD}\)"):
         open_engine(url)
     for argv in (["trades"], ["db", "upgrade"]):
         capsys.readouterr()
         assert main([*argv, "--db", url]) == 2
         err = capsys.readouterr().err.strip()
         assert len(err.splitlines()) == 1
-        assert "is newer than this tradesim (head 0003): upgrade tradesim to read it" in err
+        assert f"is newer than this tradesim (head {HEAD}): upgrade tradesim to read it" in err
 
 
 def test_db_upgrade_command(new_url, capsys) -> None:  # noqa: ANN001
@@ -142,11 +145,11 @@ def test_db_upgrade_command(new_url, capsys) -> None:  # noqa: ANN001
     migrations.upgrade(old, "0001")
     old.dispose()
     assert main(["db", "current", "--db", url]) == 0
-    assert capsys.readouterr().out.strip().endswith("schema 0001, head 0003")
+    assert capsys.readouterr().out.strip().endswith(f"schema 0001, head {HEAD}")
     assert main(["db", "upgrade", "--db", url]) == 0
-    assert capsys.readouterr().out.strip().endswith("schema upgraded from 0001 to 0003")
+    assert capsys.readouterr().out.strip().endswith(f"schema upgraded from 0001 to {HEAD}")
     assert main(["db", "upgrade", "--db", url]) == 0
-    assert capsys.readouterr().out.strip().endswith("schema already at 0003 (head)")
+    assert capsys.readouterr().out.strip().endswith(f"schema already at {HEAD} (head)")
 
 
 def test_downgrade_to_the_first_revision_and_back(new_url) -> None:  # noqa: ANN001
@@ -162,7 +165,7 @@ def test_downgrade_to_the_first_revision_and_back(new_url) -> None:  # noqa: ANN
     assert revision(engine) == "0001"
     assert not set(VIEWS) & set(inspect(engine).get_view_names())
     migrations.upgrade(engine)
-    assert revision(engine) == "0003"
+    assert revision(engine) == HEAD
     assert len(queries.positions(engine, run=2, since="2024-01-01")) == 10
     engine.dispose()
 
@@ -178,14 +181,15 @@ def test_db_revision_writes_the_next_numbered_migration(tmp_path, monkeypatch, c
     migrations.revisions.cache_clear()
     try:
         assert main(["db", "revision", "-m", "nothing yet"]) == 0
+        following = f"{int(HEAD) + 1:04d}"
         written = sorted(p.name for p in (copy / "versions").glob("0*.py"))
-        assert written[-1] == "0004_nothing_yet.py"
+        assert written[-1] == f"{following}_nothing_yet.py"
         source = Path(copy / "versions" / written[-1]).read_text()
-        assert "revision = '0004'" in source and "down_revision = '0003'" in source
+        assert f"revision = '{following}'" in source and f"down_revision = '{HEAD}'" in source
         # The models match head: nothing to do.
         assert "def upgrade() -> None:\n    # ### commands auto generated by Alembic - please adjust! ###\n    pass" in source
         migrations.revisions.cache_clear()  # read once per process; a new file is seen by the next one
-        assert migrations.head() == "0004"
+        assert migrations.head() == following
     finally:
         migrations.revisions.cache_clear()
     assert "review it" in capsys.readouterr().out
