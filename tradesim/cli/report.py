@@ -19,7 +19,7 @@ from tradesim.errors import TradesimError
 
 Runs = Annotated[list[int], typer.Argument(
     help="Run id; several ids overlay their runs; one run of a comparison stands for all three.", show_default=False,
-    metavar="RUN...")]
+    metavar="RUN")]
 Out = Annotated[Optional[Path], typer.Option("--out", "-o", help="HTML file to write (default: report-run<ID>.html).")]
 PngDir = Annotated[Optional[Path], typer.Option("--png", help="Also write each figure as a PNG file in this folder.")]
 Log = Annotated[bool, typer.Option("--log", help="Equity curve on a log scale.")]
