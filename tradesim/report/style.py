@@ -69,10 +69,11 @@ def run_colour(label: str | None, k: int) -> str:
     return VARIANT_COLOURS.get(label or "", CYCLE[k % len(CYCLE)])
 
 
-def date_axis(ax) -> None:  # noqa: ANN001
+def date_axis(ax, offset: bool = True) -> None:  # noqa: ANN001
     locator = AutoDateLocator(minticks=4, maxticks=9)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
+    # The offset names the year when no tick label does (a run shorter than a year).
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=offset))
 
 
 def percent_axis(ax, decimals: int = 0) -> None:  # noqa: ANN001

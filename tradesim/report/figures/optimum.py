@@ -45,16 +45,17 @@ def optimum_figure(run: RunData, orders: pd.DataFrame, symbols: Sequence[str]) -
         for ax, span, whole in ((row[0], days, True), (row[1], zoom, False)):
             h = held.loc[span[0]:span[-1]]
             o = mine[(mine["day"] >= span[0]) & (mine["day"] <= span[-1])]
-            ax.plot(o["day"], o["optimal"], ls="none", marker="o", ms=1.6 if whole else 3.0, mew=0,
-                    color=OPTIMUM, alpha=0.6 if whole else 1.0, label="unrounded optimum")
-            ax.plot(h.index, h.to_numpy(), drawstyle="steps-post", color=HELD, lw=0.8 if whole else 1.1,
+            crowded = len(span) > 500  # thousands of decisions: small, translucent dots
+            ax.plot(o["day"], o["optimal"], ls="none", marker="o", ms=1.6 if crowded else 3.0, mew=0,
+                    color=OPTIMUM, alpha=0.6 if crowded else 1.0, label="unrounded optimum")
+            ax.plot(h.index, h.to_numpy(), drawstyle="steps-post", color=HELD, lw=0.8 if crowded else 1.1,
                     label="held")
             lo, hi = min(h.min(), o["optimal"].min() if len(o) else 0.0), max(h.max(), o["optimal"].max() if len(o) else 0.0)
             if lo <= 0.0 <= hi:  # a zero line only where the position crosses or touches zero
                 ax.axhline(0.0, color=MUTED, lw=0.6)
             ax.set_xlim(span[0], span[-1])
             ax.yaxis.set_major_formatter(FuncFormatter(_units))
-            date_axis(ax)
+            date_axis(ax, offset=whole)  # the zoom's title gives its dates
         row[0].set_ylabel(f"{symbol}\nunits")
         row[1].set_title(f"{symbol}: last {len(zoom)} trading days, to {zoom[-1]:%Y-%m-%d}", fontsize=8,
                          color=MUTED, loc="right")

@@ -30,12 +30,14 @@ def risk_figure(runs: Sequence[RunData]) -> Figure:
     vol_ax.set_title("Rolling 1-year volatility and Sharpe ratio (256 trading days)")
     percent_axis(vol_ax)
     legend(vol_ax, loc="upper left", ncols=len(runs) + len(targets))
-    sr_ax.axhline(0.0, color=MUTED, lw=0.8)
+    if not young:
+        sr_ax.axhline(0.0, color=MUTED, lw=0.8)
     sr_ax.set_ylabel("Sharpe ratio, 1 year")
     if young:
+        sr_ax.set_yticks([])  # no ratio to scale
         for ax in (vol_ax, sr_ax):
-            ax.text(0.5, 0.5, "the run is shorter than a year: no rolling figure yet", transform=ax.transAxes,
-                    ha="center", va="center", color=MUTED)
+            ax.text(0.5, 0.6, "the run is shorter than a year: no rolling figure yet", transform=ax.transAxes,
+                    ha="center", va="center", color=MUTED, backgroundcolor="white")
     days = runs[0].days
     sr_ax.set_xlim(days[0], days[-1])
     date_axis(sr_ax)
