@@ -1,10 +1,11 @@
 """What a report needs from the ledger, read once per run through the read-only views.
 
 The views (``db.views``) are the ledger's public face, shared with ``db.queries``
-and the CLI. The report reads only the columns it draws, and builds frames column
-by column: for a 30-year replay (165,000 position rows) that takes a fraction of
-the time ``db.queries``' row-by-row frames do, which is most of a report's budget.
-Daily P&L per instrument is ``db.pnl``'s own formula, fed with these frames.
+and the CLI; the selects use ``db.queries``' typed view tables. The report reads
+only the columns it draws, straight from the DBAPI cursor (``_columns``): reading
+is most of a report's time budget for a 30-year replay (165,000 position rows).
+Daily P&L per instrument is ``db.pnl``'s own formula (what ``tradesim pnl``
+reports), fed with these frames rather than read a second time.
 """
 
 from __future__ import annotations
