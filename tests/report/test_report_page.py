@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 from db import queries
 from tradesim.cli import main
-from tradesim.report import FIGURES, SECTIONS
+from tradesim.report import FIGURES, SECTIONS, render_report
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -129,3 +129,27 @@ def test_cli_mistakes_are_one_line_errors(stocks, tmp_path, capsys) -> None:  # 
         err = capsys.readouterr().err
         assert message in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "x.html").exists()
+
+
+def test_a_report_reads_while_another_connection_holds_the_write_lock(futures) -> None:  # noqa: ANN001
+    """A ledger writer (a paper run recording its day) does not block the report's reads.
+
+    The ledger is opened first: opening checks the schema's revision, which on SQLite
+    takes the write lock itself (db.migrations, not the report's to change).
+    """
+    import sqlite3
+    import time
+
+    from db import queries
+
+    with queries.connect(futures.url) as conn:
+        writer = sqlite3.connect(futures.url.removeprefix("sqlite:///"), isolation_level=None)
+        try:
+            writer.execute("BEGIN IMMEDIATE")  # what a ledger writer holds while it records a day
+            t0 = time.perf_counter()
+            report = render_report(conn, futures.run_ids)
+            assert time.perf_counter() - t0 < 10  # read at once, not after the 30 s busy timeout
+            assert len(report.figures) == len(FIGURES)
+        finally:
+            writer.execute("ROLLBACK")
+            writer.close()
