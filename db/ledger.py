@@ -11,6 +11,9 @@ from __future__ import annotations
 import json
 import subprocess
 from datetime import UTC, date, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +23,26 @@ import tradesim
 from db.models import Diagnostic, Equity, Fill, Instrument, Order, Portfolio, PositionRow, ProcessedDay, Run
 from tradesim.config import PortfolioConfig
 from tradesim.engine import Day
+
+
+@contextmanager
+def day_savepoint(conn: Connection) -> Iterator[None]:
+    """One day, all or nothing, inside a longer transaction.
+
+    Plain SQL on the DBAPI cursor (SQLite and PostgreSQL alike): SQLAlchemy's
+    ``begin_nested`` costs about as much per day as writing the day itself.
+    """
+    cursor = conn.connection.cursor()
+    cursor.execute("SAVEPOINT tradesim_day")
+    try:
+        yield
+    except BaseException:
+        cursor.execute("ROLLBACK TO SAVEPOINT tradesim_day")
+        cursor.execute("RELEASE SAVEPOINT tradesim_day")
+        cursor.close()
+        raise
+    cursor.execute("RELEASE SAVEPOINT tradesim_day")
+    cursor.close()
 
 
 def code_version() -> str:
@@ -108,7 +131,9 @@ class DayWriter:
     The loop writes a handful of small batches per day for thousands of days,
     so SQLAlchemy's per-statement compile and ORM overhead would dominate a
     replay; the statements are compiled once for the connection's dialect and
-    sent through the connection's DBAPI cursor.
+    sent through the connection's DBAPI cursor. Rows are built column-wise from
+    the day's arrays; SQLite gets positional tuples (the cheapest to bind),
+    other drivers dicts.
     """
 
     TABLES = {"orders": Order, "fills": Fill, "positions": PositionRow, "equity": Equity,
@@ -118,9 +143,16 @@ class DayWriter:
         self.run_id, self.instrument_ids, self.days = run_id, instrument_ids, days
         self.pending_day: date | None = None  # decision date of the orders still to fill
         self._sql: dict[str, str] = {}
+        self._cols: dict[str, list[str]] = {}
+        self._positional = False
 
     def _compile(self, conn: Connection) -> None:
-        if conn.dialect.name == "sqlite":
+        dialect = conn.dialect
+        if dialect.name == "sqlite":
+            from sqlalchemy.dialects import sqlite
+
+            dialect = sqlite.dialect(paramstyle="qmark")
+            self._positional = True
             # SQLite stores dates as ISO text anyway; converting each day once here saves
             # the driver's adapter a call per row (hundreds of thousands in a replay).
             self.days = [d.isoformat() for d in self.days]
@@ -128,18 +160,29 @@ class DayWriter:
                 self.pending_day = self.pending_day.isoformat()
         for name, model in self.TABLES.items():
             table = model.__table__
-            cols = [c for c in table.columns if not (c.primary_key and c.name == "id")]  # ids come from the database
-            stmt = insert(table).values({c.name: bindparam(c.name) for c in cols})
-            self._sql[name] = str(stmt.compile(dialect=conn.dialect))
+            cols = [c.name for c in table.columns if not (c.primary_key and c.name == "id")]  # ids from the database
+            compiled = insert(table).values({c: bindparam(c) for c in cols}).compile(dialect=dialect)
+            self._sql[name] = str(compiled)
+            self._cols[name] = list(compiled.positiontup) if self._positional else cols
         order = Order.__table__
-        self._sql["mark_filled"] = str(
-            update(order).where(order.c.run_id == bindparam("r"), order.c.day == bindparam("d"),
-                                order.c.status == bindparam("pending")).values(status=bindparam("filled"))
-            .compile(dialect=conn.dialect))
-        self._sql["mark_cancelled"] = str(
-            update(order).where(order.c.run_id == bindparam("r"), order.c.day == bindparam("d"),
-                                order.c.instrument_id == bindparam("i")).values(status=bindparam("cancelled"))
-            .compile(dialect=conn.dialect))
+        for name, where_instrument in (("mark_filled", False), ("mark_cancelled", True)):
+            clauses = [order.c.run_id == bindparam("r"), order.c.day == bindparam("d"),
+                       order.c.status == bindparam("was")]
+            if where_instrument:
+                clauses.append(order.c.instrument_id == bindparam("i"))
+            compiled = update(order).where(*clauses).values(status=bindparam("now")).compile(dialect=dialect)
+            self._sql[name] = str(compiled)
+            self._cols[name] = list(compiled.positiontup) if self._positional else ["now", "r", "d", "was", "i"]
+
+    def _rows(self, name: str, n: int, columns: dict) -> list:
+        """Rows for ``name`` from columns: a list of n values, or one value for every row."""
+        cols = self._cols[name]
+        values = [columns[c] if isinstance(columns[c], list) else repeat(columns[c], n) for c in cols]
+        rows = list(zip(*values))
+        return rows if self._positional else [dict(zip(cols, r)) for r in rows]
+
+    def _row(self, name: str, **values) -> tuple | dict:  # noqa: ANN003
+        return tuple(values[c] for c in self._cols[name]) if self._positional else values
 
     def write(self, conn: Connection, day: Day, mark_processed: bool = True) -> None:
         if not self._sql:
@@ -147,52 +190,53 @@ class DayWriter:
         sql, run, ids = self._sql, self.run_id, self.instrument_ids
         # The DBAPI cursor of the connection's open transaction: a day is a handful of
         # small batches and SQLAlchemy's per-statement bookkeeping would cost more than
-        # the inserts themselves. Parameters are dicts for SQLite (named) and psycopg
-        # (pyformat) alike.
+        # the inserts themselves.
         cursor = conn.connection.cursor()
         many, one = cursor.executemany, cursor.execute
         today = self.days[day.t]
         fills, orders = day.fills, day.orders
         n_orders = len(orders.instrument)
         if n_orders:
-            status = "filled" if orders.filled_same_day else "pending"
-            many(sql["orders"], [
-                {"run_id": run, "day": today, "instrument_id": int(ids[j]), "quantity": float(q),
-                 "side": "BUY" if q > 0 else "SELL", "target": float(tg), "optimal": float(opt),
-                 "reason": orders.reason or "", "status": status}
-                for j, q, tg, opt in zip(orders.instrument, orders.quantity, orders.target, orders.optimal)])
+            q = orders.quantity
+            many(sql["orders"], self._rows("orders", n_orders, {
+                "run_id": run, "day": today, "instrument_id": ids[orders.instrument].tolist(), "quantity": q.tolist(),
+                "side": np.where(q > 0, "BUY", "SELL").tolist(), "target": orders.target.tolist(),
+                "optimal": orders.optimal.tolist(), "reason": orders.reason or "",
+                "status": "filled" if orders.filled_same_day else "pending"}))
         if self.pending_day is not None:
             for j in fills.cancelled.tolist():
-                one(sql["mark_cancelled"], {"r": run, "d": self.pending_day, "i": int(ids[j]),
-                                                             "cancelled": "cancelled"})
-            one(sql["mark_filled"], {"r": run, "d": self.pending_day, "pending": "pending",
-                                                    "filled": "filled"})
-        if len(fills.instrument):
+                one(sql["mark_cancelled"], self._row("mark_cancelled", r=run, d=self.pending_day, i=int(ids[j]),
+                                                     was="pending", now="cancelled"))
+            one(sql["mark_filled"], self._row("mark_filled", r=run, d=self.pending_day, was="pending", now="filled",
+                                              i=None))
+        n_fills = len(fills.instrument)
+        if n_fills:
             # Same-close fills (when configured) come last and belong to today's orders.
-            from_today = len(fills.instrument) - (n_orders if orders.filled_same_day else 0)
-            many(sql["fills"], [
-                {"run_id": run, "day": today, "decided_on": today if k >= from_today else self.pending_day,
-                 "instrument_id": int(ids[j]), "quantity": float(fills.quantity[k]), "price": float(fills.price[k]),
-                 "contract_price": float(fills.notional_price[k]), "commission": float(fills.commission[k]),
-                 "slippage": float(fills.slippage[k]), "fx": float(fills.fx[k]),
-                 "cost_base": float(fills.cost_base[k]), "notional_base": float(fills.notional_base[k])}
-                for k, j in enumerate(fills.instrument.tolist())])
+            from_today = n_fills - (n_orders if orders.filled_same_day else 0)
+            many(sql["fills"], self._rows("fills", n_fills, {
+                "run_id": run, "day": today,
+                "decided_on": [today if k >= from_today else self.pending_day for k in range(n_fills)],
+                "instrument_id": ids[fills.instrument].tolist(), "quantity": fills.quantity.tolist(),
+                "price": fills.price.tolist(), "contract_price": fills.notional_price.tolist(),
+                "commission": fills.commission.tolist(), "slippage": fills.slippage.tolist(),
+                "fx": fills.fx.tolist(), "cost_base": fills.cost_base.tolist(),
+                "notional_base": fills.notional_base.tolist()}))
         held = np.flatnonzero(day.positions)
         if len(held):
-            many(sql["positions"], [
-                {"run_id": run, "day": today, "instrument_id": int(ids[j]), "quantity": float(day.positions[j]),
-                 "price": float(day.prices[j]), "fx": float(day.fx[j]), "notional_base": float(day.exposure[j])}
-                for j in held])
-        one(sql["equity"], {
-            "run_id": run, "day": today, "nav": day.nav, "cash": day.cash, "costs": day.costs, "roll_costs": day.roll_costs,
-            "gross_pnl": day.gross_pnl, "net_pnl": day.net_pnl, "gross_exposure": float(np.abs(day.exposure).sum()),
-            "traded_notional": float(fills.notional_base.sum())})
-        one(sql["diagnostics"], {
-            "run_id": run, "day": today, "tracking_error": day.tracking_error,
-            "adjustment_factor": day.adjustment_factor, "path": day.path, "passes": day.passes,
-            "optimiser_seconds": day.optimiser_seconds, "reason": day.reason, "rebalanced": n_orders > 0})
+            many(sql["positions"], self._rows("positions", len(held), {
+                "run_id": run, "day": today, "instrument_id": ids[held].tolist(),
+                "quantity": day.positions[held].tolist(), "price": day.prices[held].tolist(),
+                "fx": day.fx[held].tolist(), "notional_base": day.exposure[held].tolist()}))
+        one(sql["equity"], self._row(
+            "equity", run_id=run, day=today, nav=day.nav, cash=day.cash, costs=day.costs, roll_costs=day.roll_costs,
+            gross_pnl=day.gross_pnl, net_pnl=day.net_pnl, gross_exposure=float(np.abs(day.exposure).sum()),
+            traded_notional=float(fills.notional_base.sum())))
+        one(sql["diagnostics"], self._row(
+            "diagnostics", run_id=run, day=today, tracking_error=day.tracking_error,
+            adjustment_factor=day.adjustment_factor, path=day.path, passes=day.passes,
+            optimiser_seconds=day.optimiser_seconds, reason=day.reason, rebalanced=n_orders > 0))
         if mark_processed:  # paper trading claims the day first, in the same transaction
-            one(sql["processed_days"], {"run_id": run, "day": today, "processed_at": utc_now()})
+            one(sql["processed_days"], self._row("processed_days", run_id=run, day=today, processed_at=utc_now()))
         cursor.close()
 
     def committed(self, day: Day) -> None:

@@ -90,7 +90,6 @@ class Order(Base):
     status: Mapped[str] = mapped_column(String(12))  # pending | filled | cancelled
     __table_args__ = (
         UniqueConstraint("run_id", "day", "instrument_id", name="uq_order_run_day_instrument"),
-        Index("ix_orders_instrument_day", "instrument_id", "day"),
         # The history queries ask for one run's orders of one instrument over a date range.
         Index("ix_orders_run_instrument_day", "run_id", "instrument_id", "day"),
     )
@@ -117,7 +116,6 @@ class Fill(Base):
         ForeignKeyConstraint(["run_id", "decided_on", "instrument_id"],
                              ["orders.run_id", "orders.day", "orders.instrument_id"], name="fk_fill_order"),
         Index("ix_fills_run_day", "run_id", "day"),
-        Index("ix_fills_instrument_day", "instrument_id", "day"),
         Index("ix_fills_run_instrument_day", "run_id", "instrument_id", "day"),
     )
 
@@ -135,7 +133,6 @@ class PositionRow(Base):
     # Base-currency value of one unit of the instrument's currency that day: with it, P&L per
     # instrument comes from the ledger alone (NULL only in rows older than the column).
     fx: Mapped[float | None] = mapped_column(Float)
-    __table_args__ = (Index("ix_positions_run_instrument_day", "run_id", "instrument_id", "day"),)
 
 
 class Equity(Base):

@@ -29,9 +29,12 @@ def main() -> int:
     parser.add_argument("--end", help="last day (YYYY-MM-DD), for a shorter run")
     args = parser.parse_args()
 
+    t_start = time.perf_counter()
     from tradesim.config import load_config
     from tradesim.optimiser import warm_up
     from tradesim.replay import load_market, replay
+
+    import_seconds = time.perf_counter() - t_start
 
     overrides = {"end": args.end} if args.end else {}
     if args.futures:
@@ -41,7 +44,9 @@ def main() -> int:
         config = load_config(ROOT / "strategies" / "configs" / "jumbo.toml", **overrides)
     else:
         config = load_config(None, **overrides)
+    t_warm = time.perf_counter()
     warm_up()
+    warm_seconds = time.perf_counter() - t_warm
 
     t0 = time.perf_counter()
     market = load_market(config)
@@ -61,6 +66,9 @@ def main() -> int:
     print(f"replay: {wall:.2f} s wall for {days:,} days = {days / wall:,.0f} days/s; "
           f"plus {load_seconds:.2f} s loading data; {result.summary.trades:,} fills"
           + (f"; ledger file {size / 1e6:.1f} MB" if url else "; ledger not written"))
+    print(f"start-up, outside the replay: imports {import_seconds:.2f} s, numba's first use {warm_seconds:.2f} s "
+          f"(loading its cache; numba imports scipy's BLAS on first use); a whole command is about "
+          f"{import_seconds + warm_seconds + load_seconds + wall:.1f} s")
     print("stage split (seconds):")
     total = sum(times.values())
     for stage in ("data", "estimates", "strategy", "sizing", "broker", "ledger"):

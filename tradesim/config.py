@@ -82,6 +82,10 @@ class OptimiserConfig(Frozen):
     # contracts each); "rounded" polishes from the rounded optimum, which is what makes
     # dynamic optimisation affordable for share positions counted in thousands.
     start: Literal["zero", "rounded"] = "zero"
+    # The optimiser's loops: "numba" (compiled; its first use in a process costs about 2 s
+    # of start-up, numba importing scipy's BLAS among others), "numpy" (no start-up, slower
+    # per step), or "auto" (numba). Both take identical decisions.
+    backend: Literal["auto", "numba", "numpy"] = "auto"
 
 
 class FillConfig(Frozen):

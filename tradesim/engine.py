@@ -131,6 +131,7 @@ class Engine:
             self.unit_cost = self.costs.per_unit_cost(m.contract_price, m.multiplier) * m.fx
         self.vol_filled = np.nan_to_num(self.vol, nan=0.0)
         self.any_stale = (~m.has_price).any(axis=1)
+        self.has_futures = bool(m.is_future.any())
         self._corr_seen: np.ndarray | None = None
         self._shrunk: np.ndarray | None = None
 
@@ -164,7 +165,7 @@ class Engine:
         positions = book.positions.copy()
         positions[fills.instrument] += fills.quantity
         cash = book.cash
-        if t > 0:
+        if t > 0 and self.has_futures:
             cash += variation_margin(book.positions, m.close[t - 1], close, m.multiplier, fx, m.is_future)
         cash += self._settle(fills, t)
         roll_costs = self._roll_costs(book.positions, t)

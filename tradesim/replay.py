@@ -133,7 +133,7 @@ def replay(
                 # Each day is all or nothing (its own savepoint); days are committed in
                 # groups, because every commit rewrites the scattered index pages the day
                 # touched (paper trading, which must survive a kill, commits every day).
-                with conn.begin_nested():
+                with ledger.day_savepoint(conn):
                     writer.write(conn, day)
                     if fail_on is not None:
                         fail_on(day)

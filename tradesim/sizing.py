@@ -67,10 +67,14 @@ class Sizer:
                 sigma if everything else sigma[np.ix_(idx, idx)], cost_per_contract[idx],
                 cost_multiplier=self.config.cost_multiplier, tracking_error_buffer=self.buffer,
                 method=method_name, validate=False,  # the engine checks each new correlation once
+                backend=self.config.backend,
             )
             out[idx] = result.positions
             alpha, path, passes = result.adjustment_factor, result.path, result.passes + result.polish_moves
-        te = tracking_error(*_subset(tradable, out, x_star, v, sigma))
+        if method == "dynamic" and everything:
+            te = result.tracking_error  # the optimiser measured it on the same arrays
+        else:
+            te = tracking_error(*_subset(tradable, out, x_star, v, sigma))
         return SizingResult(out, te, alpha, path, passes, time.perf_counter() - started)
 
 

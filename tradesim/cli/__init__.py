@@ -26,17 +26,29 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-def _register() -> None:
-    # Imported for their side effect of adding commands to ``app``.
-    from tradesim.cli import data  # noqa: F401
-    from tradesim.cli import compare, dbcmd, history, paper, replay  # noqa: F401
-    from tradesim.cli import profile, rebalance  # noqa: F401  (allocation: issue 7)
-    from tradesim.cli import report  # noqa: F401  (run reports: issue 8)
+# The module that defines each command. Only the module of the command being run is
+# imported (each pulls in pandas, SQLAlchemy, matplotlib... as it needs them); help and
+# unknown commands import them all, so the listing is complete.
+COMMAND_MODULES = {
+    "replay": "replay", "compare": "compare", "paper": "paper", "report": "report",
+    "runs": "history", "trades": "history", "orders": "history", "fills": "history",
+    "positions": "history", "equity": "history", "pnl": "history",
+    "data": "data", "db": "dbcmd", "rebalance": "rebalance", "profile": "profile",
+}
+
+
+def _register(argv: list[str] | None = None) -> None:
+    from importlib import import_module
+
+    command = next((a for a in (argv or []) if not a.startswith("-")), None)
+    modules = [COMMAND_MODULES[command]] if command in COMMAND_MODULES else sorted(set(COMMAND_MODULES.values()))
+    for name in modules:
+        import_module(f"tradesim.cli.{name}")  # registers its commands on ``app``
 
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    _register()
+    _register(sys.argv[1:] if argv is None else argv)
     try:
         app(args=argv, standalone_mode=False)
     except TradesimError as exc:
