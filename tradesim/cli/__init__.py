@@ -23,6 +23,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
+
+
+@app.callback()
+def _root() -> None:
+    """Event-driven trading simulation: replay, paper trading and the trade ledger."""
+    # A callback keeps ``app`` a group of commands even when only the one being run is
+    # registered (see COMMAND_MODULES); with a single command Typer would run it bare.
 err_console = Console(stderr=True)
 
 
