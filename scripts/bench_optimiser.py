@@ -30,23 +30,14 @@ import numba  # noqa: E402
 
 from tradesim.optimiser import check_covariance, optimise_positions, warm_up  # noqa: E402
 from tradesim.optimiser.problem import prepare_problem  # noqa: E402
+from tradesim.optimiser.problem_file import load_problem  # noqa: E402
 from tradesim.optimiser.search import run_search  # noqa: E402
 
 DEFAULT_PROBLEMS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "optimiser"
 
 
 def load(path: Path) -> dict:
-    raw = json.loads(path.read_text())
-    previous = raw["previous_positions"]
-    return dict(
-        optimal=np.array(raw["contracts_optimal"], dtype=float),
-        previous=None if previous is None else np.array(previous, dtype=np.int64),
-        per_contract_weight=np.array(raw["per_contract_weight"], dtype=float),
-        covariance=np.array(raw["covariance"], dtype=float),
-        cost_per_contract=np.array(raw["cost_per_contract"], dtype=float),
-        cost_multiplier=raw["shadow_cost"],
-        tracking_error_buffer=raw["tracking_error_buffer"],
-    )
+    return load_problem(path)
 
 
 def median_seconds(call, budget: float, min_repeats: int = 20, max_repeats: int = 2000):
