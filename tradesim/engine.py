@@ -31,7 +31,7 @@ from tradesim.errors import ConfigError
 from tradesim.estimates import WeeklyCorrelation, annual_volatility
 from tradesim.market import Market
 from tradesim.sizing import Sizer, SizingResult
-from tradesim.triggers.base import DailyTrigger, Trigger, make_trigger
+from tradesim.triggers.base import Trigger, make_trigger
 
 
 @dataclass(frozen=True)
