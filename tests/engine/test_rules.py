@@ -100,7 +100,8 @@ class Boom(RuntimeError):
     pass
 
 
-def test_a_failed_day_leaves_the_database_as_it_was_before_that_day(tmp_path) -> None:
+@pytest.mark.parametrize("commit_every", [1, 64])
+def test_a_failed_day_leaves_the_database_as_it_was_before_that_day(tmp_path, commit_every: int) -> None:
     cfg = load_config(**CONFIG)
     failing_day = 150
 
@@ -114,7 +115,7 @@ def test_a_failed_day_leaves_the_database_as_it_was_before_that_day(tmp_path) ->
 
     failed_url = f"sqlite:///{tmp_path / 'failed.db'}"
     with pytest.raises(Boom):
-        replay(cfg, failed_url, market=market, fail_on=fail_on)
+        replay(cfg, failed_url, market=market, fail_on=fail_on, commit_every=commit_every)
 
     # The same replay stopped cleanly the day before.
     last_good = market.dates[failing_day_index - 1].date()

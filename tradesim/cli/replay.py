@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from db.session import database_url
@@ -10,6 +13,11 @@ from tradesim.cli.options import CapitalOption, ConfigArg, DbOption, EndOption, 
 from tradesim.cli.report import ReportOption, ReportPngOption, check_report_options, report_after_run
 from tradesim.cli.tables import summary_table
 from tradesim.config import load_config
+from tradesim.replay import COMMIT_EVERY
+
+
+CommitEvery = Annotated[int, typer.Option(
+    "--commit-every", min=1, help="Days per database commit; each day is all or nothing either way (1: every day).")]
 
 
 def progress_bar() -> Progress:
@@ -20,8 +28,8 @@ def progress_bar() -> Progress:
 
 @app.command()
 def replay(config: ConfigArg = None, start: StartOption = None, end: EndOption = None,
-           capital: CapitalOption = None, db: DbOption = None, report: ReportOption = None,
-           png: ReportPngOption = None) -> None:
+           capital: CapitalOption = None, db: DbOption = None, commit_every: CommitEvery = COMMIT_EVERY,
+           report: ReportOption = None, png: ReportPngOption = None) -> None:
     """Replay a portfolio over historical prices; every order and fill goes to the ledger."""
     from tradesim.replay import load_market, replay as run_replay
 
@@ -36,6 +44,6 @@ def replay(config: ConfigArg = None, start: StartOption = None, end: EndOption =
             if done % 64 == 0 or done == total:
                 bar.update(task, completed=done, total=total, day=str(market.dates[-total + done - 1].date()))
 
-        result = run_replay(cfg, url, market=market, on_day=on_day)
+        result = run_replay(cfg, url, market=market, on_day=on_day, commit_every=commit_every)
     console.print(summary_table(cfg, result, url))
     report_after_run(url, [result.run_id], report, png)
