@@ -46,8 +46,9 @@ class Book:
     pending_reason: str | None = None
 
     @classmethod
-    def opening(cls, capital: float, n: int) -> "Book":
-        return cls(-1, capital, capital, np.zeros(n), np.zeros(n))
+    def opening(cls, capital: float, n: int, first: int = 0) -> "Book":
+        """An empty account whose first trading day is index ``first``."""
+        return cls(first - 1, capital, capital, np.zeros(n), np.zeros(n))
 
 
 @dataclass(frozen=True)
@@ -148,8 +149,8 @@ class Engine:
         vol = self.vol_filled[t]
         return self._shrunk * np.outer(vol, vol)
 
-    def opening_book(self) -> Book:
-        return Book.opening(self.config.capital, self.market.n_instruments)
+    def opening_book(self, first: int = 0) -> Book:
+        return Book.opening(self.config.capital, self.market.n_instruments, first)
 
     # -- the day -------------------------------------------------------------
 

@@ -33,7 +33,7 @@ from tradesim.data.source import source_for
 from tradesim.engine import Book, Day, Engine
 from tradesim.errors import DataError, LedgerError
 from tradesim.market import Market, build_market
-from tradesim.replay import WARMUP
+from tradesim.replay import WARMUP, first_trading_index
 
 log = logging.getLogger(__name__)
 
@@ -100,13 +100,14 @@ def open_paper_run(db, config: PortfolioConfig, start: date) -> tuple[int, date,
     raise AssertionError("unreachable")
 
 
-def load_book(conn: Connection, run_id: int, market: Market, instrument_ids: np.ndarray,
-              capital: float) -> tuple[Book, date | None]:
-    """The book after the last processed day, rebuilt from the ledger, and that day."""
+def load_book(conn: Connection, run_id: int, market: Market,
+              instrument_ids: np.ndarray) -> tuple[Book, date] | None:
+    """The book after the last processed day, rebuilt from the ledger, and that day; None
+    before the first day."""
     last = conn.execute(select(func.max(ProcessedDay.day)).where(ProcessedDay.run_id == run_id)).scalar()
     n = market.n_instruments
     if last is None:
-        return Book(-1, capital, capital, np.zeros(n), np.zeros(n)), None
+        return None
     t = int(market.dates.searchsorted(pd.Timestamp(last)))
     if t >= market.n_days or market.dates[t].date() != last:
         raise LedgerError(f"last processed day {last} is not a session in the price data")
@@ -140,17 +141,18 @@ def paper_run(config: PortfolioConfig, db_url: str, as_of: date | None = None, *
         market = paper_market(config, start, as_of, db_url)
         engine = Engine(config, market)
         run_id, start, ids = open_paper_run(db, config, start)
-        first = int(market.dates.searchsorted(pd.Timestamp(start)))
         days = [d.date() for d in market.dates]
         writer = ledger.DayWriter(run_id, ids, days)
         processed: list[Day] = []
         with db.connect() as conn:
-            book, last = load_book(conn, run_id, market, ids, config.capital)
+            loaded = load_book(conn, run_id, market, ids)
             conn.rollback()
-            if last is None:
-                book = Book(first - 1, book.cash, book.nav, book.positions, book.pending)
-            elif book.pending.any():
-                writer.pending_day = last
+            if loaded is None:
+                book = engine.opening_book(first_trading_index(market, start))
+            else:
+                book, last = loaded
+                if book.pending.any():
+                    writer.pending_day = last
             todo = range(book.t + 1, market.n_days)
             if not len(todo):
                 return PaperResult(run_id, [], [], as_of, skipped=f"every session up to {as_of} is already processed")

@@ -16,7 +16,7 @@ from db import ledger
 from db.session import open_engine
 from tradesim.config import PortfolioConfig
 from tradesim.data.source import PriceSource, source_for
-from tradesim.engine import Book, Day, Engine
+from tradesim.engine import Day, Engine
 from tradesim.market import Market, build_market
 from tradesim.metrics import Summary, summarise
 
@@ -106,7 +106,7 @@ def replay(
 
         raise DataError(f"no trading days between {config.start} and {config.end or 'the end of the data'}")
     days = [d.date() for d in market.dates]
-    book = Book(start - 1, config.capital, config.capital, np.zeros(market.n_instruments), np.zeros(market.n_instruments))
+    book = engine.opening_book(start)
 
     db = db_engine or (open_engine(db_url) if db_url else None)
     run_id = None

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tradesim.config import OptimiserConfig
+from tradesim.optimiser.objective import tracking_error
 
 
 @dataclass(frozen=True)
@@ -24,11 +25,6 @@ class SizingResult:
     path: str
     passes: int
     seconds: float
-
-
-def tracking_error(x: np.ndarray, x_star: np.ndarray, v: np.ndarray, sigma: np.ndarray) -> float:
-    e = (x - x_star) * v
-    return float(np.sqrt(max(e @ sigma @ e, 0.0)))
 
 
 class Sizer:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tradesim.config import load_config
-from tradesim.engine import Book, Engine
+from tradesim.engine import Engine
 from tradesim.replay import load_market
 
 JUMBO = Path(__file__).resolve().parents[2] / "strategies" / "configs" / "jumbo.toml"
@@ -50,7 +50,7 @@ def test_jumbo_replay_reconciles_to_the_cent(jumbo) -> None:  # noqa: ANN001
     market = whole.slice(0, int(whole.dates.searchsorted(np.datetime64("2000-07-01"))))
     engine = Engine(cfg, market)
     start = int(market.dates.searchsorted(np.datetime64("2000-01-01")))
-    book = Book(start - 1, cfg.capital, cfg.capital, np.zeros(market.n_instruments), np.zeros(market.n_instruments))
+    book = engine.opening_book(start)
     held, pnl, costs, rolls, trades = np.zeros(market.n_instruments), 0.0, 0.0, 0.0, 0
     for t in range(start, market.n_days):
         book, day = engine.step(book, t)

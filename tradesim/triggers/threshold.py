@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tradesim.sizing import tracking_error
+from tradesim.optimiser.objective import tracking_error
 from tradesim.triggers.spec import DriftBand, TrackingErrorBand
 
 
