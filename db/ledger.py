@@ -20,6 +20,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 import tradesim
+from db.inserts import insert_if_absent
 from db.models import Diagnostic, Equity, Fill, Instrument, Order, Portfolio, PositionRow, ProcessedDay, Run
 from tradesim.config import PortfolioConfig
 from tradesim.engine import Day
@@ -60,31 +61,12 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _insert_if_absent(conn: Connection, model, rows: list[dict], key: str) -> None:  # noqa: ANN001
-    """Insert rows that another process may be inserting at the same moment.
-
-    Two processes starting runs on one PostgreSQL ledger both find an instrument
-    missing; the second INSERT waits for the first to commit and then fails on
-    the unique key. ``ON CONFLICT DO NOTHING`` turns that into a no-op; the
-    caller reads the ids back afterwards.
-    """
-    name = conn.dialect.name
-    if name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    elif name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:
-        conn.execute(insert(model), rows)
-        return
-    conn.execute(dialect_insert(model).on_conflict_do_nothing(index_elements=[key]), rows)
-
-
 def ensure_portfolio(conn: Connection, config: PortfolioConfig) -> int:
     query = select(Portfolio.id).where(Portfolio.name == config.name)
     found = conn.execute(query).scalar()
     if found is not None:
         return found
-    _insert_if_absent(conn, Portfolio, [{"name": config.name, "base_currency": config.base_currency}], "name")
+    insert_if_absent(conn, Portfolio, [{"name": config.name, "base_currency": config.base_currency}], "name")
     return conn.execute(query).scalar_one()
 
 
@@ -93,7 +75,7 @@ def ensure_instruments(conn: Connection, config: PortfolioConfig) -> np.ndarray:
     existing = dict(conn.execute(select(Instrument.symbol, Instrument.id)).all())
     missing = [i for i in config.instruments if i.symbol not in existing]
     if missing:
-        _insert_if_absent(conn, Instrument, [
+        insert_if_absent(conn, Instrument, [
             {"symbol": i.symbol, "currency": i.currency, "multiplier": i.multiplier,
              "asset_class": i.asset_class, "kind": i.kind} for i in missing], "symbol")
         existing = dict(conn.execute(select(Instrument.symbol, Instrument.id)).all())

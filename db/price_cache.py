@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, delete, insert, select
 
+from db.inserts import insert_if_absent
 from db.models import FxRate, Instrument, Price
 from tradesim.data.source import PriceBars
 from tradesim.errors import DataError
@@ -26,8 +27,9 @@ def instrument_ids(conn: Connection, symbols: Iterable[str], create: dict[str, d
     found = dict(conn.execute(select(Instrument.symbol, Instrument.id).where(Instrument.symbol.in_(symbols))).all())
     missing = [s for s in symbols if s not in found]
     if missing and create is not None:
-        conn.execute(insert(Instrument), [
-            {"symbol": s, "currency": "USD", "multiplier": 1.0, "kind": "stock", **create.get(s, {})} for s in missing])
+        insert_if_absent(conn, Instrument, [
+            {"symbol": s, "currency": "USD", "multiplier": 1.0, "kind": "stock", **create.get(s, {})} for s in missing],
+            "symbol")
         found = dict(conn.execute(select(Instrument.symbol, Instrument.id).where(Instrument.symbol.in_(symbols))).all())
     return found
 
