@@ -147,11 +147,11 @@ def build_market(config: PortfolioConfig, bars: PriceBars, sessions: pd.Datetime
 
 def check_moves(market: Market, limit: float) -> None:
     """Stop at the first day-on-day move beyond ``limit``, naming instrument and date."""
+    returns = market.percentage_returns()
     with np.errstate(invalid="ignore"):
-        bad = np.abs(market.percentage_returns()) > limit
+        bad = np.abs(returns) > limit
     if bad.any():
         t, j = np.argwhere(bad)[0]
-        move = market.close[t, j] / market.close[t - 1, j] - 1 if not market.is_future[j] else \
-            (market.close[t, j] - market.close[t - 1, j]) / market.contract_price[t - 1, j]
+        move = returns[t, j]
         raise DataError(f"instrument {market.symbols[j]!r} on {market.dates[t].date()}: a move of {move:+.0%} in a day "
                         f"is beyond the sanity limit of {limit:.0%} (data.max_daily_move)")
