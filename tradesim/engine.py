@@ -174,14 +174,15 @@ class Engine:
 
         # 2. decide at this close.
         nav = cash + holdings_value(positions, close, m.multiplier, fx, m.is_future)
-        decision = self._decide(t, cash, nav, positions)
-        orders, sizing = decision
+        exposure = notional_exposure(positions, m.contract_price[t], m.multiplier, fx)
+        orders, sizing = self._decide(t, cash, nav, positions, exposure)
         same_close = None
         if self.config.fills.timing == "same_close" and len(orders.instrument):
             qty = np.zeros(m.n_instruments)
             qty[orders.instrument] = orders.quantity
             same_close = self._fill(qty, t, at_close=True)
             positions[same_close.instrument] += same_close.quantity
+            exposure = notional_exposure(positions, m.contract_price[t], m.multiplier, fx)
             cash += self._settle(same_close, t)
             nav = cash + holdings_value(positions, close, m.multiplier, fx, m.is_future)
             fills = _merge(fills, same_close)
@@ -193,7 +194,7 @@ class Engine:
         new_book = Book(t, cash, nav, positions, pending, orders.reason)
         day = Day(
             t=t, fills=fills, orders=orders, positions=positions, prices=close,
-            exposure=notional_exposure(positions, m.contract_price[t], m.multiplier, fx),
+            exposure=exposure,
             fx=fx,
             nav=nav, cash=cash, costs=costs, roll_costs=roll_costs, gross_pnl=nav - book.nav + costs, net_pnl=nav - book.nav,
             tracking_error=sizing.tracking_error, adjustment_factor=sizing.adjustment_factor,
@@ -245,7 +246,8 @@ class Engine:
         per_leg = costs.commission(q, price, mult) + costs.slippage(q, price, mult)
         return float(np.sum(2.0 * per_leg * m.fx[t, idx]))
 
-    def _decide(self, t: int, cash: float, nav: float, positions: np.ndarray) -> tuple[Orders, SizingResult]:
+    def _decide(self, t: int, cash: float, nav: float, positions: np.ndarray,
+                exposure: np.ndarray) -> tuple[Orders, SizingResult]:
         m = self.market
         if nav <= 0:
             capital = np.nan  # a wiped-out account sizes nothing
@@ -253,7 +255,6 @@ class Engine:
             capital = nav if self.config.sizing_capital == "nav" else self.config.capital
         unit = self.unit_notional[t]
         with np.errstate(invalid="ignore", divide="ignore"):
-            exposure = np.where(positions != 0, positions * unit, 0.0)
             view = AccountView(nav, cash, positions, exposure / nav if nav > 0 else np.zeros_like(exposure))
             weights = self.strategy.target_weights(t, view)
             v = unit / capital
