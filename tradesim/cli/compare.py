@@ -10,7 +10,7 @@ from rich.table import Table
 from db.session import database_url
 from tradesim.cli import app, console
 from tradesim.cli.options import CapitalOption, ConfigArg, DbOption, EndOption, StartOption, parse_day
-from tradesim.cli.replay import progress_bar
+from tradesim.cli.replay import day_progress, progress_bar
 from tradesim.cli.report import ReportOption, ReportPngOption, check_report_options, report_after_run
 from tradesim.config import load_config
 
@@ -67,12 +67,8 @@ def compare(config: ConfigArg = None, start: StartOption = None, end: EndOption 
     market = load_market(cfg, database_url=url)
     with progress_bar() as bar:
         tasks = {name: bar.add_task(f"{name:>10}", total=None, day="") for name in VARIANTS}
-
-        def on_progress(name: str, done: int, total: int) -> None:
-            if done % 64 == 0 or done == total:
-                bar.update(tasks[name], completed=done, total=total, day=str(market.dates[-total + done - 1].date()))
-
-        rows, results = run_compare(cfg, url, market, on_progress)
+        progress = {name: day_progress(bar, task, market.dates) for name, task in tasks.items()}
+        rows, results = run_compare(cfg, url, market, lambda name, done, total: progress[name](done, total))
     dates = results["fractional"].dates
     title = f"{cfg.name}, capital {cfg.capital:,.0f} {cfg.base_currency}: {dates[0].date()} to {dates[-1].date()}"
     console.print(compare_table(title, rows))

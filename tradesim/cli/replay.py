@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -18,6 +19,16 @@ from tradesim.replay import COMMIT_EVERY
 
 CommitEvery = Annotated[int, typer.Option(
     "--commit-every", min=1, help="Days per database commit; each day is all or nothing either way (1: every day).")]
+
+
+def day_progress(bar: Progress, task, dates) -> Callable[[int, int], None]:  # noqa: ANN001
+    """An ``on_day(done, total)`` callback moving ``task`` on, with the day reached (every 64 days)."""
+
+    def on_day(done: int, total: int) -> None:
+        if done % 64 == 0 or done == total:
+            bar.update(task, completed=done, total=total, day=str(dates[-total + done - 1].date()))
+
+    return on_day
 
 
 def progress_bar() -> Progress:
@@ -39,11 +50,7 @@ def replay(config: ConfigArg = None, start: StartOption = None, end: EndOption =
     market = load_market(cfg, database_url=url)
     with progress_bar() as bar:
         task = bar.add_task(f"replay {cfg.name}", total=None, day="")
-
-        def on_day(done: int, total: int) -> None:
-            if done % 64 == 0 or done == total:
-                bar.update(task, completed=done, total=total, day=str(market.dates[-total + done - 1].date()))
-
-        result = run_replay(cfg, url, market=market, on_day=on_day, commit_every=commit_every)
+        result = run_replay(cfg, url, market=market, on_day=day_progress(bar, task, market.dates),
+                            commit_every=commit_every)
     console.print(summary_table(cfg, result, url))
     report_after_run(url, [result.run_id], report, png)
