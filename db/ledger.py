@@ -22,8 +22,8 @@ from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 import tradesim
 from db.inserts import insert_if_absent
 from db.models import Diagnostic, Equity, Fill, Instrument, Order, Portfolio, PositionRow, ProcessedDay, Run
-from tradesim.config import PortfolioConfig
 from tradesim.engine import Day
+from tradesim.schema import PortfolioConfig
 
 
 @contextmanager

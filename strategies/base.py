@@ -18,8 +18,8 @@ from typing import Protocol
 
 import numpy as np
 
-from tradesim.config import PortfolioConfig
 from tradesim.market import Market
+from tradesim.schema import PortfolioConfig
 
 
 @dataclass(frozen=True)

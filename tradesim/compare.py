@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tradesim.config import CostModel, PortfolioConfig
 from tradesim.market import Market
 from tradesim.metrics import DAYS_PER_YEAR, Summary, daily_returns
 from tradesim.replay import ReplayResult, replay
+from tradesim.schema import CostModel, PortfolioConfig
 
 VARIANTS = {"fractional": "none", "rounded": "round", "dynamic": "dynamic"}
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tradesim.config import PortfolioConfig
+from tradesim.schema import PortfolioConfig
 
 
 @dataclass(frozen=True)

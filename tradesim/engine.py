@@ -25,11 +25,11 @@ import numpy as np
 from strategies import make_strategy
 from strategies.base import AccountView, StrategyContext
 from tradesim.accounting import fill_cash_flow, holdings_value, notional_exposure, variation_margin
-from tradesim.config import PortfolioConfig
 from tradesim.costs import CostTable
 from tradesim.errors import ConfigError
 from tradesim.estimates import WeeklyCorrelation, annual_volatility
 from tradesim.market import Market
+from tradesim.schema import PortfolioConfig
 from tradesim.sizing import Sizer, SizingResult
 from tradesim.triggers.base import Trigger, make_trigger
 

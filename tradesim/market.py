@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tradesim.config import PortfolioConfig
 from tradesim.data.source import PriceBars
 from tradesim.errors import DataError
+from tradesim.schema import PortfolioConfig
 
 
 @dataclass(frozen=True)

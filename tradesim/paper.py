@@ -28,12 +28,12 @@ from db import ledger
 from db.models import Equity, Order, Portfolio, PositionRow, ProcessedDay, Run
 from db.session import open_engine
 from tradesim import calendar
-from tradesim.config import PortfolioConfig
-from tradesim.data.source import source_for
 from tradesim.engine import Book, Day, Engine
 from tradesim.errors import DataError, LedgerError
 from tradesim.market import Market, build_market
 from tradesim.replay import WARMUP, first_trading_index
+from tradesim.resolve import source_for
+from tradesim.schema import PortfolioConfig
 
 log = logging.getLogger(__name__)
 

@@ -14,11 +14,12 @@ from sqlalchemy import Engine as DbEngine
 
 from db import ledger
 from db.session import open_engine
-from tradesim.config import PortfolioConfig
-from tradesim.data.source import PriceSource, source_for
+from tradesim.data.source import PriceSource
 from tradesim.engine import Day, Engine
 from tradesim.market import Market, build_market
 from tradesim.metrics import Summary, summarise
+from tradesim.resolve import source_for
+from tradesim.schema import PortfolioConfig
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,8 @@ import signal
 from datetime import datetime, timedelta
 
 from tradesim import calendar
-from tradesim.config import PortfolioConfig, load_config
+from tradesim.config import load_config
+from tradesim.schema import PortfolioConfig
 
 log = logging.getLogger(__name__)
 

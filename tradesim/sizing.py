@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tradesim.config import OptimiserConfig
 from tradesim.optimiser.objective import tracking_error
+from tradesim.schema import OptimiserConfig
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from tradesim.config import parse_config
-from tradesim.data.source import source_for
+from tradesim.resolve import source_for
 from tradesim.data.synthetic import safe_prices, safe_rate
 from tradesim.errors import DataError
 

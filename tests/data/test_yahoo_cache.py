@@ -16,7 +16,7 @@ from db.models import Instrument, Price
 from db.session import open_engine
 from tradesim.config import parse_config
 from tradesim.data.cached import CachedSource
-from tradesim.data.source import source_for
+from tradesim.resolve import source_for
 from tradesim.data.yahoo import YahooSource
 from tradesim.errors import DataError
 from yahoo_fakes import Recorder, ohlc

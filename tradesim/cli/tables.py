@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from tradesim.config import PortfolioConfig
+from tradesim.schema import PortfolioConfig
 
 
 def summary_table(config: PortfolioConfig, result, url: str | None) -> Table:  # noqa: ANN001

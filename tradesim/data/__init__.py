@@ -1,5 +1,8 @@
-"""Price sources: every source returns the same ``PriceBars`` for a list of symbols."""
+"""Price sources: every source returns the same ``PriceBars`` for a list of symbols.
 
-from tradesim.data.source import PriceBars, PriceSource, source_for
+Which source a config's ``[data]`` table names is resolved in ``tradesim.resolve``.
+"""
 
-__all__ = ["PriceBars", "PriceSource", "source_for"]
+from tradesim.data.source import PriceBars, PriceSource
+
+__all__ = ["PriceBars", "PriceSource"]

@@ -11,7 +11,7 @@ from tradesim.data.source import PriceBars
 from tradesim.errors import ConfigError
 
 if TYPE_CHECKING:
-    from tradesim.config import PortfolioConfig
+    from tradesim.schema import PortfolioConfig
 
 
 class CsvSource:

@@ -27,15 +27,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, Sequence
+from typing import Protocol, Sequence
 
 import pandas as pd
 from pydantic import ValidationError
 
 from tradesim.errors import ConfigError, DataError
-
-if TYPE_CHECKING:
-    from tradesim.config import PortfolioConfig
+from tradesim.schema import PortfolioConfig, describe
 
 # Fields of a config's [[instruments]] entry that an instrument table can supply.
 METADATA_FIELDS = ("multiplier", "currency", "asset_class", "kind", "costs")
@@ -217,44 +215,24 @@ class DatabaseInstruments:
         return out
 
 
-def metadata_source_for(config: "PortfolioConfig") -> MetadataSource | None:
-    """``[data] instrument_table`` if given, else the data source's own table, if it has one."""
-    data = config.data
-    if data.instrument_table:
-        return read_instrument_table(Path(data.instrument_table).expanduser())
-    if data.source == "pysystemtrade":
-        from tradesim.data.pysystemtrade import PysystemtradeSource
-
-        return PysystemtradeSource(data.path).instrument_table()
-    if data.source == "database":
-        from db.session import database_url
-
-        return DatabaseInstruments(database_url(None, config.database))
-    return None
-
-
 def _needs(inst) -> set[str]:  # noqa: ANN001
     return set(METADATA_FIELDS) - inst.model_fields_set
 
 
-def complete_instruments(config: "PortfolioConfig", source: str, table: MetadataSource | None = None) -> "PortfolioConfig":
+def wants_metadata(config: PortfolioConfig) -> bool:
+    """Whether any instrument leaves a field for the instrument table to fill."""
+    return any(_needs(i) for i in config.instruments)
+
+
+def complete_instruments(config: PortfolioConfig, source: str, table: MetadataSource | None) -> PortfolioConfig:
     """The config with each instrument's unstated fields taken from the instrument table.
 
     Only fields the table provides are filled; a field the table should have but is
     blank for that instrument is a ConfigError naming the instrument and the table.
     """
-    from tradesim.config import PortfolioConfig
-
     wanting = [i for i in config.instruments if _needs(i)]
-    if not wanting:
+    if not wanting or table is None:
         return config
-    if table is None:
-        try:
-            table = metadata_source_for(config)
-        except (DataError, ConfigError) as exc:
-            raise ConfigError(f"{source}: field 'data': {exc}") from None
-        if table is None:
-            return config
     try:
         found = table.metadata([i.symbol for i in wanting])
     except DataError as exc:
@@ -282,6 +260,4 @@ def complete_instruments(config: "PortfolioConfig", source: str, table: Metadata
     try:
         return PortfolioConfig.model_validate(raw)
     except ValidationError as exc:  # a value from the table that the config's rules reject
-        from tradesim.config import _describe
-
-        raise ConfigError(_describe(exc, f"{source} (with {table.label})")) from None
+        raise ConfigError(describe(exc, f"{source} (with {table.label})")) from None

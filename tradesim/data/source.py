@@ -10,12 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Protocol, Sequence
+from typing import Protocol, Sequence
 
 import pandas as pd
-
-if TYPE_CHECKING:
-    from tradesim.config import PortfolioConfig
 
 
 @dataclass(frozen=True)
@@ -52,37 +49,3 @@ class PriceSource(Protocol):
         Raises ``DataError`` naming the symbol for one the source does not have.
         """
         ...
-
-
-def source_for(config: "PortfolioConfig", database_url: str | None = None) -> PriceSource:
-    """The price source a config asks for."""
-    kind = config.data.source
-    if kind == "bundled":
-        from tradesim.data.bundled import BundledSource
-
-        return BundledSource(config.data.dataset)
-    if kind == "csv":
-        from tradesim.data.csv_source import CsvSource
-
-        return CsvSource.from_config(config)
-    if kind == "pysystemtrade":
-        from tradesim.data.pysystemtrade import PysystemtradeSource
-
-        return PysystemtradeSource(config.data.path)
-    if kind == "database":
-        from tradesim.data.cached import CachedSource
-
-        return CachedSource(database_url)
-    if kind == "yfinance":
-        from db.session import database_url as resolve_url
-        from tradesim.data.yahoo import YahooSource
-
-        # Every fetched price is cached in the ledger database, so a replay from
-        # [data] source = "database" needs no network.
-        return YahooSource(cache_url=resolve_url(database_url, config.database))
-    if kind == "bundled_with_safe":  # bundled prices plus synthetic SAFE@r% instruments
-        from tradesim.data.bundled import BundledSource
-        from tradesim.data.synthetic import SafeAssetSource
-
-        return SafeAssetSource(BundledSource(config.data.dataset))
-    raise AssertionError(f"unhandled data source {kind!r}")  # pydantic's Literal rules this out

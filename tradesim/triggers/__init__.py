@@ -3,8 +3,7 @@
 kinds: daily (the default), calendar (cron on trading sessions), threshold
 (drift or tracking error), hybrid (calendar reviews gated by a threshold, plus
 an emergency threshold).
+
+The package imports nothing itself: the config schema reads ``triggers.spec`` and
+needs none of the triggers' machinery (``triggers.base`` builds them).
 """
-
-from tradesim.triggers.base import DailyTrigger, Trigger, make_trigger
-
-__all__ = ["DailyTrigger", "Trigger", "make_trigger"]

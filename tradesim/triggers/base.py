@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 if TYPE_CHECKING:
-    from tradesim.config import PortfolioConfig
     from tradesim.market import Market
+    from tradesim.schema import PortfolioConfig
 
 
 class Trigger(Protocol):

@@ -1,0 +1,172 @@
+"""The portfolio config's schema: frozen pydantic models and nothing of the engine.
+
+Configs are frozen: a run stores the exact config it used (and its hash), so
+nothing may change it after loading. Every validation failure becomes a single
+line naming the file and the field.
+
+This module imports no strategy, data source or market code: turning the names a
+config holds into those things happens one floor above (``tradesim.config`` loads
+a file, ``tradesim.resolve`` and the ``strategies`` registry resolve names), so the
+engine's modules can all depend on the schema without depending on each other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from tradesim.calendar import CalendarName
+from tradesim.errors import ConfigError
+from tradesim.triggers.spec import TriggerConfig
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CostModel(Frozen):
+    """Cost of one order, in the instrument's currency.
+
+    commission = max(commission_per_unit x |q|, commission_pct x notional, commission_min)
+    slippage   = |q| x multiplier x (half_spread + price x half_spread_bps / 10,000)
+    """
+
+    commission_per_unit: float = Field(0.0, ge=0)
+    commission_pct: float = Field(0.0, ge=0, lt=1)
+    commission_min: float = Field(0.0, ge=0)
+    half_spread: float = Field(0.0, ge=0, description="half the bid-ask spread, in price points")
+    half_spread_bps: float = Field(0.0, ge=0, description="half the bid-ask spread, in basis points of price")
+
+
+class Instrument(Frozen):
+    symbol: str = Field(min_length=1)
+    multiplier: float = Field(1.0, gt=0)
+    currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
+    asset_class: str = "Equity"
+    kind: Literal["stock", "future"] = "stock"
+    costs: CostModel | None = None
+
+
+class DataConfig(Frozen):
+    source: Literal["bundled", "csv", "pysystemtrade", "database", "yfinance", "bundled_with_safe"] = "bundled"
+    dataset: str = "sp500"
+    path: str | None = None
+    opens: str | None = None
+    fx: str | None = None
+    # Where instruments' multiplier, currency, asset class and costs come from when a
+    # [[instruments]] entry gives only its symbol: a pysystemtrade instrument table (file or
+    # folder). Unset: the data source's own table (pysystemtrade folder, price cache).
+    instrument_table: str | None = None
+    # A sanity limit on one day's move (as a fraction of the previous price): anything
+    # larger is taken for a bad print (a price in pence, a missed split) and stops the
+    # run naming the instrument and date. The bundled stocks' largest real move is 67%.
+    max_daily_move: float | None = Field(0.75, gt=0)
+
+
+class StrategyConfig(Frozen):
+    name: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class OptimiserConfig(Frozen):
+    method: Literal["dynamic", "round", "none"] = "round"
+    cost_multiplier: float = Field(50.0, ge=0)
+    buffer_fraction: float = Field(0.05, ge=0, le=1)
+    polish: bool = False
+    # Where the search starts: "zero" is Carver's greedy walk (fine for futures, a few
+    # contracts each); "rounded" polishes from the rounded optimum, which is what makes
+    # dynamic optimisation affordable for share positions counted in thousands.
+    start: Literal["zero", "rounded"] = "zero"
+    # The optimiser's loops: "numba" (compiled; its first use in a process costs about 2 s
+    # of start-up, numba importing scipy's BLAS among others), "numpy" (no start-up, slower
+    # per step), or "auto" (numba). Both take identical decisions.
+    backend: Literal["auto", "numba", "numpy"] = "auto"
+
+
+class FillConfig(Frozen):
+    # "next": next bar's open where the data has opens, else its close.
+    # "same_close": fill at the decision bar's close (optimistic; opt-in only).
+    timing: Literal["next", "next_close", "same_close"] = "next"
+
+
+class EstimatesConfig(Frozen):
+    vol_span: int = Field(35, ge=2)
+    long_run_vol_weight: float = Field(0.3, ge=0, le=1)
+    long_run_vol_days: int = Field(2520, ge=20)
+    vol_floor: float = Field(0.05, ge=0)
+    corr_span_weeks: int = Field(25, ge=2)
+    corr_shrinkage: float = Field(0.5, ge=0, le=1)
+
+
+class PortfolioConfig(Frozen):
+    name: str = Field(min_length=1)
+    base_currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
+    capital: float = Field(gt=0)
+    risk_target: float = Field(0.2, gt=0, le=1)
+    # Capital positions are sized on: "nav" compounds (today's NAV), "fixed" keeps the
+    # starting capital as AFTS's backtests do, so a small account stays small.
+    sizing_capital: Literal["nav", "fixed"] = "nav"
+    start: date | None = None
+    end: date | None = None
+    database: str | None = None
+    data: DataConfig = DataConfig()
+    costs: CostModel = CostModel()
+    instruments: tuple[Instrument, ...] = Field(min_length=1)
+    strategy: StrategyConfig
+    optimiser: OptimiserConfig = OptimiserConfig()
+    fills: FillConfig = FillConfig()
+    estimates: EstimatesConfig = EstimatesConfig()
+    trigger: TriggerConfig | None = None  # None: rebalance every day
+    # The daily paper job's time, "HH:MM" in the exchange's timezone; unset: 30 minutes after the close.
+    schedule_time: str | None = Field(None, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    calendar: CalendarName = "XNYS"  # exchange_calendars name: trading sessions and the cron clock
+
+    @field_validator("instruments")
+    @classmethod
+    def _unique_symbols(cls, instruments: tuple[Instrument, ...]) -> tuple[Instrument, ...]:
+        seen: set[str] = set()
+        for inst in instruments:
+            if inst.symbol in seen:
+                raise ValueError(f"instrument {inst.symbol!r} is listed twice")
+            seen.add(inst.symbol)
+        return instruments
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> "PortfolioConfig":
+        if self.start and self.end and self.start > self.end:
+            raise ValueError(f"start {self.start} is after end {self.end}")
+        return self
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        return tuple(i.symbol for i in self.instruments)
+
+    def cost_model(self, inst: Instrument) -> CostModel:
+        return inst.costs if inst.costs is not None else self.costs
+
+    def config_hash(self) -> str:
+        return hashlib.sha256(self.canonical_json().encode()).hexdigest()[:16]
+
+    def canonical_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+
+
+def describe(error: ValidationError, source: str) -> str:
+    """A pydantic error as one line: the source, the first failing field and why."""
+    first = error.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    msg = first["msg"].removeprefix("Value error, ")
+    extra = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+    return f"{source}: field '{loc}': {msg}{extra}"
+
+
+def validate_config(raw: dict[str, Any], source: str = "<config>") -> PortfolioConfig:
+    """The schema's verdict on a raw config (a parsed TOML table): a config or a one-line ConfigError."""
+    try:
+        return PortfolioConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(describe(exc, source)) from None
