@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from strategies import known_strategies, make_strategy
 from tradesim.errors import ConfigError
+from tradesim.overrides import apply_sets, touches
 from tradesim.resolve import with_instrument_metadata
 # The schema's models, re-exported for code that loads configs and inspects them.
 from tradesim.schema import (  # noqa: F401
@@ -27,22 +29,33 @@ from tradesim.schema import (  # noqa: F401
 DEFAULT_CONFIG = "default.toml"
 
 
-def parse_config(raw: dict[str, Any], source: str = "<config>", **overrides: Any) -> PortfolioConfig:
-    raw = dict(raw)
+def parse_config(raw: dict[str, Any], source: str = "<config>", *, sets: Sequence[str] = (),
+                 **overrides: Any) -> PortfolioConfig:
+    """A raw config (parsed TOML) with ``--set`` assignments and keyword overrides applied, validated."""
+    raw = apply_sets(raw, sets, source)
     raw.update({k: v for k, v in overrides.items() if v is not None})
     config = validate_config(raw, source)
+    # An error in a field a --set wrote names the --set, as the schema's own errors do.
+    blame = "".join(f"--set {a}: " for a in touches(sets, "strategy")[-1:])
     if config.strategy.name not in known_strategies():
         names = ", ".join(sorted(known_strategies()))
-        raise ConfigError(f"{source}: field 'strategy.name': unknown strategy {config.strategy.name!r} (known: {names})")
+        raise ConfigError(f"{source}: {blame}field 'strategy.name': unknown strategy {config.strategy.name!r} "
+                          f"(known: {names})")
     try:
         make_strategy(config.strategy.name, config.strategy.params)  # parameters checked now, not mid-replay
     except ConfigError as exc:
-        raise ConfigError(f"{source}: {exc}") from None
+        raise ConfigError(f"{source}: {blame}{exc}") from None
     return config
 
 
-def load_config(path: str | os.PathLike[str] | None = None, **overrides: Any) -> PortfolioConfig:
-    """Read a config file; None means the default config shipped in the package."""
+def load_config(path: str | os.PathLike[str] | None = None, *, sets: Sequence[str] = (),
+                **overrides: Any) -> PortfolioConfig:
+    """Read a config file (None: the default config shipped in the package).
+
+    ``sets``: ``KEY=VALUE`` assignments (``tradesim.overrides``) applied to the file's
+    table before validation; keyword ``overrides`` (``start=``, ``capital=``...) then
+    replace top-level fields. The config returned is the one a run stores.
+    """
     if path is None:
         text = resources.files("tradesim.defaults").joinpath(DEFAULT_CONFIG).read_text()
         source = f"<default config {DEFAULT_CONFIG}>"
@@ -56,7 +69,7 @@ def load_config(path: str | os.PathLike[str] | None = None, **overrides: Any) ->
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
-    config = parse_config(raw, source, **overrides)
+    config = parse_config(raw, source, sets=sets, **overrides)
     config = _resolve_paths(config, Path(path).parent if path is not None else Path.cwd())
     return with_instrument_metadata(config, source)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import signal
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from tradesim import calendar
@@ -35,11 +36,14 @@ def job_time(config: PortfolioConfig) -> tuple[int, int, str]:
     return when.hour, when.minute, str(tz)
 
 
-def scheduled_paper_run(config_path: str | None, db_url: str) -> None:
-    """The scheduled job (module-level so the SQLAlchemy job store can reference it)."""
+def scheduled_paper_run(config_path: str | None, db_url: str, sets: Sequence[str] = ()) -> None:
+    """The scheduled job (module-level so the SQLAlchemy job store can reference it).
+
+    It rereads the config file each day, with the ``--set`` assignments the schedule was started with.
+    """
     from tradesim.paper import paper_run
 
-    config = load_config(config_path)
+    config = load_config(config_path, sets=sets)
     result = paper_run(config, db_url)
     if result.skipped:
         log.info("paper %s: nothing to do (%s)", config.name, result.skipped)
@@ -47,7 +51,8 @@ def scheduled_paper_run(config_path: str | None, db_url: str) -> None:
         log.info("paper %s: processed %s", config.name, ", ".join(str(d) for d in result.dates))
 
 
-def build_scheduler(config_path: str | None, config: PortfolioConfig, db_url: str):  # noqa: ANN201
+def build_scheduler(config_path: str | None, config: PortfolioConfig, db_url: str,  # noqa: ANN201
+                    sets: Sequence[str] = ()):
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
@@ -60,16 +65,16 @@ def build_scheduler(config_path: str | None, config: PortfolioConfig, db_url: st
     )
     scheduler.add_job(
         scheduled_paper_run, CronTrigger(day_of_week="mon-fri", hour=hour, minute=minute, timezone=tz),
-        args=[config_path, db_url], id=f"paper:{config.name}", name=f"paper run {config.name}",
+        args=[config_path, db_url, list(sets)], id=f"paper:{config.name}", name=f"paper run {config.name}",
         replace_existing=True, coalesce=True, misfire_grace_time=int(MISFIRE_GRACE.total_seconds()),
     )
     return scheduler
 
 
-def run_scheduler(config_path: str | None, config: PortfolioConfig, db_url: str) -> None:
+def run_scheduler(config_path: str | None, config: PortfolioConfig, db_url: str, sets: Sequence[str] = ()) -> None:
     from apscheduler.events import EVENT_SCHEDULER_STARTED
 
-    scheduler = build_scheduler(config_path, config, db_url)
+    scheduler = build_scheduler(config_path, config, db_url, sets)
     hour, minute, tz = job_time(config)
 
     def started(_event) -> None:  # noqa: ANN001

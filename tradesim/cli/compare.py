@@ -9,7 +9,7 @@ from rich.table import Table
 
 from db.session import database_url
 from tradesim.cli import app, console
-from tradesim.cli.options import CapitalOption, ConfigArg, DbOption, EndOption, StartOption, parse_day
+from tradesim.cli.options import CapitalOption, ConfigArg, DbOption, EndOption, SetOption, StartOption, parse_day
 from tradesim.cli.replay import day_progress, progress_bar
 from tradesim.cli.report import ReportOption, ReportPngOption, check_report_options, report_after_run
 from tradesim.config import load_config
@@ -56,13 +56,14 @@ def compare_markdown(rows) -> str:  # noqa: ANN001
 def compare(config: ConfigArg = None, start: StartOption = None, end: EndOption = None,
             capital: CapitalOption = None, db: DbOption = None,
             markdown: Annotated[bool, typer.Option("--markdown", help="Also print the table as Markdown.")] = False,
-            report: ReportOption = None, png: ReportPngOption = None) -> None:
+            report: ReportOption = None, png: ReportPngOption = None, sets: SetOption = None) -> None:
     """Replay one strategy with fractional, rounded and dynamically optimised positions."""
     from tradesim.compare import VARIANTS, compare as run_compare
     from tradesim.replay import load_market
 
     check_report_options(report, png)
-    cfg = load_config(config, start=parse_day(start, "--start"), end=parse_day(end, "--end"), capital=capital)
+    cfg = load_config(config, sets=sets or (), start=parse_day(start, "--start"), end=parse_day(end, "--end"),
+                      capital=capital)
     url = database_url(db, cfg.database)
     market = load_market(cfg, database_url=url)
     with progress_bar() as bar:

@@ -15,6 +15,9 @@ DbOption = Annotated[Optional[str], typer.Option("--db", help="Database file or 
 StartOption = Annotated[Optional[str], typer.Option("--start", help="First trading day, YYYY-MM-DD.")]
 EndOption = Annotated[Optional[str], typer.Option("--end", help="Last trading day, YYYY-MM-DD.")]
 CapitalOption = Annotated[Optional[float], typer.Option("--capital", help="Starting capital in the base currency.")]
+SetOption = Annotated[Optional[list[str]], typer.Option(
+    "--set", metavar="KEY=VALUE", help="Change one config field, e.g. --set optimiser.cost_multiplier=25 "
+    "(dotted key; the value is read as TOML, else as a string). Repeatable.")]
 
 
 def parse_day(value: str | None, option: str) -> date | None:

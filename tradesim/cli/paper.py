@@ -10,7 +10,7 @@ import typer
 
 from db.session import database_url
 from tradesim.cli import app, console
-from tradesim.cli.options import DbOption, parse_day
+from tradesim.cli.options import DbOption, SetOption, parse_day
 from tradesim.config import load_config
 
 paper_app = typer.Typer(help="Paper trading: process each trading day once, after the close.", no_args_is_help=True)
@@ -34,11 +34,11 @@ def print_day(day, when, symbols, currency: str) -> None:  # noqa: ANN001
 @paper_app.command("run")
 def run(config: PaperConfig = None,
         as_of: Annotated[Optional[str], typer.Option("--as-of", help="Process sessions up to this date (default: the latest completed session).")] = None,
-        db: DbOption = None) -> None:
+        db: DbOption = None, sets: SetOption = None) -> None:
     """Catch up every unprocessed trading day up to the as-of date; print each day's orders and fills."""
     from tradesim.paper import paper_run
 
-    cfg = load_config(config)
+    cfg = load_config(config, sets=sets or ())
     url = database_url(db, cfg.database)
     result = paper_run(cfg, url, parse_day(as_of, "--as-of"),
                        on_day=lambda day, when: print_day(day, when, cfg.symbols, cfg.base_currency))
@@ -50,11 +50,11 @@ def run(config: PaperConfig = None,
 
 
 @paper_app.command("schedule")
-def schedule(config: PaperConfig = None, db: DbOption = None) -> None:
+def schedule(config: PaperConfig = None, db: DbOption = None, sets: SetOption = None) -> None:
     """Run the paper job every weekday after the close until SIGTERM/SIGINT (APScheduler)."""
     from tradesim.schedule import run_scheduler
 
     logging.getLogger().setLevel(logging.INFO)
-    cfg = load_config(config)
+    cfg = load_config(config, sets=sets or ())
     url = database_url(db, cfg.database)
-    run_scheduler(str(config) if config else None, cfg, url)
+    run_scheduler(str(config) if config else None, cfg, url, sets=sets or ())

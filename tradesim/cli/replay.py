@@ -10,7 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from db.session import database_url
 from tradesim.cli import app, console
-from tradesim.cli.options import CapitalOption, ConfigArg, DbOption, EndOption, StartOption, parse_day
+from tradesim.cli.options import CapitalOption, ConfigArg, DbOption, EndOption, SetOption, StartOption, parse_day
 from tradesim.cli.report import ReportOption, ReportPngOption, check_report_options, report_after_run
 from tradesim.cli.tables import summary_table
 from tradesim.config import load_config
@@ -40,12 +40,13 @@ def progress_bar() -> Progress:
 @app.command()
 def replay(config: ConfigArg = None, start: StartOption = None, end: EndOption = None,
            capital: CapitalOption = None, db: DbOption = None, commit_every: CommitEvery = COMMIT_EVERY,
-           report: ReportOption = None, png: ReportPngOption = None) -> None:
+           report: ReportOption = None, png: ReportPngOption = None, sets: SetOption = None) -> None:
     """Replay a portfolio over historical prices; every order and fill goes to the ledger."""
     from tradesim.replay import load_market, replay as run_replay
 
     check_report_options(report, png)
-    cfg = load_config(config, start=parse_day(start, "--start"), end=parse_day(end, "--end"), capital=capital)
+    cfg = load_config(config, sets=sets or (), start=parse_day(start, "--start"), end=parse_day(end, "--end"),
+                      capital=capital)
     url = database_url(db, cfg.database)
     market = load_market(cfg, database_url=url)
     with progress_bar() as bar:
