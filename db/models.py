@@ -164,6 +164,30 @@ class Diagnostic(Base):
     rebalanced: Mapped[bool] = mapped_column(Boolean)
 
 
+class CashFlow(Base):
+    """Cash that enters or leaves the account other than by trading.
+
+    ``external`` flows (contribution, withdrawal, spending) are money moved in or out by the
+    owner: NAV moves by them but they are not performance, so time-weighted returns take
+    them out. The rest (dividend, withholding, split_cash: a fractional share settled in
+    cash) is income the holdings earned, and is P&L.
+    """
+
+    __tablename__ = "cash_flows"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    day: Mapped[date] = mapped_column(Date)  # the trading day the cash moves (ex-date, pay date, flow date)
+    kind: Mapped[str] = mapped_column(String(24))  # contribution | withdrawal | spending | dividend | withholding | split_cash
+    external: Mapped[bool] = mapped_column(Boolean)
+    instrument_id: Mapped[int | None] = mapped_column(ForeignKey("instruments.id"))  # NULL for account-level flows
+    amount: Mapped[float] = mapped_column(Float)  # signed: + into the account; in ``currency``
+    currency: Mapped[str] = mapped_column(String(3))
+    fx: Mapped[float] = mapped_column(Float)  # base-currency value of one unit of ``currency`` that day
+    amount_base: Mapped[float] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(String(200))  # e.g. "4:1 split", "0.24/share, 15% withheld"
+    __table_args__ = (Index("ix_cash_flows_run_day", "run_id", "day"),)
+
+
 class ProcessedDay(Base):
     """Exactly once: written in the same transaction as the day's rows."""
 
