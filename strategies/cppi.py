@@ -52,7 +52,7 @@ def risky_fraction(nav: float, floor_value: float, multiplier: float, max_exposu
 class CPPI:
     def __init__(
         self,
-        risky: Sequence[str],
+        risky: str | Sequence[str],
         safe: str | None = None,
         floor: float = 0.8,
         multiplier: float = 3.0,

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from strategies import known_strategies, make_strategy
+from strategies import file_part, make_strategy, strategy_class
 from tradesim.errors import ConfigError
 from tradesim.overrides import apply_sets, touches
 from tradesim.resolve import with_instrument_metadata
@@ -30,18 +30,19 @@ DEFAULT_CONFIG = "default.toml"
 
 
 def parse_config(raw: dict[str, Any], source: str = "<config>", *, sets: Sequence[str] = (),
-                 **overrides: Any) -> PortfolioConfig:
-    """A raw config (parsed TOML) with ``--set`` assignments and keyword overrides applied, validated."""
+                 base: Path | None = None, **overrides: Any) -> PortfolioConfig:
+    """A raw config (parsed TOML) with ``--set`` assignments and keyword overrides applied, validated.
+
+    ``base``: the folder relative paths in the config are read from (the config file's;
+    default the working directory).
+    """
     raw = apply_sets(raw, sets, source)
     raw.update({k: v for k, v in overrides.items() if v is not None})
-    config = validate_config(raw, source)
+    config = _resolve_paths(validate_config(raw, source), base or Path.cwd())
     # An error in a field a --set wrote names the --set, as the schema's own errors do.
     blame = "".join(f"--set {a}: " for a in touches(sets, "strategy")[-1:])
-    if config.strategy.name not in known_strategies():
-        names = ", ".join(sorted(known_strategies()))
-        raise ConfigError(f"{source}: {blame}field 'strategy.name': unknown strategy {config.strategy.name!r} "
-                          f"(known: {names})")
     try:
+        config = _resolve_strategy_paths(config, base or Path.cwd())
         make_strategy(config.strategy.name, config.strategy.params)  # parameters checked now, not mid-replay
     except ConfigError as exc:
         raise ConfigError(f"{source}: {blame}{exc}") from None
@@ -69,9 +70,15 @@ def load_config(path: str | os.PathLike[str] | None = None, *, sets: Sequence[st
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
-    config = parse_config(raw, source, sets=sets, **overrides)
-    config = _resolve_paths(config, Path(path).parent if path is not None else Path.cwd())
+    base = Path(path).parent if path is not None else Path.cwd()
+    config = parse_config(raw, source, sets=sets, base=base, **overrides)
     return with_instrument_metadata(config, source)
+
+
+def _relative_to(value: str, base: Path) -> str:
+    if "://" in value or Path(value).expanduser().is_absolute():
+        return value
+    return str((base / value).resolve())
 
 
 def _resolve_paths(config: PortfolioConfig, base: Path) -> PortfolioConfig:
@@ -79,8 +86,22 @@ def _resolve_paths(config: PortfolioConfig, base: Path) -> PortfolioConfig:
     updates = {}
     for name in ("path", "opens", "fx", "instrument_table"):
         value = getattr(config.data, name)
-        if value is not None and "://" not in value and not Path(value).expanduser().is_absolute():
-            updates[name] = str((base / value).resolve())
+        if value is not None and _relative_to(value, base) != value:
+            updates[name] = _relative_to(value, base)
     if not updates:
         return config
     return config.model_copy(update={"data": config.data.model_copy(update=updates)})
+
+
+def _resolve_strategy_paths(config: PortfolioConfig, base: Path) -> PortfolioConfig:
+    """A strategy file (``path.py:Class``) and the files its parameters name, relative to the config file."""
+    name, params = config.strategy.name, dict(config.strategy.params)
+    where = file_part(name)
+    if where is not None:
+        name = f"{_relative_to(where, base)}:{name.rpartition(':')[2]}"
+    for key in getattr(strategy_class(name), "path_params", ()):
+        if isinstance(params.get(key), str):
+            params[key] = _relative_to(params[key], base)
+    if (name, params) == (config.strategy.name, config.strategy.params):
+        return config
+    return config.model_copy(update={"strategy": config.strategy.model_copy(update={"name": name, "params": params})})

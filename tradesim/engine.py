@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from strategies import make_strategy
-from strategies.base import AccountView, StrategyContext
+from strategies import is_built_in, make_strategy, where_raised
+from strategies.base import AccountView, Strategy, StrategyContext
 from tradesim.accounting import fill_cash_flow, holdings_value, notional_exposure, variation_margin
 from tradesim.costs import CostTable
-from tradesim.errors import ConfigError
+from tradesim.errors import ConfigError, StrategyError
 from tradesim.estimates import WeeklyCorrelation, annual_volatility
 from tradesim.market import Market
 from tradesim.schema import PortfolioConfig
@@ -103,7 +103,9 @@ class Day:
 
 
 class Engine:
-    def __init__(self, config: PortfolioConfig, market: Market, trigger: Trigger | None = None) -> None:
+    def __init__(self, config: PortfolioConfig, market: Market, trigger: Trigger | None = None,
+                 strategy: Strategy | None = None) -> None:
+        """``strategy``: an instance to run instead of the one ``config.strategy`` names (the Python API's)."""
         self.config, self.market = config, market
         est = config.estimates
         self.returns = market.percentage_returns()
@@ -113,11 +115,16 @@ class Engine:
         self.costs = CostTable.from_config(config)
         self.sizer = Sizer(config.optimiser, config.risk_target)
         started = time.perf_counter()
-        self.strategy = make_strategy(config.strategy.name, config.strategy.params)
+        self.strategy = strategy if strategy is not None else make_strategy(config.strategy.name, config.strategy.params)
+        self.users_strategy = not is_built_in(self.strategy)
         try:
             self.strategy.prepare(StrategyContext(market, config, self.returns, self.vol))
         except ValueError as exc:  # a strategy's own check on its parameters against the data
             raise ConfigError(f"field 'strategy.params': {config.strategy.name}: {exc}") from None
+        except Exception as exc:
+            if not self.users_strategy:
+                raise  # ours: a bug, with its traceback
+            raise StrategyError(f"strategy {config.strategy.name}: prepare failed: {where_raised(exc)}") from exc
         self.strategy_seconds = time.perf_counter() - started
         self.trigger = trigger or make_trigger(config, market)
         self._precompute()
@@ -256,7 +263,7 @@ class Engine:
         unit = self.unit_notional[t]
         with np.errstate(invalid="ignore", divide="ignore"):
             view = AccountView(nav, cash, positions, exposure / nav if nav > 0 else np.zeros_like(exposure))
-            weights = self.strategy.target_weights(t, view)
+            weights = self._target_weights(t, view)
             v = unit / capital
             sizable = np.isfinite(v)
             v = np.where(sizable, v, 0.0)
@@ -276,6 +283,22 @@ class Engine:
         orders = Orders(idx, trade[idx], target[idx], x_star[idx], reason if len(idx) else None,
                         self.config.fills.timing == "same_close")
         return orders, sizing
+
+    def _target_weights(self, t: int, view: AccountView) -> np.ndarray:
+        try:
+            weights = self.strategy.target_weights(t, view)
+        except Exception as exc:
+            if not self.users_strategy:
+                raise
+            raise StrategyError(f"strategy {self.config.strategy.name}: target_weights failed on "
+                                f"{self.market.dates[t].date()}: {where_raised(exc)}") from exc
+        if self.users_strategy:
+            weights = np.asarray(weights, dtype=float)
+            if weights.shape != (self.market.n_instruments,):
+                raise StrategyError(f"strategy {self.config.strategy.name}: target_weights returned shape "
+                                    f"{weights.shape} on {self.market.dates[t].date()}, expected "
+                                    f"({self.market.n_instruments},), one weight per instrument")
+        return weights
 
     def _missing_price_warnings(self, book: Book, t: int) -> tuple[str, ...]:
         m = self.market

@@ -21,3 +21,7 @@ class DataError(TradesimError):
 
 class LedgerError(TradesimError):
     """The database refuses the operation (already processed, locked, too new)."""
+
+
+class StrategyError(TradesimError):
+    """A user's strategy raised: reported as theirs, with its file and line."""

@@ -14,6 +14,7 @@ from sqlalchemy import Engine as DbEngine
 
 from db import ledger
 from db.session import open_engine
+from strategies.base import Strategy
 from tradesim.data.source import PriceSource
 from tradesim.engine import Day, Engine
 from tradesim.market import Market, build_market
@@ -87,19 +88,21 @@ def replay(
     fail_on: Callable[[Day], None] | None = None,
     db_engine: DbEngine | None = None,
     commit_every: int = COMMIT_EVERY,
+    strategy: Strategy | None = None,
 ) -> ReplayResult:
     """Run ``config`` over its date range; ``db_url`` None keeps the ledger in memory only.
 
     ``on_day(done, total)`` reports progress; ``fail_on`` is a test hook called
     inside each day's transaction. ``commit_every``: days per commit (each day is
     its own savepoint either way); 1 commits every day, as paper trading does.
+    ``strategy``: an instance to run instead of the one the config names (the Python API's).
     """
     times = StageTimes()
     t0 = time.perf_counter()
     market = market or load_market(config)
     times.data = time.perf_counter() - t0
     t0 = time.perf_counter()
-    engine = Engine(config, market)
+    engine = Engine(config, market, strategy=strategy)
     times.estimates = time.perf_counter() - t0
     start = first_trading_index(market, config.start)
     if start >= market.n_days:
