@@ -60,7 +60,8 @@ class Price(Base):
     __tablename__ = "prices"
     instrument_id: Mapped[int] = mapped_column(ForeignKey("instruments.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    close: Mapped[float] = mapped_column(Float)
+    # NULL on a day the held contract changed without a price (a roll day in pysystemtrade's files).
+    close: Mapped[float | None] = mapped_column(Float)
     open: Mapped[float | None] = mapped_column(Float)
     contract_price: Mapped[float | None] = mapped_column(Float)
     carry_price: Mapped[float | None] = mapped_column(Float)

@@ -1,7 +1,8 @@
 """The price cache: every price fetched or imported is stored, so replays run offline.
 
 ``store_bars`` upserts a ``PriceBars`` (one row per instrument and day with a
-close, plus FX rates); ``load_bars`` reads them back as ``PriceBars``.
+close or a held-contract field, plus FX rates); ``load_bars`` reads them back as
+``PriceBars``, the same frames the source gave.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ def store_bars(conn: Connection, bars: PriceBars, source: str, instruments: dict
                chunk: int = 50_000) -> int:
     """Replace the cached rows for every (instrument, day) in ``bars``; returns rows written.
 
+    A day is stored when it has a close or any held-contract field: pysystemtrade's files
+    have roll days with a blank PRICE but the new PRICE_CONTRACT, and dropping them would
+    make a replay from the cache see the roll a day later than one from the files.
     ``instruments`` gives attributes (currency, multiplier, kind, asset_class,
     description) for symbols not yet in the instruments table.
     """
@@ -46,20 +50,18 @@ def store_bars(conn: Connection, bars: PriceBars, source: str, instruments: dict
     extra = {f: getattr(bars, f) for f in _FIELDS if getattr(bars, f) is not None}
     written = 0
     for symbol in close.columns:
-        series = close[symbol].dropna()
-        if series.empty:
+        wide = pd.DataFrame({"close": close[symbol],
+                             **{f: frame[symbol] for f, frame in extra.items() if symbol in frame.columns}})
+        # An open alone makes no day (a close-less bar of a stock is no bar).
+        wide = wide.loc[wide.drop(columns="open", errors="ignore").notna().any(axis=1)].sort_index()
+        if wide.empty:
             continue
+        days = [d.date() for d in wide.index]
+        columns = {f: _cells(wide[f].to_numpy(dtype=float), integer=f in ("contract", "carry_contract"))
+                   if f in wide.columns else [None] * len(days) for f in ("close", *_FIELDS)}
         iid = ids[symbol]
-        days = [d.date() for d in series.index]
-        columns = {f: frame[symbol].reindex(series.index).to_numpy(dtype=float) if symbol in frame.columns
-                   else np.full(len(series), np.nan) for f, frame in extra.items()}
-        rows = []
-        for k, (day, value) in enumerate(zip(days, series.to_numpy(dtype=float))):
-            row = {"instrument_id": iid, "day": day, "close": value, "source": source}
-            for f in _FIELDS:
-                v = columns[f][k] if f in columns else np.nan
-                row[f] = None if np.isnan(v) else (int(v) if f in ("contract", "carry_contract") else float(v))
-            rows.append(row)
+        rows = [{"instrument_id": iid, "day": day, "source": source, **dict(zip(columns, values))}
+                for day, *values in zip(days, *columns.values())]
         conn.execute(delete(Price).where(Price.instrument_id == iid, Price.day >= days[0], Price.day <= days[-1]))
         for i in range(0, len(rows), chunk):
             conn.execute(insert(Price), rows[i:i + chunk])
@@ -76,37 +78,69 @@ def store_bars(conn: Connection, bars: PriceBars, source: str, instruments: dict
     return written
 
 
+def _cells(values: np.ndarray, integer: bool) -> list:
+    """Database values: NaN is NULL; contract months are integers."""
+    cast = int if integer else float
+    return [None if np.isnan(v) else cast(v) for v in values.tolist()]
+
+
+def _raw_rows(conn: Connection, query) -> list[tuple]:  # noqa: ANN001
+    """The query's rows straight from the DBAPI cursor: no Row objects and no per-value type
+    processing (dates stay as the driver gives them: ISO text on SQLite, dates on PostgreSQL)."""
+    return conn.execute(query).cursor.fetchall()
+
+
+def _wide(days: np.ndarray, column: np.ndarray, shape: tuple[int, int], values: tuple) -> np.ndarray:
+    out = np.full(shape, np.nan)
+    out[days, column] = np.array(values, dtype=float)
+    return out
+
+
 def load_bars(conn: Connection, symbols: Sequence[str], start: date | None = None, end: date | None = None) -> PriceBars:
-    """Cached bars for ``symbols``; a symbol with no cached prices is a ``DataError``."""
+    """Cached bars for ``symbols``, as the source they came from gives them.
+
+    A symbol the cache has never had a price for is a ``DataError``; one with prices only
+    outside ``start``..``end`` is a column of NaN, as a file source gives it.
+    """
+    symbols = list(symbols)
     ids = instrument_ids(conn, symbols)
     missing = [s for s in symbols if s not in ids]
     if missing:
         raise DataError(f"price cache: unknown instrument {missing[0]!r} (import or fetch its prices first)")
-    query = select(Price.instrument_id, Price.day, Price.close, *[getattr(Price, f) for f in _FIELDS]).where(
+    fields = ("close", *_FIELDS)
+    query = select(Price.instrument_id, Price.day, *[getattr(Price, f) for f in fields]).where(
         Price.instrument_id.in_(list(ids.values())))
     if start is not None:
         query = query.where(Price.day >= start)
     if end is not None:
         query = query.where(Price.day <= end)
-    frame = pd.DataFrame(conn.execute(query).all(), columns=["instrument_id", "day", "close", *_FIELDS])
-    by_id = {v: k for k, v in ids.items()}
-    empty = [s for s in symbols if ids[s] not in set(frame["instrument_id"])]
-    if empty:
-        raise DataError(f"price cache: no prices for instrument {empty[0]!r} between {start or 'the start'} and {end or 'the end'}")
-    frame["symbol"] = frame["instrument_id"].map(by_id)
-    frame["day"] = pd.to_datetime(frame["day"])
+    rows = _raw_rows(conn, query)
+    instrument, day, *values = zip(*rows) if rows else ((),) * (2 + len(fields))
+    seen = set(instrument)
+    unpriced = [s for s in symbols if ids[s] not in seen]
+    if unpriced:
+        ever = set(conn.execute(select(Price.instrument_id).where(
+            Price.instrument_id.in_([ids[s] for s in unpriced])).distinct()).scalars())
+        never = [s for s in unpriced if ids[s] not in ever]
+        if never:
+            raise DataError(f"price cache: no prices for instrument {never[0]!r} (import or fetch its prices first)")
+    index, at_day = np.unique(np.array(day, dtype="datetime64[D]"), return_inverse=True)
+    position = {ids[s]: j for j, s in enumerate(symbols)}
+    column = np.array([position[i] for i in instrument], dtype=np.intp)
+    dates = pd.DatetimeIndex(index.astype("datetime64[us]"), name="date")
+    frames: dict[str, pd.DataFrame | None] = {}
+    for f, v in zip(fields, values):
+        grid = _wide(at_day, column, (len(index), len(symbols)), v)
+        frames[f] = None if f != "close" and np.isnan(grid).all() else pd.DataFrame(grid, index=dates, columns=symbols)
 
-    def wide(field: str) -> pd.DataFrame | None:
-        if frame[field].isna().all():
-            return None
-        out = frame.pivot(index="day", columns="symbol", values=field).reindex(columns=list(symbols))
-        out.index = pd.DatetimeIndex(out.index, name="date")
-        return out.astype(float)
-
-    fx_rows = conn.execute(select(FxRate.pair, FxRate.day, FxRate.rate)).all()
     fx = pd.DataFrame()
+    fx_rows = _raw_rows(conn, select(FxRate.pair, FxRate.day, FxRate.rate))
     if fx_rows:
-        fx_frame = pd.DataFrame(fx_rows, columns=["pair", "day", "rate"])
-        fx_frame["day"] = pd.to_datetime(fx_frame["day"])
-        fx = fx_frame.pivot(index="day", columns="pair", values="rate")
-    return PriceBars(close=wide("close"), **{f: wide(f) for f in _FIELDS}, fx=fx)
+        pairs, fx_days, rates = zip(*fx_rows)
+        fx_index, at = np.unique(np.array(fx_days, dtype="datetime64[D]"), return_inverse=True)
+        names, col = np.unique(np.array(pairs, dtype=str), return_inverse=True)
+        grid = np.full((len(fx_index), len(names)), np.nan)
+        grid[at, col] = np.array(rates, dtype=float)
+        fx = pd.DataFrame(grid, index=pd.DatetimeIndex(fx_index.astype("datetime64[us]"), name="day"),
+                          columns=pd.Index(names.tolist(), name="pair"))
+    return PriceBars(fx=fx, **frames)

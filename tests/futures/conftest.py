@@ -18,7 +18,9 @@ def pst_folder() -> Path:
 @pytest.fixture(scope="session")
 def shared_futures() -> Path:
     """The shared daily futures files, which are never part of the repository."""
-    folder = (REPO / ".." / "shared" / "data" / "futures").resolve()
+    # Beside the repository (/work/main) or beside the folder of worktrees (/work/wt/iN).
+    candidates = [(REPO / up / "shared" / "data" / "futures").resolve() for up in ("..", "../..")]
+    folder = next((c for c in candidates if (c / "instruments.csv").is_file()), candidates[0])
     if not (folder / "instruments.csv").is_file():
         pytest.skip(f"needs the shared futures data in {folder} (not in the repository; see its README)")
     return folder

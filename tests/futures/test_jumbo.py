@@ -26,10 +26,21 @@ def test_jumbo_names_instruments_by_symbol_only() -> None:
     assert raw["data"]["source"] == "pysystemtrade"
 
 
+def jumbo_config(shared_futures: Path, folder: Path) -> Path:
+    """jumbo.toml, pointed at the shared data wherever this checkout sits (a worktree is one floor deeper)."""
+    text = JUMBO.read_text()
+    relative = tomllib.loads(text)["data"]["path"]
+    if (JUMBO.parent / relative).resolve() == shared_futures:
+        return JUMBO
+    copy = folder / "jumbo.toml"
+    copy.write_text(text.replace(f'path = "{relative}"', f'path = "{shared_futures}"'))
+    return copy
+
+
 @pytest.fixture(scope="module")
-def jumbo(shared_futures: Path):  # noqa: ANN201
+def jumbo(shared_futures: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     """The config and its market over the whole period (loaded once: the files are large)."""
-    cfg = load_config(JUMBO)
+    cfg = load_config(jumbo_config(shared_futures, tmp_path_factory.mktemp("jumbo")))
     return cfg, load_market(cfg)
 
 

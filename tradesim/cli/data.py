@@ -13,7 +13,7 @@ rates. The import is one transaction: it lands whole or not at all.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
@@ -48,11 +48,12 @@ class ImportReport:
 
 
 def import_pysystemtrade(path: Path, url: str,
-                         on_instrument: Callable[[int, int, str], None] | None = None) -> ImportReport:
-    """Store every instrument of the folder at ``path`` in the price cache at ``url``."""
+                         on_instrument: Callable[[int, int, str], None] | None = None,
+                         symbols: Sequence[str] | None = None) -> ImportReport:
+    """Store every instrument of the folder at ``path`` (or only ``symbols``) in the price cache at ``url``."""
     source = PysystemtradeSource(path)
     table = source.instrument_table()
-    symbols = source.symbols()
+    symbols = source.symbols() if symbols is None else list(symbols)
     report = ImportReport(skipped=[s for s in symbols if s not in table.rows])
     wanted = [s for s in symbols if s in table.rows]
     attributes = {s: table.rows[s].ledger_attributes(table.label) for s in wanted}

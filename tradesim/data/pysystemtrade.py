@@ -233,7 +233,7 @@ class PysystemtradeSource:
         # Only files named like a currency pair (EURUSD.csv) are rates; pysystemtrade's
         # folder can also hold scratch files (AUDUSDfx.csv, lock files).
         files = sorted(p for p in folder.glob("*.csv") if _FX_PAIR.match(p.name.removesuffix(".csv")))
-        if not files:
-            return pd.DataFrame()
+        if not files:  # a dated index all the same: ``load`` cuts it by date
+            return pd.DataFrame(index=pd.DatetimeIndex([], name="date"))
         series = {p.name.removesuffix(".csv"): read_stamped_csv(p, ["PRICE"])["PRICE"] for p in files}
         return pd.DataFrame(series).sort_index()
