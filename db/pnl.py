@@ -16,17 +16,25 @@ futures), f the fill price. Summed over instruments this is each day's
 Costs stay apart: each fill's commission and slippage belong to its instrument;
 roll costs are recorded per day, not per instrument, so they get their own row
 ``(rolls)`` (and are left out when the query names symbols).
+
+A whole run of a million fills is read column by column from the DBAPI cursor
+(ledger tables by instrument id, no per-row objects) and matched day to day on
+integer keys; the arithmetic is the same expression, in the same order, as the
+row-by-row definition above.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, and_, func, select
 
-from db.queries import EQUITY, POSITIONS, TRADES, Filters, QueryError, _check_symbols, resolve_run
+from db.models import Fill, Instrument, Order, PositionRow
+from db.queries import EQUITY, Filters, QueryError, _check_symbols, resolve_run
 
 KEYS = {"instrument": ["symbol", "asset_class", "currency"], "asset_class": ["asset_class"],
         "month": ["month"], "day": ["day"]}
@@ -66,44 +74,171 @@ def attribute(conn: Connection, f: Filters, by: str | Iterable[str] = ("instrume
         return pd.DataFrame(columns=cols)
     # The first day's P&L starts from the holdings of the processed day before it.
     before = conn.execute(select(func.max(e.day)).where(e.run_id == run_id, e.day < inside["day"].iat[0])).scalar()
-    inside["prev"] = [before, *inside["day"].iloc[:-1]]
     base = inside["base_currency"].iat[0]
     first, last = inside["day"].iat[0], inside["day"].iat[-1]
     start = before if before is not None else first
+    days = ([before] if before is not None else []) + list(inside["day"])
+    opening = 1 if before is not None else 0  # index of the first day of the window
 
-    p = POSITIONS.c
-    pos = _frame(conn, _symbols(select(p.symbol, p.asset_class, p.currency, p.kind, p.multiplier, p.day,
-                                       p.quantity, p.price, p.fx)
-                                .where(p.run_id == run_id, p.day >= start, p.day <= last), p, f))
-    if pos["fx"].isna().any():
-        row = pos[pos["fx"].isna()].iloc[0]
-        raise QueryError(f"run {run_id}: the holding of {row.symbol} on {row.day} has no FX rate (recorded before "
-                         "positions.fx existed, a foreign-currency future): replay the run for P&L by instrument")
-    t = TRADES.c
-    fills = _frame(conn, _symbols(select(t.symbol, t.asset_class, t.currency, t.kind, t.multiplier, t.day,
-                                         t.quantity, t.price, t.fx, t.cost_base)
-                                  .where(t.run_id == run_id, t.day >= first, t.day <= last), t, f))
+    book = _instruments(conn, f)
+    pos = _positions(conn, run_id, start, last, book, days)
+    fills = _fills(conn, run_id, first, last, book, days)
+    gross, costs, code, t = _per_key(pos, fills, book, days, opening)
+    if not f.symbol:  # roll costs: a row per day of their own, as the instrument "(rolls)"
+        rolls = inside["roll_costs"].to_numpy(dtype=float)
+        rolled = np.flatnonzero(rolls != 0)
+        gross = np.concatenate([gross, np.zeros(len(rolled))])
+        costs = np.concatenate([costs, rolls[rolled]])
+        code = np.concatenate([code, np.full(len(rolled), len(book))])
+        t = np.concatenate([t, rolled + opening])
+        book = pd.concat([book, pd.DataFrame({"symbol": [ROLLS], "asset_class": [ROLLS], "currency": [base]})],
+                         ignore_index=True)
+    return _grouped(keys, cols, base, book, days, code, t, gross, costs)
 
-    per_day = _per_instrument_day(pos, fills, inside[["day", "prev"]])
-    if not f.symbol:
-        rolls = inside.loc[inside["roll_costs"] != 0, ["day", "roll_costs"]]
-        per_day = pd.concat([per_day, pd.DataFrame({
-            "symbol": ROLLS, "asset_class": ROLLS, "currency": base, "day": rolls["day"], "gross_pnl": 0.0,
-            "costs": rolls["roll_costs"]})], ignore_index=True)
-    per_day["month"] = [d.strftime("%Y-%m") for d in per_day["day"]]
-    per_day["net_pnl"] = per_day["gross_pnl"] - per_day["costs"]
+
+def _raw(conn: Connection, sel) -> list[tuple]:  # noqa: ANN001
+    """Rows straight from the DBAPI cursor: no per-row objects, no per-value type processing."""
+    return conn.execute(sel).cursor.fetchall()
+
+
+def _instruments(conn: Connection, f: Filters) -> pd.DataFrame:
+    sel = select(Instrument.id, Instrument.symbol, Instrument.asset_class, Instrument.currency, Instrument.kind,
+                 Instrument.multiplier).order_by(Instrument.symbol)  # the same sums whatever the ids
+    if f.symbol:
+        sel = sel.where(Instrument.symbol.in_(f.symbol))
+    return _frame(conn, sel)
+
+
+def _columns(rows: list[tuple], book: pd.DataFrame, days: list[date]) -> tuple[np.ndarray, np.ndarray, list]:
+    """Instrument codes (rows of ``book``), day indexes (into ``days``) and the remaining columns;
+    a row on a day outside ``days`` gets day index -1."""
+    if not rows:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp), [np.zeros(0)] * 8
+    ids, when, *values = zip(*rows)
+    code_of = {int(i): k for k, i in enumerate(book["id"])}
+    # SQLite hands dates back as ISO text, PostgreSQL as dates: index both.
+    at = {**{d: k for k, d in enumerate(days)}, **{d.isoformat(): k for k, d in enumerate(days)}}
+    code = np.fromiter((code_of[i] for i in ids), dtype=np.intp, count=len(ids))
+    t = np.fromiter((at.get(d, -1) for d in when), dtype=np.intp, count=len(when))
+    return code, t, [np.array(v, dtype=float) for v in values]
+
+
+def _positions(conn: Connection, run_id: int, start: date, last: date, book: pd.DataFrame,
+               days: list[date]) -> tuple[np.ndarray, ...]:
+    p = PositionRow
+    sel = select(p.instrument_id, p.day, p.quantity, p.price, p.fx).where(
+        p.run_id == run_id, p.day >= start, p.day <= last, p.instrument_id.in_([int(i) for i in book["id"]]))
+    code, t, quantity, price, fx = _split(_columns(_raw(conn, sel), book, days), 3)
+    if np.isnan(fx).any():
+        k = int(np.flatnonzero(np.isnan(fx))[0])
+        raise QueryError(f"run {run_id}: the holding of {book['symbol'].iat[code[k]]} on {days[t[k]]} has no FX rate "
+                         "(recorded before positions.fx existed, a foreign-currency future): replay the run for P&L "
+                         "by instrument")
+    keep = t >= 0  # a holding on a day that was not processed is no day of the run
+    return code[keep], t[keep], quantity[keep], price[keep], fx[keep]
+
+
+def _fills(conn: Connection, run_id: int, first: date, last: date, book: pd.DataFrame,
+           days: list[date]) -> tuple[np.ndarray, ...]:
+    """Fills as ``trades_view`` has them: each joined to its order."""
+    fl, o = Fill, Order
+    sel = (select(fl.instrument_id, fl.day, fl.quantity, fl.price, fl.fx, fl.cost_base)
+           .join(o, and_(o.run_id == fl.run_id, o.day == fl.decided_on, o.instrument_id == fl.instrument_id))
+           .where(fl.run_id == run_id, fl.day >= first, fl.day <= last,
+                  fl.instrument_id.in_([int(i) for i in book["id"]]))
+           .order_by(fl.id))
+    columns = _split(_columns(_raw(conn, sel), book, days), 4)
+    return tuple(c[columns[1] >= 0] for c in columns)  # fills happen on processed days
+
+
+def _split(columns: tuple[np.ndarray, np.ndarray, list], n: int) -> tuple[np.ndarray, ...]:
+    code, t, values = columns
+    return (code, t, *values[:n])
+
+
+def _lookup(keys: np.ndarray, at: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``values`` (one per unique sorted key in ``at``) at ``keys``; NaN where a key is absent."""
+    out = np.full(len(keys), np.nan)
+    if len(at):
+        k = np.minimum(np.searchsorted(at, keys), len(at) - 1)
+        found = at[k] == keys
+        out[found] = values[k[found]]
+    return out
+
+
+def _per_key(pos: tuple[np.ndarray, ...], fills: tuple[np.ndarray, ...], book: pd.DataFrame,
+                        days: list[date], opening: int) -> tuple[np.ndarray, ...]:
+    """Gross P&L and costs per (instrument, day) of the window, keyed instrument x len(days) + day."""
+    n = len(days)
+    multiplier = book["multiplier"].to_numpy(dtype=float)
+    future = book["kind"].to_numpy() == "future"
+    p_code, p_t, quantity, price, fx = pos
+    value = quantity * price * multiplier[p_code]  # (Q P) m, as the definition multiplies
+    today = p_t >= opening
+    today_key = p_code[today] * n + p_t[today]
+    order = np.argsort(today_key, kind="stable")
+    today_key, today_value, today_fx = today_key[order], value[today][order], fx[today][order]
+    later = p_t + 1 < n  # yesterday's holdings, keyed by the day they carry into
+    carried_key = p_code[later] * n + p_t[later] + 1
+    order = np.argsort(carried_key, kind="stable")
+    carried_key, carried_value, carried_fx = carried_key[order], value[later][order], fx[later][order]
+
+    f_code, f_t, f_quantity, f_price, f_fx, f_cost = fills
+    traded = pd.DataFrame({"key": f_code * n + f_t,
+                           "paid": f_quantity * f_price * multiplier[f_code] * f_fx,
+                           "costs": f_cost, "fill_fx": f_fx})
+    traded = traded.groupby("key", sort=True).agg(paid=("paid", "sum"), costs=("costs", "sum"),
+                                                   fill_fx=("fill_fx", "first"))
+    traded_key = traded.index.to_numpy(dtype=np.intp)
+
+    keys = np.unique(np.concatenate([today_key, carried_key, traded_key]))
+    value_t, fx_t = _lookup(keys, today_key, today_value), _lookup(keys, today_key, today_fx)
+    carried, fx_prev = _lookup(keys, carried_key, carried_value), _lookup(keys, carried_key, carried_fx)
+    paid = _lookup(keys, traded_key, traded["paid"].to_numpy(dtype=float))
+    costs = _lookup(keys, traded_key, traded["costs"].to_numpy(dtype=float))
+    fill_fx = _lookup(keys, traded_key, traded["fill_fx"].to_numpy(dtype=float))
+    code, t = keys // n, keys % n
+
+    # Today's rate: the holding's if still held, else the fill's (a position only goes flat by a fill).
+    rate_today = np.where(np.isnan(fx_t), fill_fx, fx_t)
+    rate = np.where(future[code], rate_today, fx_prev)
+    held_before = ~np.isnan(carried)
+    carried_base = np.where(held_before, carried * rate, 0.0)
+    if np.isnan(carried_base).any():  # held yesterday, gone today without a fill: the ledger contradicts itself
+        k = int(np.flatnonzero(np.isnan(carried_base))[0])
+        raise QueryError(f"{book['symbol'].iat[code[k]]} on {days[t[k]]}: a holding vanished without a fill, "
+                         "P&L cannot be attributed")
+    value_base = np.nan_to_num(value_t, nan=0.0) * np.nan_to_num(fx_t, nan=0.0)
+    gross = value_base - carried_base - np.nan_to_num(paid, nan=0.0)
+    return gross, np.nan_to_num(costs, nan=0.0), code, t
+
+
+def _grouped(keys: list[str], cols: list[str], base: str, book: pd.DataFrame, days: list[date], code: np.ndarray,
+             t: np.ndarray, gross: np.ndarray, costs: np.ndarray) -> pd.DataFrame:
+    """Sums by the requested keys, summed per row as the definition sums (net = gross - costs per row)."""
+    month_label = np.array([d.strftime("%Y-%m") for d in days], dtype=object)
+    labels = {
+        "symbol": book["symbol"].to_numpy(dtype=object)[code],
+        "asset_class": book["asset_class"].to_numpy(dtype=object)[code],
+        "currency": book["currency"].to_numpy(dtype=object)[code],
+        "month": month_label[t],
+        "day": np.array(days, dtype=object)[t],
+    }
     group = [c for k in keys for c in KEYS[k]]
-    out = per_day.groupby(group, sort=True, dropna=False)[list(PNL_COLUMNS)].sum().reset_index()
+    per_row = pd.DataFrame({**{g: labels[g] for g in group}, "gross_pnl": gross, "costs": costs,
+                            "net_pnl": gross - costs})
+    if per_row.empty:
+        return pd.DataFrame(columns=cols)
+    out = per_row.groupby(group, sort=True, dropna=False)[list(PNL_COLUMNS)].sum().reset_index()
     out.insert(len(group), "base_currency", base)
     return out[cols]
 
 
-def _symbols(sel, view_cols, f: Filters):  # noqa: ANN001, ANN202
-    return sel.where(view_cols.symbol.in_(f.symbol)) if f.symbol else sel
-
-
 def _per_instrument_day(pos: pd.DataFrame, fills: pd.DataFrame, days: pd.DataFrame) -> pd.DataFrame:
-    """Gross P&L and costs per (instrument, day) for ``days`` (each with its previous day)."""
+    """Gross P&L and costs per (instrument, day) for ``days`` (each with its previous day), on frames.
+
+    The report reads a whole run into frames anyway; ``attribute`` reads columns and uses ``_per_key``.
+    """
     ident = ["symbol", "asset_class", "currency", "kind", "multiplier"]
     today = days.merge(pos, on="day")
     yesterday = days.merge(pos.rename(columns={"day": "prev"}), on="prev")
