@@ -4,8 +4,8 @@ pysystemtrade's files have such days (SOYOIL on 2003-10-06: PRICE blank, PRICE_C
 20040100). Reading the files, the roll is seen that day; an import that dropped the row
 made a replay from the cache see it a day later, so the two paths gave different ledgers.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
