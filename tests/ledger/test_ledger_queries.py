@@ -66,7 +66,9 @@ CASES = {
  day        symbol qty  price ccy cost  value USD cost USD reason
  ───────────────────────────────────────────────────────────────────
  2024-06-04 FGBL    -1 130.00 EUR 8.00 162,500.00    10.00 rebalance
- 2024-07-01 SPY     -4 506.00 USD 1.25   2,024.00     1.25 drift"""),
+ 2024-07-01 SPY     -4 506.00 USD 1.25   2,024.00     1.25 drift
+
+1 more row: use --limit N for more, or --format csv for all"""),
     "fills of one symbol": Case(["fills", "-r", "2", "-s", "FGBL"], "fills", {"run": 2, "symbol": "FGBL"}, [
         (2, B, 4, D("2024-06-04"), D("2024-06-03"), "FGBL", "EUR", -1.0, 130.0, 130.0, 2.0, 6.0, 1.25, "USD", 10.0,
          162500.0),
@@ -137,19 +139,23 @@ CASES = {
         (3, "income", "USD", "paper", None, "finished", D("2024-07-01"), D("2024-07-02"), 2, "c0ffee03c0ffee03",
          "test", AT, AT),
     ], """\
- id portfolio        mode   from       to         days status   config
- ───────────────────────────────────────────────────────────────────────
-  1 bonds-and-stocks replay 2024-05-30 2024-05-31    2 finished c0ffee01
-  2 bonds-and-stocks replay 2024-06-03 2024-07-02    5 finished c0ffee02
-  3 income           paper  2024-07-01 2024-07-02    2 finished c0ffee03"""),
+ id portfolio        mode   variant from       to         days status
+ ──────────────────────────────────────────────────────────────────────
+  1 bonds-and-stocks replay         2024-05-30 2024-05-31    2 finished
+  2 bonds-and-stocks replay         2024-06-03 2024-07-02    5 finished
+  3 income           paper          2024-07-01 2024-07-02    2 finished
+
+not shown at 80 columns: config (widen the terminal or use --format csv)"""),
     "runs of a portfolio overlapping a date": Case(["runs", "-p", B, "--since", "2024-06-10"], "runs",
                                                    {"portfolio": B, "since": "2024-06-10"}, [
         (2, B, "USD", "replay", None, "finished", D("2024-06-03"), D("2024-07-02"), 5, "c0ffee02c0ffee02", "test",
          AT, AT),
     ], """\
- id portfolio        mode   from       to         days status   config
- ───────────────────────────────────────────────────────────────────────
-  2 bonds-and-stocks replay 2024-06-03 2024-07-02    5 finished c0ffee02"""),
+ id portfolio        mode   variant from       to         days status
+ ──────────────────────────────────────────────────────────────────────
+  2 bonds-and-stocks replay         2024-06-03 2024-07-02    5 finished
+
+not shown at 80 columns: config (widen the terminal or use --format csv)"""),
     "P&L by instrument": Case(["pnl", "-r", "2"], "pnl", {"run": 2}, [
         ("(rolls)", "(rolls)", "USD", "USD", 0.0, 5.0, -5.0),
         ("FGBL", "Bond", "EUR", "USD", 1312.5, 20.0, 1292.5),

@@ -12,18 +12,16 @@ from tradesim.cli import app, console
 from tradesim.cli.options import CapitalOption, ConfigArg, DbOption, EndOption, SetOption, StartOption, parse_day
 from tradesim.cli.replay import day_progress, progress_bar
 from tradesim.cli.report import ReportOption, ReportPngOption, check_report_options, report_after_run
+from tradesim.cli.output import variant_name
 from tradesim.config import load_config
 
 
 COLUMNS = ("", "return", "vol", "SR", "maxDD", "costs", "turn", "TE", "TEideal", "drag", "corr", "alpha")
 
 
-VARIANT_SHORT = {"fractional": "ideal"}  # fits the 80-column table; the ledger label stays "fractional"
-
-
 def compare_cells(r) -> list[str]:  # noqa: ANN001
     s = r.summary
-    return [VARIANT_SHORT.get(r.variant, r.variant), f"{s.annual_return:.1%}", f"{s.annual_volatility:.1%}", f"{s.sharpe:.2f}",
+    return [variant_name(r.variant), f"{s.annual_return:.1%}", f"{s.annual_volatility:.1%}", f"{s.sharpe:.2f}",
             f"{s.max_drawdown:.0%}", _short_money(s.total_costs), f"{s.annual_turnover:.1f}",
             f"{r.tracking_error:.2%}", f"{r.realised_te:.2%}", f"{r.drag:.2%}", f"{r.correlation:.3f}",
             f"{r.adjustment_factor:.2f}"]
@@ -67,7 +65,7 @@ def compare(config: ConfigArg = None, start: StartOption = None, end: EndOption 
     url = database_url(db, cfg.database)
     market = load_market(cfg, database_url=url)
     with progress_bar() as bar:
-        tasks = {name: bar.add_task(f"{name:>10}", total=None, day="") for name in VARIANTS}
+        tasks = {name: bar.add_task(f"{variant_name(name):>7}", total=None, day="") for name in VARIANTS}
         progress = {name: day_progress(bar, task, market.dates) for name, task in tasks.items()}
         rows, results = run_compare(cfg, url, market, lambda name, done, total: progress[name](done, total))
     dates = results["fractional"].dates

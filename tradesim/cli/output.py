@@ -1,13 +1,17 @@
-"""Printing query results: a Rich table for people, CSV or JSON streamed to stdout for pipes.
+"""Printing results: a Rich table for people, CSV or JSON streamed to stdout for pipes.
 
 CSV and JSON carry every column at full precision (floats as Python's shortest
 round-trip repr) and are written row by row, so a million fills pipe without
-being held in memory. Tables carry the columns that fit 80 characters.
+being held in memory. Tables never cut a cell: when the columns do not fit the
+console's width (80 in a pipe unless $COLUMNS says otherwise), optional columns
+are left out with a note naming them, and if even the essential ones do not fit,
+each row is printed as a vertical record.
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import math
 import os
@@ -18,6 +22,7 @@ from datetime import date, datetime
 from enum import Enum
 
 from rich import box
+from rich.cells import cell_len
 from rich.table import Table
 
 from tradesim.cli import console
@@ -66,6 +71,15 @@ def write_json(columns: Sequence[str], rows: Iterable[Sequence]) -> None:
     out.write("\n]\n" if sep != "\n" else "]\n")
 
 
+# Comparison variants as people read them: the fractional variant is the ideal the others
+# track. The ledger's label and the JSON output keep the variant's own name, "fractional".
+VARIANT_NAMES = {"fractional": "ideal"}
+
+
+def variant_name(variant: str | None) -> str:
+    return "" if variant is None else VARIANT_NAMES.get(variant, variant)
+
+
 # -- tables ----------------------------------------------------------------------------------
 
 def text(v) -> str:  # noqa: ANN001
@@ -99,45 +113,109 @@ class Col:
     header: str
     fmt: Callable = text
     right: bool = False
+    optional: bool = False  # left out (with a note) when the table would not fit the width
 
 
-def num(name: str, header: str, fmt: Callable = money) -> Col:
-    return Col(name, header, fmt, True)
+def num(name: str, header: str, fmt: Callable = money, optional: bool = False) -> Col:
+    return Col(name, header, fmt, True, optional)
+
+
+# Tables without a --limit show this many rows in a pipe; at a terminal, a screenful.
+PIPE_ROWS = 100
+
+
+def default_limit() -> int:
+    """Rows a table shows when the user gives no --limit: about a screen at a terminal."""
+    return max(20, console.height - 8) if console.is_terminal else PIPE_ROWS
+
+
+def fitting_columns(spec: Sequence[Col], widths: Sequence[int], width: int) -> list[int] | None:
+    """Indexes of the columns to show in ``width`` characters: all of them if they fit, else
+    without optional ones (rightmost first); None when even the essential ones do not fit."""
+    keep = list(range(len(spec)))
+
+    def total() -> int:  # one space between columns and one at each edge (the box's)
+        return sum(widths[i] for i in keep) + len(keep) + 1
+
+    for i in reversed(range(len(spec))):
+        if total() <= width:
+            return keep
+        if spec[i].optional:
+            keep.remove(i)
+    return keep if total() <= width else None
 
 
 def write_table(title: str, columns: Sequence[str], rows: Iterable[Sequence], spec: Sequence[Col],
-                total: Sequence[str] | None = None) -> None:
-    """``total``: the names of numeric columns to sum in a last row."""
-    # One space between columns (the box's divider, no padding): nine columns fit 80 characters.
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=0)
-    for col in spec:
-        table.add_column(col.header, justify="right" if col.right else "left", no_wrap=True)
+                total: Sequence[str] | None = None, more: int = 0, show: int | None = None) -> None:
+    """``total``: the names of numeric columns to sum in a last row (over every row, shown or not);
+    ``more``: rows a query's limit left out; ``show``: at most this many rows (the rest counted)."""
     index = [columns.index(c.name) for c in spec]
     sums = dict.fromkeys(total or (), 0.0)
+    cells = []
     for row in rows:
-        table.add_row(*(c.fmt(row[i]) for c, i in zip(spec, index)))
+        if show is None or len(cells) < show:
+            cells.append([c.fmt(row[i]) for c, i in zip(spec, index)])
+        else:
+            more += 1
         for name in sums:
             sums[name] += row[columns.index(name)] or 0.0
-    if total is not None and table.row_count:
-        cells = [money(sums[c.name]) if c.name in sums else "" for c in spec]
-        cells[0] = "total"
-        table.add_section()
-        table.add_row(*cells, style="bold")
-    console.print(title, highlight=False)  # above, not in, the table: as its title it would wrap to the table's width
-    console.print(table)
-    if not table.row_count:
+    total_row = None
+    if total is not None and cells:
+        total_row = [money(sums[c.name]) if c.name in sums else "" for c in spec]
+        total_row[0] = "total"
+    widths = [max([cell_len(c.header), *(cell_len(r[k]) for r in cells + ([total_row] if total_row else []))])
+              for k, c in enumerate(spec)]
+    width = console.width
+    console.print(title, highlight=False, markup=False)  # above, not in, the table: as its title it would wrap to the table's width
+    shown = fitting_columns(spec, widths, width)
+    if shown is None:
+        _write_records(spec, cells, total_row)
+    else:
+        # One space between columns (the box's divider, no padding): nine columns fit 80 characters.
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=0)
+        for k in shown:
+            table.add_column(spec[k].header, justify="right" if spec[k].right else "left", no_wrap=True)
+        for r in cells:
+            table.add_row(*(r[k] for k in shown))
+        if total_row is not None:
+            table.add_section()
+            table.add_row(*(total_row[k] for k in shown), style="bold")
+        console.print(table)
+        left_out = [spec[k].header for k in range(len(spec)) if k not in shown]
+        if left_out:
+            console.print(f"not shown at {width} columns: {', '.join(left_out)} (widen the terminal or use "
+                          "--format csv)", highlight=False, markup=False)
+    if not cells:
         console.print("(no rows)")
+    if more:
+        console.print(f"{more:,} more row{'s' if more != 1 else ''}: use --limit N for more, or --format csv for all",
+                      highlight=False, markup=False)
+
+
+def _write_records(spec: Sequence[Col], cells: list[list[str]], total_row: list[str] | None) -> None:
+    """Each row as ``header  value`` lines: too narrow a console for the columns side by side."""
+    key = max(cell_len(c.header) for c in spec)
+    for r in cells + ([total_row] if total_row else []):
+        console.print()
+        for c, v in zip(spec, r):
+            console.print(f"{c.header:<{key}} {v}".rstrip(), highlight=False, markup=False, soft_wrap=True)
 
 
 def emit(fmt: Format, title: str, columns: Sequence[str], rows: Iterable[Sequence], spec: Sequence[Col],
-         total: Sequence[str] | None = None) -> None:
+         total: Sequence[str] | None = None, more: Callable[[int], int] | None = None,
+         show: int | None = None) -> None:
+    """``more(shown)``: how many rows a query's limit left out, asked after the table is built;
+    ``show``: a table's row limit for rows computed in full (totals still count them all)."""
     try:
+        if show is not None and fmt is not Format.table:
+            rows = itertools.islice(rows, show)
         if fmt is Format.csv:
             write_csv(columns, rows)
         elif fmt is Format.json:
             write_json(columns, rows)
         else:
-            write_table(title, columns, rows, spec, total)
+            rows = list(rows)
+            write_table(title, columns, rows, spec, total, more(len(rows)) if more else 0, show)
         sys.stdout.flush()
     except BrokenPipeError:
         # The reader has gone (``| head``): stop quietly, as Unix tools do, and keep Python
