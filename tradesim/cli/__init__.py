@@ -7,7 +7,6 @@ traceback; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
-import logging
 import sys
 
 import typer
@@ -26,10 +25,16 @@ console = Console()
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Errors only: no warnings, no progress bars."),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log lines (-vv: debug)."),
+) -> None:
     """Event-driven trading simulation: replay, paper trading and the trade ledger."""
     # A callback keeps ``app`` a group of commands even when only the one being run is
     # registered (see COMMAND_MODULES); with a single command Typer would run it bare.
+    from tradesim.cli import logs
+
+    logs.configure(-1 if quiet else verbose)
 err_console = Console(stderr=True)
 
 
@@ -55,7 +60,9 @@ def _register(argv: list[str] | None = None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from tradesim.cli import logs
+
+    logs.configure()
     _register(sys.argv[1:] if argv is None else argv)
     try:
         app(args=argv, standalone_mode=False)

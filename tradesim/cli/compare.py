@@ -12,8 +12,10 @@ from tradesim.cli import app, console
 from tradesim.cli.options import CapitalOption, ConfigArg, DbOption, EndOption, SetOption, StartOption, parse_day
 from tradesim.cli.replay import day_progress, progress_bar
 from tradesim.cli.report import ReportOption, ReportPngOption, check_report_options, report_after_run
-from tradesim.cli.output import variant_name
+from tradesim.cli.output import Format, ResultFormatOption, emit_result, variant_name
+from tradesim.cli.tables import compare_document, compare_rows
 from tradesim.config import load_config
+from tradesim.metrics import DAYS_PER_YEAR
 
 
 COLUMNS = ("", "return", "vol", "SR", "maxDD", "costs", "turn", "TE", "TEideal", "drag", "corr", "alpha")
@@ -54,7 +56,8 @@ def compare_markdown(rows) -> str:  # noqa: ANN001
 def compare(config: ConfigArg = None, start: StartOption = None, end: EndOption = None,
             capital: CapitalOption = None, db: DbOption = None,
             markdown: Annotated[bool, typer.Option("--markdown", help="Also print the table as Markdown.")] = False,
-            report: ReportOption = None, png: ReportPngOption = None, sets: SetOption = None) -> None:
+            report: ReportOption = None, png: ReportPngOption = None, sets: SetOption = None,
+            format: ResultFormatOption = Format.table) -> None:  # noqa: A002
     """Replay one strategy with fractional, rounded and dynamically optimised positions."""
     from tradesim.compare import VARIANTS, compare as run_compare
     from tradesim.replay import load_market
@@ -69,14 +72,27 @@ def compare(config: ConfigArg = None, start: StartOption = None, end: EndOption 
         progress = {name: day_progress(bar, task, market.dates) for name, task in tasks.items()}
         rows, results = run_compare(cfg, url, market, lambda name, done, total: progress[name](done, total))
     dates = results["fractional"].dates
-    title = f"{cfg.name}, capital {cfg.capital:,.0f} {cfg.base_currency}: {dates[0].date()} to {dates[-1].date()}"
-    console.print(compare_table(title, rows))
-    if markdown:
-        console.print(compare_markdown(rows), markup=False, highlight=False, soft_wrap=True)
-    console.print(f"ideal: fractional positions traded free of costs. costs in {cfg.base_currency}; turn: annual "
-                  "turnover; SR: Sharpe ratio; TE: average daily tracking error of the held positions against the unrounded optimum; "
-                  "TEideal: annualised tracking error of daily returns against the ideal; drag: the ideal's annual "
-                  "return minus this one's; corr: correlation with the ideal; alpha: average adjustment factor on "
-                  "trading days. Runs " + ", ".join(f"{r.variant}={r.run_id}" for r in rows)
-                  + f" in {url}.")
+
+    def show() -> None:
+        title = f"{cfg.name}, capital {cfg.capital:,.0f} {cfg.base_currency}: {dates[0].date()} to {dates[-1].date()}"
+        console.print(compare_table(title, rows))
+        if markdown:
+            console.print(compare_markdown(rows), markup=False, highlight=False, soft_wrap=True)
+        console.print(f"ideal: fractional positions traded free of costs. costs in {cfg.base_currency}; turn: annual "
+                      "turnover; SR: Sharpe ratio; TE: average daily tracking error of the held positions against the unrounded optimum; "
+                      "TEideal: annualised tracking error of daily returns against the ideal; drag: the ideal's annual "
+                      "return minus this one's; corr: correlation with the ideal; alpha: average adjustment factor on "
+                      "trading days. Runs " + ", ".join(f"{variant_name(r.variant)}={r.run_id}" for r in rows)
+                      + f" in {url}.")
+        days = rows[0].summary.days
+        if days < DAYS_PER_YEAR:
+            console.print(f"{days} trading days, under a year: return, vol, SR and turn are annualised from them; "
+                          "--format json has each variant's total_return.", highlight=False)
+        warned = [f"{variant_name(r.variant)} {len(results[r.variant].warnings):,}" for r in rows if results[r.variant].warnings]
+        if warned:
+            console.print("instrument-days without a price (valued at the last price, not traded): " + ", ".join(warned),
+                          highlight=False)
+
+    document = compare_document(cfg, rows, results, url)
+    emit_result(format, document, compare_rows(document), show)
     report_after_run(url, [r.run_id for r in rows], report, png)

@@ -31,9 +31,9 @@ def upgrade(db: DbOption = None) -> None:
     finally:
         engine.dispose()
     if before == after:
-        console.print(f"{url}: schema already at {after} (head)", highlight=False)
+        console.print(f"{url}: schema already at {after} (head)", highlight=False, soft_wrap=True)
     else:
-        console.print(f"{url}: schema upgraded from {before or 'nothing'} to {after}", highlight=False)
+        console.print(f"{url}: schema upgraded from {before or 'nothing'} to {after}", highlight=False, soft_wrap=True)
 
 
 @db_app.command()
@@ -45,7 +45,7 @@ def current(db: DbOption = None) -> None:
             revision = migrations.current_revision(conn)
     finally:
         engine.dispose()
-    console.print(f"{url}: schema {revision or 'none'}, head {migrations.head()}", highlight=False)
+    console.print(f"{url}: schema {revision or 'none'}, head {migrations.head()}", highlight=False, soft_wrap=True)
 
 
 @db_app.command()

@@ -20,7 +20,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
+from typing import Annotated
 
+import typer
 from rich import box
 from rich.cells import cell_len
 from rich.table import Table
@@ -32,6 +34,10 @@ class Format(str, Enum):
     table = "table"
     csv = "csv"
     json = "json"
+
+
+ResultFormatOption = Annotated[Format, typer.Option(
+    "--format", "-f", help="table for people; json (a documented, versioned schema) or csv for scripts.")]
 
 
 def _plain(value):  # noqa: ANN001, ANN202
@@ -199,6 +205,35 @@ def _write_records(spec: Sequence[Col], cells: list[list[str]], total_row: list[
         console.print()
         for c, v in zip(spec, r):
             console.print(f"{c.header:<{key}} {v}".rstrip(), highlight=False, markup=False, soft_wrap=True)
+
+
+def _plain_tree(value):  # noqa: ANN001, ANN202
+    if isinstance(value, dict):
+        return {k: _plain_tree(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain_tree(v) for v in value]
+    value = _plain(value)
+    return None if isinstance(value, float) and math.isinf(value) else value
+
+
+def emit_result(fmt: Format, document: dict, rows: Sequence[dict], show: Callable[[], None]) -> None:
+    """A command's result (a replay's summary, a comparison, a sweep, a paper run's sessions).
+
+    table: ``show()`` prints it for people; json: ``document`` as one JSON object (dates as
+    ISO strings, NaN as null; its "schema" key names and versions its shape, see the README);
+    csv: ``rows``, flat dicts with the same keys, one line each.
+    """
+    try:
+        if fmt is Format.json:
+            sys.stdout.write(json.dumps(_plain_tree(document), indent=2) + "\n")
+        elif fmt is Format.csv:
+            columns = list(rows[0]) if rows else []
+            write_csv(columns, ([row.get(c) for c in columns] for row in rows))
+        else:
+            show()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def emit(fmt: Format, title: str, columns: Sequence[str], rows: Iterable[Sequence], spec: Sequence[Col],

@@ -10,6 +10,7 @@ import typer
 
 from db.session import database_url
 from tradesim.cli import app, console
+from tradesim.cli.output import Format, ResultFormatOption, emit_result
 from tradesim.cli.options import DbOption, SetOption, parse_day
 from tradesim.config import load_config
 
@@ -34,19 +35,49 @@ def print_day(day, when, symbols, currency: str) -> None:  # noqa: ANN001
 @paper_app.command("run")
 def run(config: PaperConfig = None,
         as_of: Annotated[Optional[str], typer.Option("--as-of", help="Process sessions up to this date (default: the latest completed session).")] = None,
-        db: DbOption = None, sets: SetOption = None) -> None:
+        db: DbOption = None, sets: SetOption = None, format: ResultFormatOption = Format.table) -> None:  # noqa: A002
     """Catch up every unprocessed trading day up to the as-of date; print each day's orders and fills."""
     from tradesim.paper import paper_run
 
     cfg = load_config(config, sets=sets or ())
     url = database_url(db, cfg.database)
+    live = format is Format.table  # people see each day as it is done; scripts get the document at the end
     result = paper_run(cfg, url, parse_day(as_of, "--as-of"),
-                       on_day=lambda day, when: print_day(day, when, cfg.symbols, cfg.base_currency))
-    if result.skipped:
-        console.print(f"paper {cfg.name}: nothing to do: {result.skipped}.")
-    else:
-        console.print(f"paper {cfg.name}: processed {len(result.dates)} session(s), "
-                      f"{result.dates[0]} to {result.dates[-1]} (run {result.run_id} in {url}).")
+                       on_day=(lambda day, when: print_day(day, when, cfg.symbols, cfg.base_currency)) if live else None)
+
+    def show() -> None:
+        if result.skipped:
+            console.print(f"paper {cfg.name}: nothing to do: {result.skipped}.", highlight=False, soft_wrap=True)
+        else:
+            console.print(f"paper {cfg.name}: processed {len(result.dates)} session(s), "
+                          f"{result.dates[0]} to {result.dates[-1]} (run {result.run_id} in {url}).",
+                          highlight=False, soft_wrap=True)
+
+    document = paper_document(cfg, result, url)
+    emit_result(format, document, paper_rows(document), show)
+
+
+def paper_document(config, result, url: str) -> dict:  # noqa: ANN001
+    """``tradesim paper run --format json``: schema tradesim.paper-run/1 (README, "Machine-readable output")."""
+    symbols = config.symbols
+    sessions = [{
+        "day": when, "nav": day.nav, "pnl": day.net_pnl, "costs": day.costs, "reason": day.reason,
+        "fills": [{"symbol": symbols[j], "quantity": q, "price": p}
+                  for j, q, p in zip(day.fills.instrument, day.fills.quantity, day.fills.price)],
+        "orders": [{"symbol": symbols[j], "quantity": q} for j, q in zip(day.orders.instrument, day.orders.quantity)],
+        "warnings": list(day.warnings),
+    } for day, when in zip(result.processed, result.dates)]
+    return {"schema": "tradesim.paper-run/1", "portfolio": config.name, "base_currency": config.base_currency,
+            "ledger": url, "run_id": result.run_id if result.run_id >= 0 else None, "as_of": result.as_of,
+            "skipped": result.skipped, "sessions": sessions}
+
+
+def paper_rows(document: dict) -> list[dict]:
+    """One CSV line per processed session (fills and orders counted; the JSON has them in full)."""
+    head = {k: document[k] for k in ("portfolio", "base_currency", "run_id")}
+    return [{**head, "day": s["day"], "nav": s["nav"], "pnl": s["pnl"], "costs": s["costs"], "reason": s["reason"],
+             "fills": len(s["fills"]), "orders": len(s["orders"]), "warnings": len(s["warnings"])}
+            for s in document["sessions"]]
 
 
 @paper_app.command("schedule")

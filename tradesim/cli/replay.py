@@ -9,10 +9,12 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from db.session import database_url
-from tradesim.cli import app, console
+from tradesim.cli import app, console, err_console
 from tradesim.cli.options import CapitalOption, ConfigArg, DbOption, EndOption, SetOption, StartOption, parse_day
 from tradesim.cli.report import ReportOption, ReportPngOption, check_report_options, report_after_run
-from tradesim.cli.tables import summary_table
+from tradesim.cli.logs import quiet
+from tradesim.cli.output import Format, ResultFormatOption, emit_result
+from tradesim.cli.tables import replay_document, replay_row, summary_table
 from tradesim.config import load_config
 from tradesim.replay import COMMIT_EVERY
 
@@ -32,15 +34,17 @@ def day_progress(bar: Progress, task, dates) -> Callable[[int, int], None]:  # n
 
 
 def progress_bar() -> Progress:
+    """Progress on stderr (stdout carries the result, maybe JSON), where log records print above it."""
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TextColumn("{task.fields[day]}"), TimeElapsedColumn(), TimeRemainingColumn(),
-                    console=console, transient=False)
+                    console=err_console, transient=False, disable=quiet())
 
 
 @app.command()
 def replay(config: ConfigArg = None, start: StartOption = None, end: EndOption = None,
            capital: CapitalOption = None, db: DbOption = None, commit_every: CommitEvery = COMMIT_EVERY,
-           report: ReportOption = None, png: ReportPngOption = None, sets: SetOption = None) -> None:
+           report: ReportOption = None, png: ReportPngOption = None, sets: SetOption = None,
+           format: ResultFormatOption = Format.table) -> None:  # noqa: A002
     """Replay a portfolio over historical prices; every order and fill goes to the ledger."""
     from tradesim.replay import load_market, replay as run_replay
 
@@ -53,5 +57,6 @@ def replay(config: ConfigArg = None, start: StartOption = None, end: EndOption =
         task = bar.add_task(f"replay {cfg.name}", total=None, day="")
         result = run_replay(cfg, url, market=market, on_day=day_progress(bar, task, market.dates),
                             commit_every=commit_every)
-    console.print(summary_table(cfg, result, url))
+    document = replay_document(cfg, result, url)
+    emit_result(format, document, [replay_row(document)], lambda: console.print(summary_table(cfg, result, url)))
     report_after_run(url, [result.run_id], report, png)

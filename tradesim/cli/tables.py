@@ -1,22 +1,84 @@
-"""Rich tables for summaries."""
+"""Rich tables and machine-readable records for run summaries (replay, compare, sweep).
+
+A run shorter than a year (256 trading days) is summarised by its total return:
+an annualised return or Sharpe ratio from a few days is noise dressed as a figure,
+so the table leaves them out and says why (JSON and CSV still carry them, with
+``years`` beside them).
+"""
 
 from __future__ import annotations
 
 from rich.table import Table
 
-from tradesim.schema import PortfolioConfig
+from tradesim.metrics import DAYS_PER_YEAR, Summary
 
 
-def summary_table(config: PortfolioConfig, result, url: str | None) -> Table:  # noqa: ANN001
+def short_period(s: Summary) -> bool:
+    return s.days < DAYS_PER_YEAR
+
+
+def summary_record(s: Summary) -> dict:
+    """The summary's figures under their JSON/CSV names (fractions, not percentages)."""
+    return {
+        "total_return": s.end_nav / s.start_nav - 1.0 if s.start_nav else None,
+        "annual_return": s.annual_return, "annual_volatility": s.annual_volatility, "sharpe": s.sharpe,
+        "max_drawdown": s.max_drawdown, "start_nav": s.start_nav, "end_nav": s.end_nav, "costs": s.total_costs,
+        "annual_turnover": s.annual_turnover, "trades": s.trades, "days": s.days, "years": s.days / DAYS_PER_YEAR,
+    }
+
+
+def replay_document(config, result, url: str | None) -> dict:  # noqa: ANN001
+    """``tradesim replay --format json``: schema tradesim.replay/1 (README, "Machine-readable output")."""
+    return {
+        "schema": "tradesim.replay/1", "portfolio": config.name, "base_currency": config.base_currency,
+        "run_id": result.run_id, "ledger": url, "start": result.dates[0].date(), "end": result.dates[-1].date(),
+        "summary": summary_record(result.summary), "warnings": len(result.warnings),
+    }
+
+
+def replay_row(document: dict) -> dict:
+    """The replay document flattened to one CSV line."""
+    flat = {k: v for k, v in document.items() if k not in ("schema", "summary")}
+    return {**flat, **document["summary"]}
+
+
+def compare_document(config, rows, results, url: str | None) -> dict:  # noqa: ANN001
+    """``tradesim compare --format json``: schema tradesim.compare/1 (README, "Machine-readable output")."""
+    dates = results["fractional"].dates
+    return {
+        "schema": "tradesim.compare/1", "portfolio": config.name, "base_currency": config.base_currency,
+        "capital": config.capital, "ledger": url, "start": dates[0].date(), "end": dates[-1].date(),
+        "variants": [{
+            "variant": r.variant, "run_id": r.run_id, "summary": summary_record(r.summary),
+            "tracking_error": r.tracking_error, "tracking_error_vs_ideal": r.realised_te, "drag": r.drag,
+            "correlation": r.correlation, "adjustment_factor": r.adjustment_factor,
+            "warnings": len(results[r.variant].warnings),
+        } for r in rows],
+    }
+
+
+def compare_rows(document: dict) -> list[dict]:
+    """One CSV line per variant."""
+    head = {k: v for k, v in document.items() if k not in ("schema", "variants")}
+    return [{**head, **{k: v for k, v in variant.items() if k != "summary"}, **variant["summary"]}
+            for variant in document["variants"]]
+
+
+def summary_table(config, result, url: str | None) -> Table:  # noqa: ANN001
     s = result.summary
     table = Table(title=f"{config.name}: {result.dates[0].date()} to {result.dates[-1].date()}", show_header=False)
     table.add_column("", style="bold")
     table.add_column("", justify="right")
     ccy = config.base_currency
+    if short_period(s):
+        returns = [("Total return", f"{s.end_nav / s.start_nav - 1:.2%}"),
+                   ("Volatility (annualised)", f"{s.annual_volatility:.2%}")]
+    else:
+        returns = [("Annualised return", f"{s.annual_return:.2%}"),
+                   ("Annualised volatility", f"{s.annual_volatility:.2%}"),
+                   ("Sharpe ratio", f"{s.sharpe:.2f}")]
     rows = [
-        ("Annualised return", f"{s.annual_return:.2%}"),
-        ("Annualised volatility", f"{s.annual_volatility:.2%}"),
-        ("Sharpe ratio", f"{s.sharpe:.2f}"),
+        *returns,
         ("Max drawdown", f"{s.max_drawdown:.2%}"),
         ("Start NAV", f"{s.start_nav:,.2f} {ccy}"),
         ("End NAV", f"{s.end_nav:,.2f} {ccy}"),
@@ -26,8 +88,12 @@ def summary_table(config: PortfolioConfig, result, url: str | None) -> Table:  #
         ("Trading days", f"{s.days:,}"),
         ("Run id", str(result.run_id) if result.run_id is not None else "(not recorded)"),
     ]
+    if result.warnings:
+        rows.append(("Warnings", f"{len(result.warnings):,} instrument-days without a price"))
     if url:
         rows.append(("Ledger", url))
     for name, value in rows:
         table.add_row(name, value)
+    if short_period(s):
+        table.caption = f"{s.days} trading days, under a year: no annualised return or Sharpe ratio"
     return table
