@@ -34,10 +34,11 @@ def day_progress(bar: Progress, task, dates) -> Callable[[int, int], None]:  # n
 
 
 def progress_bar() -> Progress:
-    """Progress on stderr (stdout carries the result, maybe JSON), where log records print above it."""
+    """Progress on stderr (stdout carries the result, maybe JSON), where log records print above it;
+    none under --quiet or when stderr is not a terminal (a log file or cron mail wants no bar)."""
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TextColumn("{task.fields[day]}"), TimeElapsedColumn(), TimeRemainingColumn(),
-                    console=err_console, transient=False, disable=quiet())
+                    console=err_console, transient=False, disable=quiet() or not err_console.is_terminal)
 
 
 @app.command()
