@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 import tradesim
 from db.inserts import insert_if_absent
-from db.models import Diagnostic, Equity, Fill, Instrument, Order, Portfolio, PositionRow, ProcessedDay, Run
+from db.models import CashFlow, Diagnostic, Equity, Fill, Instrument, Order, Portfolio, PositionRow, ProcessedDay, Run
 from tradesim.engine import Day
 from tradesim.schema import PortfolioConfig
 
@@ -119,10 +119,12 @@ class DayWriter:
     """
 
     TABLES = {"orders": Order, "fills": Fill, "positions": PositionRow, "equity": Equity,
-              "diagnostics": Diagnostic, "processed_days": ProcessedDay}
+              "diagnostics": Diagnostic, "processed_days": ProcessedDay, "cash_flows": CashFlow}
 
-    def __init__(self, run_id: int, instrument_ids: np.ndarray, days: list[date]) -> None:
+    def __init__(self, run_id: int, instrument_ids: np.ndarray, days: list[date],
+                 currencies: tuple[str, ...] = ()) -> None:
         self.run_id, self.instrument_ids, self.days = run_id, instrument_ids, days
+        self.currencies = currencies  # by instrument: the currency of its cash-flow rows
         self.pending_day: date | None = None  # decision date of the orders still to fill
         self._sql: dict[str, str] = {}
         self._cols: dict[str, list[str]] = {}
@@ -212,7 +214,9 @@ class DayWriter:
         one(sql["equity"], self._row(
             "equity", run_id=run, day=today, nav=day.nav, cash=day.cash, costs=day.costs, roll_costs=day.roll_costs,
             gross_pnl=day.gross_pnl, net_pnl=day.net_pnl, gross_exposure=float(np.abs(day.exposure).sum()),
-            traded_notional=float(fills.notional_base.sum())))
+            traded_notional=float(fills.notional_base.sum()), price_pnl=day.price_pnl, income=day.income))
+        if day.cash_flows:
+            self._write_cash_flows(many, day, today)
         one(sql["diagnostics"], self._row(
             "diagnostics", run_id=run, day=today, tracking_error=day.tracking_error,
             adjustment_factor=day.adjustment_factor, path=day.path, passes=day.passes,
@@ -220,6 +224,23 @@ class DayWriter:
         if mark_processed:  # paper trading claims the day first, in the same transaction
             one(sql["processed_days"], self._row("processed_days", run_id=run, day=today, processed_at=utc_now()))
         cursor.close()
+
+    def _write_cash_flows(self, many, day: Day, today) -> None:  # noqa: ANN001
+        """Income rows (dividends, withholding, split cash), dated the day the cash moves."""
+        flows = day.cash_flows
+
+        def when(pay) -> object:  # noqa: ANN001
+            if pay is None:
+                return today
+            moved = pay.astype(object)
+            return moved.isoformat() if self._positional else moved
+
+        many(self._sql["cash_flows"], self._rows("cash_flows", len(flows), {
+            "run_id": self.run_id, "day": [when(f.pay_date) for f in flows], "kind": [f.kind for f in flows],
+            "external": False, "instrument_id": [int(self.instrument_ids[f.instrument]) for f in flows],
+            "amount": [f.amount for f in flows], "currency": [self.currencies[f.instrument] for f in flows],
+            "fx": [f.fx for f in flows], "amount_base": [f.amount_base for f in flows],
+            "note": [f.note for f in flows]}))
 
     def committed(self, day: Day) -> None:
         """Call after the day's transaction commits: its orders are the ones to fill next."""

@@ -70,6 +70,39 @@ class Price(Base):
     source: Mapped[str] = mapped_column(String(32))
 
 
+class CorporateAction(Base):
+    """A split or cash dividend, as-traded (``tradesim.data.actions``), on the price record's basis."""
+
+    __tablename__ = "corporate_actions"
+    instrument_id: Mapped[int] = mapped_column(ForeignKey("instruments.id"), primary_key=True)
+    ex_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # split | dividend
+    value: Mapped[float] = mapped_column(Float)  # split: new shares per old; dividend: cash per share
+    pay_date: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(32))
+
+
+class PriceBasis(Base):
+    """The price record's basis: from ``first_day`` on, a fetch's prices were stored times ``factor``.
+
+    Cached days are never rewritten. When a re-fetch gives a cached day a different
+    price (a data vendor rebased its history), the new days are converted onto the
+    record's basis by the factor between the two on that day, and this row says so.
+    An instrument whose rows predate the table has none: its rows are on the
+    total-return adjusted basis they were fetched on.
+    """
+
+    __tablename__ = "price_bases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instrument_id: Mapped[int] = mapped_column(ForeignKey("instruments.id"), index=True)
+    first_day: Mapped[date] = mapped_column(Date)  # first stored day converted by ``factor``
+    checked_day: Mapped[date | None] = mapped_column(Date)  # the cached day the new fetch was compared on
+    basis: Mapped[str] = mapped_column(String(16))  # as_traded (what the fetch delivered)
+    factor: Mapped[float] = mapped_column(Float)  # record price / fetched price on checked_day
+    source: Mapped[str] = mapped_column(String(32))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class FxRate(Base):
     __tablename__ = "fx_rates"
     pair: Mapped[str] = mapped_column(String(6), primary_key=True)  # 'EURUSD': USD per EUR
@@ -148,6 +181,9 @@ class Equity(Base):
     net_pnl: Mapped[float] = mapped_column(Float)
     gross_exposure: Mapped[float] = mapped_column(Float)
     traded_notional: Mapped[float] = mapped_column(Float)
+    # net_pnl = price_pnl + income - costs (NULL in rows older than the columns)
+    price_pnl: Mapped[float | None] = mapped_column(Float)
+    income: Mapped[float | None] = mapped_column(Float)  # dividends net of withholding, on their ex-date
 
 
 class Diagnostic(Base):

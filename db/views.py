@@ -22,8 +22,9 @@ portfolio and the instrument by name, so a query needs no joins:
                     portfolio_id, portfolio, base_currency, day, symbol, asset_class,
                     kind, currency, multiplier, quantity, price, fx, notional_base
 ``equity_view``     one row per processed day: run_id, portfolio_id, portfolio,
-                    base_currency, day, nav, cash, gross_pnl, costs, roll_costs,
-                    net_pnl, gross_exposure, traded_notional, and what the sizing step
+                    base_currency, day, nav, cash, gross_pnl, price_pnl, income
+                    (dividends net of withholding), costs, roll_costs, net_pnl
+                    (= price_pnl + income - costs), gross_exposure, traded_notional, and what the sizing step
                     saw: tracking_error, adjustment_factor, path (e.g. buffer_no_trade:
                     the buffer held trading back), reason (the trigger's), rebalanced
 
@@ -88,9 +89,19 @@ LEFT JOIN diagnostics d ON d.run_id = e.run_id AND d.day = e.day
 {_RUN.format(alias="e")}
 """
 
+# V2: the NAV change split (migration 0007): net_pnl = price_pnl + income - costs.
+EQUITY_V2 = f"""
+SELECT e.run_id, r.portfolio_id, pf.name AS portfolio, pf.base_currency, e.day, e.nav, e.cash,
+       e.gross_pnl, e.price_pnl, e.income, e.costs, e.roll_costs, e.net_pnl, e.gross_exposure,
+       e.traded_notional, d.tracking_error, d.adjustment_factor, d.path, d.reason, d.rebalanced
+FROM equity e
+LEFT JOIN diagnostics d ON d.run_id = e.run_id AND d.day = e.day
+{_RUN.format(alias="e")}
+"""
+
 # What the head revision builds; the docs above describe these.
 CURRENT = {"trades_view": TRADES_V1, "orders_view": ORDERS_V1, "positions_view": POSITIONS_V2,
-           "equity_view": EQUITY_V1}
+           "equity_view": EQUITY_V2}
 
 
 def create(op, name: str, select_sql: str) -> None:  # noqa: ANN001

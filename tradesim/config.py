@@ -84,7 +84,7 @@ def _relative_to(value: str, base: Path) -> str:
 def _resolve_paths(config: PortfolioConfig, base: Path) -> PortfolioConfig:
     """Data files named in a config are relative to the config file, not to the working directory."""
     updates = {}
-    for name in ("path", "opens", "fx", "instrument_table"):
+    for name in ("path", "opens", "fx", "instrument_table", "actions"):
         value = getattr(config.data, name)
         if value is not None and _relative_to(value, base) != value:
             updates[name] = _relative_to(value, base)

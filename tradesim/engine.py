@@ -7,6 +7,8 @@ the caller writes the ``Day`` and swaps the book only once the database has
 committed.
 
 Within day t, in order:
+0. apply the corporate actions whose ex-date is t (``tradesim.corporate_actions``):
+   splits rescale holdings and pending orders, dividends are owed on the holdings;
 1. fill the orders decided at t-1 at this bar (open where the data has one,
    else close), charging costs;
 2. settle futures' variation margin and mark everything at t's close;
@@ -24,6 +26,7 @@ import numpy as np
 
 from strategies import is_built_in, make_strategy, where_raised
 from strategies.base import AccountView, Strategy, StrategyContext
+from tradesim.corporate_actions import CashFlowEntry, apply_splits, dividends
 from tradesim.accounting import fill_cash_flow, holdings_value, notional_exposure, variation_margin
 from tradesim.costs import CostTable
 from tradesim.errors import ConfigError, StrategyError
@@ -44,6 +47,9 @@ class Book:
     positions: np.ndarray  # (N,) float64
     pending: np.ndarray  # (N,) order quantities to fill at the next bar
     pending_reason: str | None = None
+    # Dividends owed but not yet paid (dividends.credit_on = "pay_date"): (pay date, base
+    # amount); part of NAV until the cash arrives.
+    receivable: tuple[tuple[np.datetime64, float], ...] = ()
 
     @classmethod
     def opening(cls, capital: float, n: int, first: int = 0) -> "Book":
@@ -100,6 +106,12 @@ class Day:
     optimiser_seconds: float
     reason: str | None
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    # Corporate actions: the day's cash-flow rows, and the NAV change split as
+    # price_pnl + income - costs = net_pnl (income: dividends net of withholding, earned on
+    # the ex-date whenever they are paid).
+    cash_flows: tuple[CashFlowEntry, ...] = ()
+    income: float = 0.0
+    price_pnl: float = 0.0
 
 
 class Engine:
@@ -168,11 +180,12 @@ class Engine:
         close, fx = m.close[t], m.fx[t]
         warnings = self._missing_price_warnings(book, t)
 
+        # 0. today's splits and dividends, before anything trades at today's (as-traded) prices.
+        positions, pending, cash, receivable, flows, income = self._corporate_actions(book, t)
+
         # 1. yesterday's orders fill at this bar.
-        fills = self._fill(book.pending, t, at_close=self.config.fills.timing != "next")
-        positions = book.positions.copy()
+        fills = self._fill(pending, t, at_close=self.config.fills.timing != "next")
         positions[fills.instrument] += fills.quantity
-        cash = book.cash
         if t > 0 and self.has_futures:
             cash += variation_margin(book.positions, m.close[t - 1], close, m.multiplier, fx, m.is_future)
         cash += self._settle(fills, t)
@@ -180,7 +193,8 @@ class Engine:
         cash -= roll_costs
 
         # 2. decide at this close.
-        nav = cash + holdings_value(positions, close, m.multiplier, fx, m.is_future)
+        owed = sum(amount for _, amount in receivable)
+        nav = cash + owed + holdings_value(positions, close, m.multiplier, fx, m.is_future)
         exposure = notional_exposure(positions, m.contract_price[t], m.multiplier, fx)
         orders, sizing = self._decide(t, cash, nav, positions, exposure)
         same_close = None
@@ -191,14 +205,14 @@ class Engine:
             positions[same_close.instrument] += same_close.quantity
             exposure = notional_exposure(positions, m.contract_price[t], m.multiplier, fx)
             cash += self._settle(same_close, t)
-            nav = cash + holdings_value(positions, close, m.multiplier, fx, m.is_future)
+            nav = cash + owed + holdings_value(positions, close, m.multiplier, fx, m.is_future)
             fills = _merge(fills, same_close)
 
         costs = float(fills.cost_base.sum()) + roll_costs
         pending = np.zeros(m.n_instruments)
         if same_close is None:
             pending[orders.instrument] = orders.quantity
-        new_book = Book(t, cash, nav, positions, pending, orders.reason)
+        new_book = Book(t, cash, nav, positions, pending, orders.reason, receivable)
         day = Day(
             t=t, fills=fills, orders=orders, positions=positions, prices=close,
             exposure=exposure,
@@ -207,10 +221,33 @@ class Engine:
             tracking_error=sizing.tracking_error, adjustment_factor=sizing.adjustment_factor,
             path=sizing.path, passes=sizing.passes, optimiser_seconds=sizing.seconds,
             reason=orders.reason, warnings=warnings,
+            cash_flows=flows, income=income, price_pnl=nav - book.nav + costs - income,
         )
         return new_book, day
 
     # -- parts of the day ------------------------------------------------------
+
+    def _corporate_actions(self, book: Book, t: int) -> tuple[np.ndarray, np.ndarray, float, tuple, tuple, float]:
+        """Positions, pending orders, cash, receivables, cash-flow rows and income after
+        day t's splits and dividends, and the receivables whose pay date has come."""
+        m, cash, receivable = self.market, book.cash, book.receivable
+        today = np.datetime64(m.dates[t].date(), "D")
+        if receivable:
+            cash += sum(amount for pay, amount in receivable if pay <= today)
+            receivable = tuple(r for r in receivable if r[0] > today)
+        if m.split is None:
+            return book.positions.copy(), book.pending, cash, receivable, (), 0.0
+        split = apply_splits(book.positions, book.pending, m.split[t], m.close[t], m.multiplier, m.fx[t],
+                             whole=self.config.optimiser.method != "none")
+        pay = m.dividend_pay[t] if self.config.dividends.credit_on == "pay_date" else None
+        owed = dividends(split.positions, m.dividend[t], m.multiplier, m.fx[t],
+                         self.config.dividends.withholding_tax, pay)
+        flows = split.flows + owed
+        later = [f.pay_date is not None and f.pay_date > today for f in flows]
+        cash += sum(f.amount_base for f, wait in zip(flows, later) if not wait)
+        receivable += tuple((f.pay_date, f.amount_base) for f, wait in zip(flows, later) if wait)
+        positions = split.positions if split.positions is not book.positions else book.positions.copy()
+        return positions, split.pending, cash, receivable, flows, sum(f.amount_base for f in owed)
 
     def _fill(self, qty: np.ndarray, t: int, at_close: bool) -> Fills:
         m = self.market

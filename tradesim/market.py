@@ -3,6 +3,11 @@
 The loop body is numpy on rows of these arrays; nothing in it touches pandas.
 ``close`` is forward-filled for valuation only; ``has_price`` says where a real
 price exists, and only there may an instrument trade or feed an estimate.
+
+With corporate actions (as-traded prices), ``split`` and ``dividend`` hold each
+action on the session of its ex-date, and returns are total returns: a holder of
+one share at yesterday's close has ``split`` shares today, each worth the close
+plus the dividend.
 """
 
 from __future__ import annotations
@@ -33,6 +38,9 @@ class Market:
     carry_price: np.ndarray | None = None
     contract: np.ndarray | None = None
     carry_contract: np.ndarray | None = None
+    split: np.ndarray | None = None  # (T, N) new shares per old share on ex-dates, 1 elsewhere
+    dividend: np.ndarray | None = None  # (T, N) cash per share (post-split) on ex-dates, 0 elsewhere
+    dividend_pay: np.ndarray | None = None  # (T, N) datetime64[D] pay date of that dividend, NaT unknown
 
     @property
     def n_days(self) -> int:
@@ -51,7 +59,10 @@ class Market:
         """
         r = np.full(self.close.shape, np.nan)
         valid = self.has_price[1:] & self.has_price[:-1]
-        diff = self.close[1:] - self.close[:-1]
+        today = self.close[1:]
+        if self.split is not None:
+            today = (today + self.dividend[1:]) * self.split[1:]
+        diff = today - self.close[:-1]
         with np.errstate(invalid="ignore", divide="ignore"):
             r[1:] = np.where(valid, diff / self.contract_price[:-1], np.nan)
         return r
@@ -63,7 +74,7 @@ class Market:
             self.dates[start:stop], self.symbols, self.close[start:stop], self.has_price[start:stop],
             self.open[start:stop], self.contract_price[start:stop], self.fx[start:stop], self.multiplier,
             self.is_future, self.asset_class, self.currency, arr(self.carry_price), arr(self.contract),
-            arr(self.carry_contract),
+            arr(self.carry_contract), arr(self.split), arr(self.dividend), arr(self.dividend_pay),
         )
 
 
@@ -139,10 +150,38 @@ def build_market(config: PortfolioConfig, bars: PriceBars, sessions: pd.Datetime
         carry_price=aligned(bars.carry_price, ffill=False),
         contract=aligned(bars.contract, ffill=True),
         carry_contract=aligned(bars.carry_contract, ffill=True),
+        **_actions_on_sessions(bars.actions, index, symbols, config),
     )
     if config.data.max_daily_move is not None:
         check_moves(market, config.data.max_daily_move)
     return market
+
+
+def _actions_on_sessions(actions: pd.DataFrame | None, index: pd.DatetimeIndex, symbols: tuple[str, ...],
+                         config: PortfolioConfig) -> dict[str, np.ndarray]:
+    """Each action on the first session on or after its ex-date; none before or after the data."""
+    if actions is None:
+        return {}
+    shape = (len(index), len(symbols))
+    split, dividend = np.ones(shape), np.zeros(shape)
+    pay = np.full(shape, np.datetime64("NaT"), dtype="datetime64[D]")
+    column = {s: j for j, s in enumerate(symbols)}
+    futures = {i.symbol for i in config.instruments if i.kind == "future"}
+    for symbol, ex_date, kind, value, pay_date in actions.itertuples(index=False):
+        t = int(index.searchsorted(ex_date))
+        if symbol not in column or symbol in futures or t == 0 or t >= len(index):
+            continue  # an action on the first day is already in that day's price
+        j = column[symbol]
+        if kind == "split":
+            split[t, j] *= value
+        else:
+            dividend[t, j] += value
+            if config.dividends.credit_on == "pay_date":
+                if pd.isna(pay_date):
+                    raise DataError(f"instrument {symbol!r}: the dividend with ex-date {ex_date.date()} has no pay "
+                                    "date (dividends.credit_on = \"pay_date\" needs one)")
+                pay[t, j] = np.datetime64(pay_date.date(), "D")
+    return {"split": split, "dividend": dividend, "dividend_pay": pay}
 
 
 def check_moves(market: Market, limit: float) -> None:

@@ -25,7 +25,7 @@ from sqlalchemy import Connection, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from db import ledger
-from db.models import Equity, Order, Portfolio, PositionRow, ProcessedDay, Run
+from db.models import CashFlow, Equity, Order, Portfolio, PositionRow, ProcessedDay, Run
 from db.session import open_engine
 from tradesim import calendar
 from tradesim.engine import Book, Day, Engine
@@ -123,7 +123,12 @@ def load_book(conn: Connection, run_id: int, market: Market,
                                       .where(Order.run_id == run_id, Order.day == last, Order.status == "pending")):
         pending[column[iid]] = qty
         reason = why
-    return Book(t, cash, nav, positions, pending, reason), last
+    # Dividends owed on a past ex-date and paid later (dividends.credit_on = "pay_date").
+    receivable = tuple((np.datetime64(day, "D"), amount) for day, amount in conn.execute(
+        select(CashFlow.day, CashFlow.amount_base).where(
+            CashFlow.run_id == run_id, CashFlow.day > last, CashFlow.kind.in_(("dividend", "withholding")))
+        .order_by(CashFlow.id)))
+    return Book(t, cash, nav, positions, pending, reason, receivable), last
 
 
 def paper_run(config: PortfolioConfig, db_url: str, as_of: date | None = None, *,
@@ -142,7 +147,7 @@ def paper_run(config: PortfolioConfig, db_url: str, as_of: date | None = None, *
         engine = Engine(config, market)
         run_id, start, ids = open_paper_run(db, config, start)
         days = [d.date() for d in market.dates]
-        writer = ledger.DayWriter(run_id, ids, days)
+        writer = ledger.DayWriter(run_id, ids, days, market.currency)
         processed: list[Day] = []
         with db.connect() as conn:
             loaded = load_book(conn, run_id, market, ids)

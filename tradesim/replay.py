@@ -120,7 +120,7 @@ def replay(
             pid = ledger.ensure_portfolio(conn, config)
             ids = ledger.ensure_instruments(conn, config)
             run_id = ledger.start_run(conn, pid, config, mode, label, days[start], days[-1])
-        writer = ledger.DayWriter(run_id, ids, days)
+        writer = ledger.DayWriter(run_id, ids, days, market.currency)
 
     n = market.n_days - start
     nav, te, alpha, costs, traded = (np.zeros(n) for _ in range(5))

@@ -65,6 +65,22 @@ class DataConfig(Frozen):
     # larger is taken for a bad print (a price in pence, a missed split) and stops the
     # run naming the instrument and date. The bundled stocks' largest real move is 67%.
     max_daily_move: float | None = Field(0.75, gt=0)
+    # A CSV source of as-traded prices: its corporate actions (splits, cash dividends), in
+    # the format of tradesim.data.actions. Unset: the CSV holds total-return adjusted closes.
+    actions: str | None = None
+
+
+class DividendConfig(Frozen):
+    """How cash dividends reach the account (stocks and ETFs with corporate actions)."""
+
+    # "ex_date": the cash is credited on the ex-date, the day the price drops by it, so NAV
+    # never dips. "pay_date": credited on the payment date, as a broker's cash balance shows
+    # it; the entitlement is fixed on the ex-date and counted in NAV until paid. Needs pay
+    # dates in the actions (an actions file's pay_date column; Yahoo gives none).
+    credit_on: Literal["ex_date", "pay_date"] = "ex_date"
+    # Tax withheld at source, as a fraction of each dividend received (0.15: a US dividend
+    # paid to a treaty resident). Its own negative cash-flow row beside the dividend's.
+    withholding_tax: float = Field(0.0, ge=0, lt=1)
 
 
 class StrategyConfig(Frozen):
@@ -120,6 +136,7 @@ class PortfolioConfig(Frozen):
     optimiser: OptimiserConfig = OptimiserConfig()
     fills: FillConfig = FillConfig()
     estimates: EstimatesConfig = EstimatesConfig()
+    dividends: DividendConfig = DividendConfig()
     trigger: TriggerConfig | None = None  # None: rebalance every day
     # The daily paper job's time, "HH:MM" in the exchange's timezone; unset: 30 minutes after the close.
     schedule_time: str | None = Field(None, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 import curl_cffi.curl
 import pytest
@@ -11,6 +12,14 @@ import yfinance.cache
 import yfinance.data
 
 from yahoo_fakes import FakeYahoo
+
+
+@pytest.fixture(autouse=True)
+def pinned_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    """YahooSource fetches through today; these tests' Yahoo ends in January 2024."""
+    import tradesim.data.yahoo
+
+    monkeypatch.setattr(tradesim.data.yahoo, "today", lambda: date(2024, 1, 1))
 
 
 @pytest.fixture

@@ -24,19 +24,18 @@ JAN2, JAN12 = date(2024, 1, 2), date(2024, 1, 12)
 
 
 def expected(symbol: str) -> tuple[pd.Series, pd.Series]:
-    """(close, open) a fixture should give: adjusted close, and the open on the same basis."""
+    """(close, open) a fixture should give: as traded (it has no split), Yahoo's adjclose unused."""
     result = chart_fixture(symbol)["chart"]["result"][0]
     days = pd.to_datetime(result["timestamp"], unit="s").normalize().as_unit("us")
     quote = result["indicators"]["quote"][0]
-    adj = np.array(result["indicators"]["adjclose"][0]["adjclose"], dtype=float)
     raw_close, raw_open = (np.array(quote[k], dtype=float) for k in ("close", "open"))
-    return pd.Series(adj, index=days), pd.Series(raw_open * adj / raw_close, index=days)
+    return pd.Series(raw_close, index=days), pd.Series(raw_open, index=days)
 
 
 # -- the real yfinance code path, offline ---------------------------------------------------
 
 
-def test_real_yfinance_success_gives_adjusted_closes_and_opens(fake_yahoo) -> None:
+def test_real_yfinance_success_gives_as_traded_closes_opens_and_actions(fake_yahoo) -> None:
     bars = YahooSource(session=fake_yahoo, sleep=pytest.fail).load(["AAPL", "MSFT"], JAN2, JAN12)
 
     for symbol in ("AAPL", "MSFT"):
@@ -44,8 +43,10 @@ def test_real_yfinance_success_gives_adjusted_closes_and_opens(fake_yahoo) -> No
         pd.testing.assert_series_equal(bars.close[symbol], close, check_names=False, check_freq=False)
         pd.testing.assert_series_equal(bars.open[symbol], opens, check_names=False, check_freq=False, rtol=1e-12)
     assert bars.close.index.tz is None and bars.close.index[0] == pd.Timestamp(JAN2)
-    # The dividend shows in the adjusted close: before 2024-01-09 it is below the raw close.
-    assert bars.close.loc["2024-01-08", "AAPL"] == pytest.approx(185.56 - 0.24)
+    # The dividend is an action, not a change to past prices.
+    assert bars.close.loc["2024-01-08", "AAPL"] == 185.56
+    assert bars.actions.to_dict("list") == {"symbol": ["AAPL"], "ex_date": [pd.Timestamp("2024-01-09")],
+                                            "kind": ["dividend"], "value": [0.24], "pay_date": [pd.NaT]}
     # MSFT's all-null bar on 2024-01-10 is a missing day, left for the engine, not an error.
     assert np.isnan(bars.close.loc["2024-01-10", "MSFT"]) and not np.isnan(bars.close.loc["2024-01-10", "AAPL"])
 
@@ -145,12 +146,17 @@ def test_single_ticker_flat_columns_and_yfinance_upper_casing() -> None:
     assert YahooSource(download=Recorder(frame)).load(["brk-b"], JAN2, date(2024, 1, 4)).close["brk-b"].sum() == 6.0
 
 
-def test_adj_close_frame_is_adjusted_here() -> None:
-    """auto_adjust=False frames: close is Adj Close, the open is scaled by Adj Close / Close."""
-    frame = ohlc(DAYS, [100.0, 100.0, 100.0], [98.0, 99.0, 101.0], **{"Adj Close": [90.0, 95.0, 100.0]})
+def test_split_adjusted_close_is_multiplied_back_to_as_traded_and_adj_close_is_unused() -> None:
+    """Yahoo divides past closes by every later split; the 2:1 on Jan 4 doubles Jan 2 and 3 back,
+    and the split after the requested end (Jan 5) still counts: Yahoo already applied it."""
+    days = [*DAYS, "2024-01-05"]
+    frame = ohlc(days, [25.0, 26.0, 27.0, 28.0], [24.0, 25.0, 26.0, 28.0],
+                 **{"Adj Close": [1.0] * 4, "Stock Splits": [0.0, 0.0, 2.0, 2.0], "Dividends": [0.0, 0.1, 0.0, 0.0]})
     bars = YahooSource(download=Recorder(frame)).load(["X"], JAN2, date(2024, 1, 4))
-    assert bars.close["X"].tolist() == [90.0, 95.0, 100.0]
-    assert bars.open["X"].tolist() == pytest.approx([98.0 * 0.9, 99.0 * 0.95, 101.0])
+    assert bars.close["X"].tolist() == [100.0, 104.0, 54.0]
+    assert bars.open["X"].tolist() == [96.0, 100.0, 52.0]
+    assert bars.actions[["ex_date", "kind", "value"]].values.tolist() == [
+        [pd.Timestamp("2024-01-03"), "dividend", pytest.approx(0.4)], [pd.Timestamp("2024-01-04"), "split", 2.0]]
 
 
 def test_nan_block_ticker_is_an_error_but_a_nan_day_is_not() -> None:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from yfinance.exceptions import YFRateLimitError
 
-from db.models import Instrument, Price
+from db.models import Instrument, Price, PriceBasis
 from db.session import open_engine
 from tradesim.config import parse_config
 from tradesim.data.cached import CachedSource
@@ -70,26 +70,22 @@ def test_only_the_tail_is_fetched_from_the_last_cached_day(url: str) -> None:
     assert len(cached_rows(url)) == 5
 
 
-def test_a_dividend_since_the_last_fetch_refetches_the_whole_history(url: str) -> None:
-    """Yahoo re-scales past adjusted closes after a dividend; mixing bases would fake a return."""
+def test_a_rebased_refetch_never_rewrites_a_cached_day_and_records_the_factor(url: str) -> None:
+    """Jan 4 comes back at 11.88 where the record has 12: the new days are stored on the record's
+    basis (x 12/11.88) and the factor is kept; the cached days stay as they were."""
     YahooSource(download=Recorder(ohlc(DAYS, [10.0, 11.0, 12.0])), cache_url=url).load(["X"], JAN2, JAN4)
-    after = ["2024-01-04", "2024-01-05", "2024-01-08"]
-    download = Recorder(ohlc(after, [11.88, 13.0, 14.0]),  # the tail: 2024-01-04 is now 12 x 0.99
-                        ohlc([*DAYS, *after[1:]], [9.9, 10.89, 11.88, 13.0, 14.0]))
+    tail = Recorder(ohlc(["2024-01-04", "2024-01-05", "2024-01-08"], [11.88, 13.0, 14.0]))
 
-    bars = YahooSource(download=download, cache_url=url).load(["X"], JAN2, JAN8)
-    assert [c[1:] for c in download.calls] == [(JAN4, date(2024, 1, 9)), (JAN2, date(2024, 1, 9))]
-    assert bars.close["X"].tolist() == pytest.approx([9.9, 10.89, 11.88, 13.0, 14.0])
-    assert [r[2] for r in cached_rows(url)] == pytest.approx([9.9, 10.89, 11.88, 13.0, 14.0])
-
-
-def test_a_rebase_that_returns_nothing_is_an_error_not_a_mixed_history(url: str) -> None:
-    YahooSource(download=Recorder(ohlc(DAYS, [10.0, 11.0, 12.0])), cache_url=url).load(["X"], JAN2, JAN4)
-    before = cached_rows(url)
-    download = Recorder(ohlc(["2024-01-04", "2024-01-05"], [11.88, 13.0]), pd.DataFrame())
-    with pytest.raises(DataError, match=r"^Yahoo Finance: no prices for 'X' between 2024-01-02 and 2024-01-08$"):
-        YahooSource(download=download, cache_url=url).load(["X"], JAN2, JAN8)
-    assert cached_rows(url) == before
+    bars = YahooSource(download=tail, cache_url=url).load(["X"], JAN2, JAN8)
+    factor = 12.0 / 11.88
+    assert bars.close["X"].tolist() == pytest.approx([10.0, 11.0, 12.0, 13.0 * factor, 14.0 * factor], rel=1e-15)
+    assert [r[2] for r in cached_rows(url)][:3] == [10.0, 11.0, 12.0]
+    engine = open_engine(url)
+    with engine.connect() as conn:
+        bases = [tuple(r) for r in conn.execute(select(PriceBasis.first_day, PriceBasis.checked_day,
+                                                       PriceBasis.factor).order_by(PriceBasis.id))]
+    engine.dispose()
+    assert bases == [(JAN2, None, 1.0), (date(2024, 1, 5), JAN4, factor)]
 
 
 def test_a_missing_head_refetches_the_whole_span(url: str) -> None:

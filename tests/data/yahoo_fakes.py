@@ -17,7 +17,9 @@ scrapers/history.py):
 - GET query2.../v10/finance/quoteSummary/{SYMBOL}: yfinance's fallback timezone
   lookup when the chart endpoint knows no such symbol.
 
-Chart data comes from tests/fixtures/yahoo/{SYMBOL}.json (synthetic, labelled so).
+Chart data comes from tests/fixtures/yahoo/{SYMBOL}.json (synthetic, labelled so), or
+from ``FakeYahoo.charts[SYMBOL]`` where a test sets a chart body of its own (what Yahoo
+knows changes over time: a test swaps the body to model a later day's Yahoo).
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class FakeYahoo(Session):
         self.rate_limited = False
         self.offline = False
         self.down = False
+        self.charts: dict[str, dict] = {}  # symbol -> chart body, served instead of the fixture file
 
     def request(self, method, url, params=None, **kwargs) -> Response:  # noqa: ANN001
         self.requests.append((method, url, dict(params or {})))
@@ -74,9 +77,12 @@ class FakeYahoo(Session):
 
     def _chart(self, url: str, symbol: str, params: dict) -> Response:
         path = FIXTURES / f"{symbol}.json"
-        if not path.exists():
+        if symbol in self.charts:
+            body = copy.deepcopy(self.charts[symbol])
+        elif not path.exists():
             return _response(url, 404, (FIXTURES / "chart_not_found.json").read_bytes())
-        body = json.loads(path.read_text())
+        else:
+            body = json.loads(path.read_text())
         result = body["chart"]["result"][0]
         stamps = result["timestamp"]
         if params.get("range") == "1d":  # the timezone probe: the latest bar

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Sequence
 
 from db.price_cache import load_bars
+from db.price_record import load_actions
 from db.session import database_url, open_engine
 from tradesim.data.source import PriceBars
 
 
 class CachedSource:
+    """The cached prices, with the corporate actions recorded beside them (yfinance's)."""
+
     name = "database"
 
     def __init__(self, url: str | None = None) -> None:
@@ -20,6 +24,6 @@ class CachedSource:
         engine = open_engine(self.url)
         try:
             with engine.connect() as conn:
-                return load_bars(conn, symbols, start, end)
+                return replace(load_bars(conn, symbols, start, end), actions=load_actions(conn, symbols, start, end))
         finally:
             engine.dispose()

@@ -1,4 +1,10 @@
-"""Prices from the user's own wide CSV files (Date + one column per symbol)."""
+"""Prices from the user's own wide CSV files (Date + one column per symbol).
+
+By default the closes are taken to be total-return adjusted (dividends and splits
+folded into past prices), and no corporate actions apply. With an actions file
+(``[data] actions``, format in ``tradesim.data.actions``) they are as traded, and
+the engine applies the file's splits and dividends to the account.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
+from tradesim.data.actions import read_actions_csv, select_actions
 from tradesim.data.frames import read_wide_csv, select
 from tradesim.data.source import PriceBars
 from tradesim.errors import ConfigError
@@ -15,12 +22,13 @@ if TYPE_CHECKING:
 
 
 class CsvSource:
-    """Closes from ``path``; optional opens and FX (columns like 'EURUSD') files."""
+    """Closes from ``path``; optional opens, FX (columns like 'EURUSD') and corporate-actions files."""
 
     name = "csv"
 
-    def __init__(self, path: Path, opens: Path | None = None, fx: Path | None = None) -> None:
-        self.path, self.opens, self.fx = path, opens, fx
+    def __init__(self, path: Path, opens: Path | None = None, fx: Path | None = None,
+                 actions: Path | None = None) -> None:
+        self.path, self.opens, self.fx, self.actions = path, opens, fx, actions
 
     @classmethod
     def from_config(cls, config: "PortfolioConfig", base: Path | None = None) -> "CsvSource":
@@ -28,7 +36,8 @@ class CsvSource:
             raise ConfigError("field 'data.path': a csv source needs the path of its price file")
         here = base or Path.cwd()  # load_config has already made config paths absolute
         resolve = lambda p: None if p is None else (here / p).expanduser()  # noqa: E731
-        return cls(resolve(config.data.path), resolve(config.data.opens), resolve(config.data.fx))
+        return cls(resolve(config.data.path), resolve(config.data.opens), resolve(config.data.fx),
+                   resolve(config.data.actions))
 
     def load(self, symbols: Sequence[str], start: date | None = None, end: date | None = None) -> PriceBars:
         for p in (self.path, self.opens, self.fx):
@@ -39,4 +48,7 @@ class CsvSource:
         if self.opens is not None:
             opens = select(read_wide_csv(self.opens, str(self.opens)), symbols, start, end, str(self.opens))
         fx = read_wide_csv(self.fx, str(self.fx)) if self.fx is not None else None
-        return PriceBars(close=close, open=opens, **({"fx": fx} if fx is not None else {}))
+        actions = None
+        if self.actions is not None:
+            actions = select_actions(read_actions_csv(self.actions, symbols), symbols, start, end)
+        return PriceBars(close=close, open=opens, actions=actions, **({"fx": fx} if fx is not None else {}))

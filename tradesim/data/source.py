@@ -24,6 +24,9 @@ class PriceBars:
     contract_price: the held contract's price (futures sizing/notional); None for stocks
     carry_price, contract / carry_contract: futures carry inputs (yyyymmdd numbers)
     fx: value of one unit of a currency in another, columns like 'EURUSD'
+    actions: corporate actions, one row each (``tradesim.data.actions``: symbol, ex_date,
+        kind "split" | "dividend", value, pay_date); None when the prices are total-return
+        adjusted and carry none (bundled, CSV without an actions file, futures)
     """
 
     close: pd.DataFrame
@@ -33,6 +36,7 @@ class PriceBars:
     contract: pd.DataFrame | None = None
     carry_contract: pd.DataFrame | None = None
     fx: pd.DataFrame = field(default_factory=pd.DataFrame)
+    actions: pd.DataFrame | None = None
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """The per-symbol frames that exist, by field name."""

@@ -5,27 +5,31 @@ yfinance's frame shapes into ``PriceBars`` and, when it has a ``cache_url``,
 writes every fetched price to the price cache (``db/price_cache``) so a replay
 of a paper portfolio (``[data] source = "database"``) needs no network.
 
-Prices: ``close`` is the dividend- and split-adjusted close (stocks need
-adjusted closes for returns) and ``open`` is adjusted by the same factor, so a
-fill at the next open and the mark at the close are on one basis. The default
-download asks yfinance for ``auto_adjust=True``; a frame that carries an
-``Adj Close`` column (``auto_adjust=False``) is adjusted here instead.
+Prices are as traded: ``close`` and ``open`` are what the shares changed hands
+at that day, and the bars come with their corporate actions (``PriceBars.actions``:
+splits and cash dividends by ex-date, ``tradesim.data.actions``), which the
+engine applies to the account. yfinance is asked for ``auto_adjust=False,
+actions=True``. Yahoo's own ``Close`` is split-adjusted to every split it knows
+of, so each day's close (and open, and dividend) is multiplied back by the
+ratios of the splits after it; the download therefore reaches to today, whatever
+the requested end, so a split Yahoo already knows is never missed. Yahoo's
+``Adj Close`` (dividends folded into past prices) is not used.
 
 The download function: ``download(tickers, start=date, end=date) -> DataFrame``
 with ``end`` exclusive (yfinance's convention; ``load`` adds the day). It returns
 what ``yfinance.download`` returns: MultiIndex columns in either orientation
-(field/ticker or ticker/field), or flat OHLC columns for a single ticker; a
-ticker Yahoo has nothing for comes back as an all-NaN block (or not at all). It
-raises ``yfinance.exceptions.YFRateLimitError`` when rate limited, which
-``load`` retries with exponential backoff.
+(field/ticker or ticker/field), or flat OHLC columns for a single ticker, with
+``Dividends`` and ``Stock Splits`` columns where there are actions; a ticker
+Yahoo has nothing for comes back as an all-NaN block (or not at all). It raises
+``yfinance.exceptions.YFRateLimitError`` when rate limited, which ``load``
+retries with exponential backoff.
 
-Cache: the cached rows of a symbol form one contiguous span. ``load`` fetches
-only the tail from the last cached day (inclusive: that day is re-fetched to
-check the adjustment basis). A dividend or split re-scales Yahoo's whole
-adjusted history, so when the re-fetched day's close differs from the cached
-one the symbol's whole span is fetched again and replaces the cache;
-otherwise old and new prices would meet on two bases and the junction would
-show a false return.
+Cache: the cached rows of a symbol form one contiguous span, kept by
+``db.price_record``: ``load`` fetches only the tail from the last cached day
+(inclusive: that day is re-fetched to check the basis) and adds the new days and
+actions. A cached day is never rewritten: if the re-fetched day's price differs
+(Yahoo rebased its history), the new days are converted onto the record's basis
+and the factor is recorded in ``price_bases``.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Protocol, Sequence
 
@@ -46,8 +50,10 @@ import yfinance
 from yfinance.exceptions import YFException, YFRateLimitError, YFTickerMissingError
 
 from db.models import Instrument, Price
-from db.price_cache import load_bars, store_bars
+from db.price_cache import load_bars
+from db.price_record import load_actions, record_bars
 from db.session import open_engine
+from tradesim.data.actions import actions_frame, split_factor_after
 from tradesim.data.source import PriceBars
 from tradesim.errors import DataError
 
@@ -66,8 +72,6 @@ MAX_HISTORY = timedelta(days=36135)
 # The first cached day may trail the requested start by holidays (2001-09-11 closed NYSE
 # for four sessions); a longer gap means the head of the range was never fetched.
 HEAD_SLACK = timedelta(days=7)
-# Re-fetching the same adjusted close gives the same float; a dividend moves it by far more.
-REBASE_RTOL = 1e-6
 PRICE_FIELDS = {"Open", "High", "Low", "Close", "Adj Close", "Volume", "Dividends", "Stock Splits",
                 "Capital Gains", "Repaired?"}
 
@@ -94,7 +98,7 @@ def yfinance_download(session: Any = None) -> Download:
 
 
 def _history(ticker: str, start: date, end: date, session: Any) -> pd.DataFrame:
-    """One ticker's auto-adjusted daily bars; an all-NaN frame when Yahoo has none."""
+    """One ticker's daily bars (split-adjusted Close, actions); an all-NaN frame when Yahoo has none."""
     # With hide_exceptions on (yfinance's default) a failed timezone lookup or a network
     # error is logged and returns an empty frame, indistinguishable from a missing
     # ticker; off, they raise and we can tell them apart. yfinance's config is global.
@@ -103,7 +107,7 @@ def _history(ticker: str, start: date, end: date, session: Any) -> pd.DataFrame:
         yfinance.config.debug.hide_exceptions = False
         try:
             frame = yfinance.Ticker(ticker, session=session).history(
-                start=start, end=end, interval="1d", auto_adjust=True, actions=False, repair=False, timeout=30)
+                start=start, end=end, interval="1d", auto_adjust=False, actions=True, repair=False, timeout=30)
         except YFRateLimitError:
             raise
         except YFTickerMissingError:  # no timezone / no price data: Yahoo does not know it for these dates
@@ -152,7 +156,7 @@ class YahooSource:
             fetched = self._fetch({(start, end): symbols})
             _check_found(fetched, symbols, start, end)
             bars = _bars({s: fetched[s] for s in symbols})
-            return PriceBars(close=bars.close, open=None if bars.open.isna().all().all() else bars.open)
+            return replace(bars, open=None if bars.open.isna().all().all() else bars.open)
         return self._load_cached(symbols, start, end)
 
     # -- caching ---------------------------------------------------------------
@@ -166,13 +170,13 @@ class YahooSource:
             # A ticker that returned nothing must not become an instrument row.
             priced = {s: f for s, f in fetched.items() if f.close.notna().any()}
             if priced:
-                with engine.begin() as conn:  # every fetched price, one transaction
-                    store_bars(conn, _bars(priced), SOURCE)
+                with engine.begin() as conn:  # every new price and action, one transaction
+                    record_bars(conn, _bars(priced), SOURCE)
             # A symbol neither cached nor fetched is Yahoo's to name; the prices just fetched
             # stay cached. Other gaps (cached, but not in these dates) load_bars reports.
             _check_found(fetched, [s for s in symbols if s not in spans], start, end)
             with engine.connect() as conn:
-                return load_bars(conn, symbols, start, end)
+                return replace(load_bars(conn, symbols, start, end), actions=load_actions(conn, symbols, start, end))
         finally:
             engine.dispose()
 
@@ -190,23 +194,10 @@ class YahooSource:
             elif span.last < end:
                 tails[s] = (span.last, end)
         fetched = self._fetch(_group({**full, **tails}))
-        rebase = {}
         for s, (day, _) in tails.items():
-            got = fetched[s].close.dropna()
-            if got.empty:  # nothing new (delisted, or Yahoo is behind): keep what we have
+            if fetched[s].close.dropna().empty:  # nothing new (delisted, or Yahoo is behind): keep what we have
                 log.warning("Yahoo Finance returned no prices for %r from %s: keeping the cached ones", s, day)
                 del fetched[s]
-                continue
-            old = spans[s].last_close
-            new = got.get(pd.Timestamp(day))
-            if new is None or not np.isclose(new, old, rtol=REBASE_RTOL, atol=0.0):
-                log.info("%r: adjusted close on %s moved from %s to %s; re-fetching its history", s, day, old, new)
-                rebase[s] = (min(spans[s].first, start or spans[s].first), max(end, spans[s].last))
-        if rebase:
-            again = self._fetch(_group(rebase))
-            for s, (first, last) in rebase.items():  # the tail alone would mix two bases: no partial fix
-                _check_found(again, [s], first, last)
-            fetched.update(again)
         return fetched
 
     # -- fetching --------------------------------------------------------------
@@ -224,7 +215,8 @@ class YahooSource:
         attempts = self.retries + 1
         for attempt in range(attempts):
             try:
-                return self.download(tickers, start=first, end=last + timedelta(days=1))  # end is exclusive
+                # Through today: a split after ``last`` already divides Yahoo's closes up to it.
+                return self.download(tickers, start=first, end=max(last, today()) + timedelta(days=1))
             except YFRateLimitError:
                 if attempt + 1 == attempts:
                     break
@@ -236,30 +228,32 @@ class YahooSource:
 # -- frames -----------------------------------------------------------------
 
 
+def today() -> date:
+    """The fetch's horizon (the tests pin it)."""
+    return date.today()
+
+
 @dataclass(frozen=True)
 class Span:
-    """A symbol's cached days and the close on the last one."""
+    """A symbol's cached days."""
 
     first: date
     last: date
-    last_close: float
 
 
 @dataclass(frozen=True)
 class Fetched:
     close: pd.Series
     open: pd.Series
+    actions: list[tuple] = field(default_factory=list)  # (symbol, ex_date, kind, value, pay_date)
 
 
 def cached_spans(conn: Connection, symbols: Sequence[str]) -> dict[str, Span]:
-    bounds = (select(Price.instrument_id, func.min(Price.day).label("first"), func.max(Price.day).label("last"))
-              .group_by(Price.instrument_id).subquery())
     rows = conn.execute(
-        select(Instrument.symbol, bounds.c.first, bounds.c.last, Price.close)
-        .join(bounds, bounds.c.instrument_id == Instrument.id)
-        .join(Price, (Price.instrument_id == Instrument.id) & (Price.day == bounds.c.last))
-        .where(Instrument.symbol.in_(list(symbols)))).all()
-    return {sym: Span(first, last, close) for sym, first, last, close in rows}
+        select(Instrument.symbol, func.min(Price.day), func.max(Price.day))
+        .join(Price, Price.instrument_id == Instrument.id)
+        .where(Instrument.symbol.in_(list(symbols))).group_by(Instrument.symbol)).all()
+    return {sym: Span(first, last) for sym, first, last in rows}
 
 
 def _check_found(fetched: dict[str, Fetched], symbols: list[str], start: date | None, end: date) -> None:
@@ -280,11 +274,13 @@ def _group(windows: dict[str, tuple[date, date]]) -> dict[tuple[date, date], lis
 def _bars(fetched: dict[str, Fetched]) -> PriceBars:
     close = pd.DataFrame({s: f.close for s, f in fetched.items()}).sort_index()
     opens = pd.DataFrame({s: f.open for s, f in fetched.items()}).reindex(close.index)
-    return PriceBars(close=close, open=opens)
+    actions = [a for f in fetched.values() for a in f.actions]
+    return PriceBars(close=close, open=opens, actions=actions_frame(actions) if actions else None)
 
 
 def _split(frame: pd.DataFrame | None, tickers: list[str], first: date, last: date) -> dict[str, Fetched]:
-    """A yfinance-shaped frame as adjusted close/open series per requested ticker, dates first..last.
+    """A yfinance-shaped frame as as-traded close/open series and actions per requested ticker,
+    dates first..last (later rows only tell which splits came after).
 
     A ticker absent from the frame, or present only as NaN, gets empty series.
     """
@@ -300,16 +296,16 @@ def _split(frame: pd.DataFrame | None, tickers: list[str], first: date, last: da
         if fields is None:
             out[ticker] = empty
             continue
-        close, opens = _adjusted(fields, ticker)
-        close = pd.Series(close.to_numpy(dtype=float), index=index, name=ticker)[keep]
-        opens = pd.Series(opens.to_numpy(dtype=float), index=index, name=ticker)[keep]
+        close, opens, actions = _as_traded(fields, index, ticker, keep)
+        close = pd.Series(close, index=index, name=ticker)[keep]
+        opens = pd.Series(opens, index=index, name=ticker)[keep]
         bad = ~np.isfinite(close.to_numpy()) & close.notna().to_numpy()
         if bad.any():
             raise DataError(f"Yahoo Finance: instrument {ticker!r} on {close.index[bad][0].date()}: "
                             f"close {close[bad].iloc[0]} is not a price")
         # A duplicated date (a live bar next to the day's bar): the later row is the newer.
         dup = close.index.duplicated(keep="last")
-        out[ticker] = Fetched(close[~dup].sort_index(), opens[~dup].sort_index())
+        out[ticker] = Fetched(close[~dup].sort_index(), opens[~dup].sort_index(), actions)
     return out
 
 
@@ -329,18 +325,22 @@ def _by_ticker(frame: pd.DataFrame, tickers: list[str]) -> dict[str, pd.DataFram
             for t in cols.get_level_values(ticker_level).unique()}
 
 
-def _adjusted(fields: pd.DataFrame, ticker: str) -> tuple[pd.Series, pd.Series]:
-    """(close, open) on the adjusted basis: Adj Close if the frame has one with data, else Close."""
-    if "Close" not in fields.columns and "Adj Close" not in fields.columns:
+def _as_traded(fields: pd.DataFrame, index: pd.DatetimeIndex, ticker: str,
+               keep: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[tuple]]:
+    """(close, open, actions) as traded: Yahoo's split-adjusted fields times the later splits' ratios."""
+    if "Close" not in fields.columns:
         raise DataError(f"Yahoo Finance: no Close column for {ticker!r} (columns {list(fields.columns)})")
-    nan = pd.Series(np.nan, index=fields.index)
-    opens = fields["Open"] if "Open" in fields.columns else nan
-    if "Adj Close" in fields.columns and fields["Adj Close"].notna().any():
-        adj = fields["Adj Close"]
-        if "Close" not in fields.columns:  # cannot scale the open without the raw close
-            return adj, nan
-        return adj, opens * (adj / fields["Close"])
-    return fields["Close"], opens
+    column = lambda name: fields[name].to_numpy(dtype=float) if name in fields.columns else np.zeros(len(index))  # noqa: E731
+    ratios, cash = column("Stock Splits"), column("Dividends")
+    is_split = np.isfinite(ratios) & (ratios > 0) & (ratios != 1.0)  # Yahoo writes 0 for "no split"
+    splits = pd.Series(ratios[is_split], index=index[is_split])
+    factor = split_factor_after(index, splits)
+    close = fields["Close"].to_numpy(dtype=float) * factor
+    opens = (fields["Open"].to_numpy(dtype=float) if "Open" in fields.columns else np.full(len(index), np.nan)) * factor
+    actions = [(ticker, index[k], "split", float(ratios[k]), pd.NaT) for k in np.flatnonzero(is_split & keep)]
+    for k in np.flatnonzero(np.isfinite(cash) & (cash > 0) & keep):
+        actions.append((ticker, index[k], "dividend", float(cash[k] * factor[k]), pd.NaT))
+    return close, opens, actions
 
 
 def _dates(index: pd.Index) -> pd.DatetimeIndex:
