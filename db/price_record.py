@@ -43,7 +43,7 @@ def record_bars(conn: Connection, bars: PriceBars, source: str) -> int:
         opens = bars.open[symbol].reindex(close.index) if bars.open is not None and symbol in bars.open else None
         cached = dict(conn.execute(select(Price.day, Price.close).where(
             Price.instrument_id == iid, Price.day >= close.index[0].date(), Price.day <= close.index[-1].date())).all())
-        factor = _basis_factor(conn, iid, close, cached, source)
+        factor = _basis_factor(conn, iid, close, {d: c for d, c in cached.items() if c is not None}, source)
         rows = [{"instrument_id": iid, "day": d.date(), "close": float(c) * factor,
                  "open": None if opens is None or np.isnan(opens[d]) else float(opens[d]) * factor,
                  "source": source} for d, c in close.items() if d.date() not in cached]
@@ -60,7 +60,7 @@ def _basis_factor(conn: Connection, iid: int, close: pd.Series, cached: dict, so
     last = conn.execute(select(PriceBasis.factor).where(PriceBasis.instrument_id == iid)
                         .order_by(PriceBasis.id.desc()).limit(1)).scalar()
     both = [d for d in close.index if d.date() in cached]
-    new_days = [d for d in close.index if d.date() not in cached]
+    new_days = [d for d in close.index if d.date() not in cached]  # (a blank cached close is never replaced)
     if not new_days or (last is not None and not both):
         return 1.0 if last is None else last
     factor, checked_day = 1.0, None
