@@ -28,6 +28,12 @@ def print_day(day, when, symbols, currency: str) -> None:  # noqa: ANN001
     why = f" ({day.reason})" if day.reason else ""
     console.print(f"[bold]{when}[/] NAV {day.nav:,.2f} {currency}; filled: {fills}; orders{why}: {orders}",
                   highlight=False, soft_wrap=True)
+    for f in day.cash_flows:  # dividends, withholding, a split's fractional share paid in cash
+        console.print(f"  {symbols[f.instrument]} {f.kind.replace('_', ' ')} {f.amount_base:+,.2f} {currency} "
+                      f"({f.note})", highlight=False, soft_wrap=True)
+    if day.cash_flows:
+        console.print(f"  NAV change {day.net_pnl:+,.2f} = price P&L {day.price_pnl:+,.2f} + income "
+                      f"{day.income:+,.2f} - costs {day.costs:,.2f}", highlight=False, soft_wrap=True)
     for w in day.warnings:
         console.print(f"  [yellow]warning:[/] {w}", highlight=False)
 
@@ -61,10 +67,13 @@ def paper_document(config, result, url: str) -> dict:  # noqa: ANN001
     """``tradesim paper run --format json``: schema tradesim.paper-run/1 (README, "Machine-readable output")."""
     symbols = config.symbols
     sessions = [{
-        "day": when, "nav": day.nav, "pnl": day.net_pnl, "costs": day.costs, "reason": day.reason,
+        "day": when, "nav": day.nav, "pnl": day.net_pnl, "price_pnl": day.price_pnl, "income": day.income,
+        "costs": day.costs, "reason": day.reason,
         "fills": [{"symbol": symbols[j], "quantity": q, "price": p}
                   for j, q, p in zip(day.fills.instrument, day.fills.quantity, day.fills.price)],
         "orders": [{"symbol": symbols[j], "quantity": q} for j, q in zip(day.orders.instrument, day.orders.quantity)],
+        "cash_flows": [{"symbol": symbols[f.instrument], "kind": f.kind, "amount_base": f.amount_base,
+                        "note": f.note} for f in day.cash_flows],
         "warnings": list(day.warnings),
     } for day, when in zip(result.processed, result.dates)]
     return {"schema": "tradesim.paper-run/1", "portfolio": config.name, "base_currency": config.base_currency,
