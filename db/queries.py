@@ -52,7 +52,8 @@ ORDERS = _view("orders_view", order_id=Integer, **_RUN_COLS, day=Date, **_INSTRU
                quantity=Float, target=Float, optimal=Float, reason=String, status=String)
 POSITIONS = _view("positions_view", **_RUN_COLS, day=Date, **_INSTRUMENT_COLS, multiplier=Float,
                   quantity=Float, price=Float, fx=Float, notional_base=Float)
-EQUITY = _view("equity_view", **_RUN_COLS, day=Date, nav=Float, cash=Float, gross_pnl=Float, costs=Float,
+EQUITY = _view("equity_view", **_RUN_COLS, day=Date, nav=Float, cash=Float, gross_pnl=Float, price_pnl=Float,
+               income=Float, costs=Float,
                roll_costs=Float, net_pnl=Float, gross_exposure=Float, traded_notional=Float,
                tracking_error=Float, adjustment_factor=Float, path=String, reason=String, rebalanced=Boolean)
 
@@ -66,7 +67,7 @@ ORDER_COLUMNS = ("run_id", "portfolio", "order_id", "day", "symbol", "asset_clas
                  "quantity", "target", "optimal", "reason", "status")
 POSITION_COLUMNS = ("run_id", "portfolio", "day", "symbol", "asset_class", "currency", "quantity", "price",
                     "multiplier", "notional", "fx", "base_currency", "notional_base")
-EQUITY_COLUMNS = ("run_id", "portfolio", "day", "base_currency", "nav", "cash", "gross_pnl", "costs",
+EQUITY_COLUMNS = ("run_id", "portfolio", "day", "base_currency", "nav", "cash", "gross_pnl", "price_pnl", "income", "costs",
                   "roll_costs", "net_pnl", "gross_exposure", "traded_notional", "tracking_error",
                   "adjustment_factor", "path", "reason", "rebalanced")
 RUN_COLUMNS = ("run_id", "portfolio", "base_currency", "mode", "label", "status", "start_date", "end_date",
