@@ -1,7 +1,9 @@
 """The import graph reads top to bottom: configuration is a schema, not a hub.
 
 Edges are every import in the source, late ones inside functions included (they
-run too, only later), but not those under ``TYPE_CHECKING`` (annotations only).
+run too, only later), but not those under ``TYPE_CHECKING`` (annotations only), nor
+those in a module's ``__getattr__`` (PEP 562: the package ``tradesim`` offers
+``tradesim.backtest`` that way; what it imports is a dependency of the code asking).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ def _imported(tree: ast.AST) -> list[str]:
     """Absolute module names imported anywhere in ``tree``, skipping ``if TYPE_CHECKING:`` blocks."""
     names = []
     for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.FunctionDef) and node.name == "__getattr__" and isinstance(tree, ast.Module):
+            continue
         if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
             names += [n for child in node.orelse for n in _imported(ast.Module(body=[child], type_ignores=[]))]
             continue

@@ -12,11 +12,15 @@ so every figure in the table can be traced to its orders and fills.
 
 from __future__ import annotations
 
+import sys
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from sqlalchemy import Engine as DbEngine
 
+from strategies.base import Strategy
 from tradesim.market import Market
 from tradesim.metrics import DAYS_PER_YEAR, Summary, daily_returns
 from tradesim.replay import ReplayResult, replay
@@ -47,12 +51,14 @@ def variant_config(config: PortfolioConfig, method: str) -> PortfolioConfig:
 
 
 def compare(config: PortfolioConfig, db_url: str | None, market: Market,
-            on_progress: Callable[[str, int, int], None] | None = None) -> tuple[list[VariantRow], dict[str, ReplayResult]]:
+            on_progress: Callable[[str, int, int], None] | None = None, *, strategy: Strategy | None = None,
+            db_engine: DbEngine | None = None) -> tuple[list[VariantRow], dict[str, ReplayResult]]:
+    """Each variant replayed; ``strategy`` and ``db_engine`` as ``replay`` takes them (the Python API's)."""
     results: dict[str, ReplayResult] = {}
     for name, method in VARIANTS.items():
         hook = (lambda done, total, n=name: on_progress(n, done, total)) if on_progress else None
         results[name] = replay(variant_config(config, method), db_url, market=market, mode="compare", label=name,
-                               on_day=hook)
+                               on_day=hook, strategy=strategy, db_engine=db_engine)
     base = daily_returns(results["fractional"].nav, config.capital)
     rows = []
     for name, result in results.items():
@@ -64,3 +70,16 @@ def compare(config: PortfolioConfig, db_url: str | None, market: Market,
         rows.append(VariantRow(name, result.summary, float(np.mean(result.tracking_error)), realised, drag, corr,
                                float(np.mean(traded)) if len(traded) else float("nan"), result.run_id))
     return rows, results
+
+
+class _ComparisonModule(types.ModuleType):
+    """``tradesim.compare(prices, ...)`` is the notebook API (``tradesim.api.compare``); as the
+    package's attribute of that name is this module, the module answers the call itself."""
+
+    def __call__(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN204
+        from tradesim.api import compare as compare_frames
+
+        return compare_frames(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _ComparisonModule

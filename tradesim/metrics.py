@@ -16,7 +16,7 @@ class Summary:
     sharpe: float  # no risk-free rate: excess over cash is not modelled
     max_drawdown: float  # a fraction, negative
     total_costs: float
-    annual_turnover: float  # traded notional per year / average NAV
+    annual_notional_turnover: float  # traded value per year / average NAV (not the guide's annual_turnover, in units)
     trades: int
     days: int
     start_nav: float

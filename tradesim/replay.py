@@ -61,6 +61,7 @@ class ReplayResult:
     paths_traded: np.ndarray | None = None  # days on which the sizing step traded (not held or buffered)
     times: StageTimes = field(default_factory=StageTimes)
     warnings: list[str] = field(default_factory=list)
+    units_traded: float = 0.0  # contracts or shares, bought plus sold: the guide's total_turnover
 
 
 def load_market(config: PortfolioConfig, source: PriceSource | None = None, database_url: str | None = None) -> Market:
@@ -126,6 +127,7 @@ def replay(
     nav, te, alpha, costs, traded = (np.zeros(n) for _ in range(5))
     rebalanced = np.zeros(n, dtype=bool)
     trades = 0
+    units_traded = 0.0
     warnings: list[str] = []
     conn = db.connect() if db is not None else None
     group = conn.begin() if conn is not None else None
@@ -158,6 +160,7 @@ def replay(
             traded[k] = float(day.fills.notional_base.sum())
             rebalanced[k] = len(day.orders.instrument) > 0
             trades += len(day.fills.instrument)
+            units_traded += float(np.abs(day.fills.quantity).sum())
             for w in day.warnings:
                 log.debug(w)
             warnings.extend(day.warnings)
@@ -183,4 +186,5 @@ def replay(
             db.dispose()
     times.strategy = getattr(engine, "strategy_seconds", 0.0)
     summary = summarise(nav, config.capital, costs, traded, trades)
-    return ReplayResult(run_id, summary, market.dates[start:], nav, te, alpha, costs, rebalanced, times, warnings)
+    return ReplayResult(run_id, summary, market.dates[start:], nav, te, alpha, costs, rebalanced, times, warnings,
+                        units_traded)

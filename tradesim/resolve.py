@@ -48,6 +48,9 @@ def source_for(config: PortfolioConfig, database_url: str | None = None) -> Pric
         from tradesim.data.synthetic import SafeAssetSource
 
         return SafeAssetSource(BundledSource(config.data.dataset))
+    if kind == "dataframe":
+        raise ConfigError('[data] source = "dataframe" is for tradesim.backtest(prices=...), which passes the prices '
+                          "itself; a config file names a source that loads them")
     raise AssertionError(f"unhandled data source {kind!r}")  # pydantic's Literal rules this out
 
 

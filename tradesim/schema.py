@@ -52,7 +52,8 @@ class Instrument(Frozen):
 
 
 class DataConfig(Frozen):
-    source: Literal["bundled", "csv", "pysystemtrade", "database", "yfinance", "bundled_with_safe"] = "bundled"
+    # "dataframe": prices passed in from Python (tradesim.backtest), nothing to load.
+    source: Literal["bundled", "csv", "pysystemtrade", "database", "yfinance", "bundled_with_safe", "dataframe"] = "bundled"
     dataset: str = "sp500"
     path: str | None = None
     opens: str | None = None

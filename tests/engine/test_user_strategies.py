@@ -191,3 +191,9 @@ def test_tradesim_strategies_lists_every_built_in_with_defaults() -> None:
     one = subprocess.run([TRADESIM, "strategies", str(EXAMPLES / "momentum.py") + ":Momentum"], capture_output=True,
                          text=True, timeout=120, env={"COLUMNS": "200", "PATH": str(Path(sys.executable).parent)})
     assert "lookback: int = 120" in one.stdout and "max_weight: float = 0.25" in one.stdout
+
+
+def test_the_readme_shows_the_example_strategy_and_config_as_they_are() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert (EXAMPLES / "momentum.py").read_text().rstrip() in readme
+    assert (EXAMPLES / "momentum.toml").read_text().rstrip() in readme

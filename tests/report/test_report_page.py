@@ -82,7 +82,7 @@ def test_the_summary_repeats_the_replays_own_figures_and_names_what_ran(stocks, 
     cells = Page(report.html).cells
     for expected in (f"{s.annual_return:.2%}", f"{s.annual_volatility:.2%}", f"{s.sharpe:.2f}",
                      f"{s.max_drawdown:.2%}", f"{s.end_nav:,.2f} USD", f"{s.total_costs:,.2f} USD",
-                     f"{s.annual_turnover:.2f}x", f"{s.trades:,}"):
+                     f"{s.annual_notional_turnover:.2f}x", f"{s.trades:,}"):
         assert expected in cells
     run = queries.runs(stocks.url, run=stocks.run_ids[0]).iloc[0]
     assert run.code_version in cells and run.config_hash in cells

@@ -24,7 +24,7 @@ COLUMNS = ("", "return", "vol", "SR", "maxDD", "costs", "turn", "TE", "TEideal",
 def compare_cells(r) -> list[str]:  # noqa: ANN001
     s = r.summary
     return [variant_name(r.variant), f"{s.annual_return:.1%}", f"{s.annual_volatility:.1%}", f"{s.sharpe:.2f}",
-            f"{s.max_drawdown:.0%}", _short_money(s.total_costs), f"{s.annual_turnover:.1f}",
+            f"{s.max_drawdown:.0%}", _short_money(s.total_costs), f"{s.annual_notional_turnover:.1f}",
             f"{r.tracking_error:.2%}", f"{r.realised_te:.2%}", f"{r.drag:.2%}", f"{r.correlation:.3f}",
             f"{r.adjustment_factor:.2f}"]
 
@@ -79,7 +79,7 @@ def compare(config: ConfigArg = None, start: StartOption = None, end: EndOption 
         if markdown:
             console.print(compare_markdown(rows), markup=False, highlight=False, soft_wrap=True)
         console.print(f"ideal: fractional positions traded free of costs. costs in {cfg.base_currency}; turn: annual "
-                      "turnover; SR: Sharpe ratio; TE: average daily tracking error of the held positions against the unrounded optimum; "
+                      "notional turnover (traded value / NAV); SR: Sharpe ratio; TE: average daily tracking error of the held positions against the unrounded optimum; "
                       "TEideal: annualised tracking error of daily returns against the ideal; drag: the ideal's annual "
                       "return minus this one's; corr: correlation with the ideal; alpha: average adjustment factor on "
                       "trading days. Runs " + ", ".join(f"{variant_name(r.variant)}={r.run_id}" for r in rows)

@@ -23,7 +23,8 @@ def summary_record(s: Summary) -> dict:
         "total_return": s.end_nav / s.start_nav - 1.0 if s.start_nav else None,
         "annual_return": s.annual_return, "annual_volatility": s.annual_volatility, "sharpe": s.sharpe,
         "max_drawdown": s.max_drawdown, "start_nav": s.start_nav, "end_nav": s.end_nav, "costs": s.total_costs,
-        "annual_turnover": s.annual_turnover, "trades": s.trades, "days": s.days, "years": s.days / DAYS_PER_YEAR,
+        "annual_notional_turnover": s.annual_notional_turnover, "trades": s.trades, "days": s.days,
+        "years": s.days / DAYS_PER_YEAR,
     }
 
 
@@ -83,7 +84,7 @@ def summary_table(config, result, url: str | None) -> Table:  # noqa: ANN001
         ("Start NAV", f"{s.start_nav:,.2f} {ccy}"),
         ("End NAV", f"{s.end_nav:,.2f} {ccy}"),
         ("Costs", f"{s.total_costs:,.2f} {ccy}"),
-        ("Annual turnover", f"{s.annual_turnover:.2f}x"),
+        ("Annual notional turnover", f"{s.annual_notional_turnover:.2f}x"),
         ("Trades", f"{s.trades:,}"),
         ("Trading days", f"{s.days:,}"),
         ("Run id", str(result.run_id) if result.run_id is not None else "(not recorded)"),
