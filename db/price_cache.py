@@ -16,6 +16,7 @@ from sqlalchemy import Connection, delete, insert, select
 
 from db.inserts import insert_if_absent
 from db.models import FxRate, Instrument, Price
+from db.records import records
 from tradesim.data.source import PriceBars
 from tradesim.errors import DataError
 
@@ -84,15 +85,9 @@ def _cells(values: np.ndarray, integer: bool) -> list:
     return [None if np.isnan(v) else cast(v) for v in values.tolist()]
 
 
-def _raw_rows(conn: Connection, query) -> list[tuple]:  # noqa: ANN001
-    """The query's rows straight from the DBAPI cursor: no Row objects and no per-value type
-    processing (dates stay as the driver gives them: ISO text on SQLite, dates on PostgreSQL)."""
-    return conn.execute(query).cursor.fetchall()
-
-
-def _wide(days: np.ndarray, column: np.ndarray, shape: tuple[int, int], values: tuple) -> np.ndarray:
+def _wide(days: np.ndarray, column: np.ndarray, shape: tuple[int, int], values: np.ndarray) -> np.ndarray:
     out = np.full(shape, np.nan)
-    out[days, column] = np.array(values, dtype=float)
+    out[days, column] = values
     return out
 
 
@@ -114,9 +109,8 @@ def load_bars(conn: Connection, symbols: Sequence[str], start: date | None = Non
         query = query.where(Price.day >= start)
     if end is not None:
         query = query.where(Price.day <= end)
-    rows = _raw_rows(conn, query)
-    instrument, day, *values = zip(*rows) if rows else ((),) * (2 + len(fields))
-    seen = set(instrument)
+    table = records(conn, query, [("id", "<i8"), ("day", "M8[D]")] + [(f, "<f8") for f in fields])
+    seen = set(np.unique(table["id"]).tolist())
     unpriced = [s for s in symbols if ids[s] not in seen]
     if unpriced:
         ever = set(conn.execute(select(Price.instrument_id).where(
@@ -124,23 +118,24 @@ def load_bars(conn: Connection, symbols: Sequence[str], start: date | None = Non
         never = [s for s in unpriced if ids[s] not in ever]
         if never:
             raise DataError(f"price cache: no prices for instrument {never[0]!r} (import or fetch its prices first)")
-    index, at_day = np.unique(np.array(day, dtype="datetime64[D]"), return_inverse=True)
-    position = {ids[s]: j for j, s in enumerate(symbols)}
-    column = np.array([position[i] for i in instrument], dtype=np.intp)
+    index, at_day = np.unique(table["day"], return_inverse=True)
+    position = np.full(max(ids.values()) + 1, -1, dtype=np.intp)
+    position[[ids[s] for s in symbols]] = np.arange(len(symbols))
+    column = position[table["id"]]
     dates = pd.DatetimeIndex(index.astype("datetime64[us]"), name="date")
     frames: dict[str, pd.DataFrame | None] = {}
-    for f, v in zip(fields, values):
-        grid = _wide(at_day, column, (len(index), len(symbols)), v)
+    for f in fields:
+        grid = _wide(at_day, column, (len(index), len(symbols)), table[f])
         frames[f] = None if f != "close" and np.isnan(grid).all() else pd.DataFrame(grid, index=dates, columns=symbols)
 
     fx = pd.DataFrame()
-    fx_rows = _raw_rows(conn, select(FxRate.pair, FxRate.day, FxRate.rate))
-    if fx_rows:
-        pairs, fx_days, rates = zip(*fx_rows)
-        fx_index, at = np.unique(np.array(fx_days, dtype="datetime64[D]"), return_inverse=True)
-        names, col = np.unique(np.array(pairs, dtype=str), return_inverse=True)
+    rates = records(conn, select(FxRate.pair, FxRate.day, FxRate.rate),
+                    [("pair", "<U6"), ("day", "M8[D]"), ("rate", "<f8")])
+    if len(rates):
+        fx_index, at = np.unique(rates["day"], return_inverse=True)
+        names, col = np.unique(rates["pair"], return_inverse=True)
         grid = np.full((len(fx_index), len(names)), np.nan)
-        grid[at, col] = np.array(rates, dtype=float)
+        grid[at, col] = rates["rate"]
         fx = pd.DataFrame(grid, index=pd.DatetimeIndex(fx_index.astype("datetime64[us]"), name="day"),
                           columns=pd.Index(names.tolist(), name="pair"))
     return PriceBars(fx=fx, **frames)
