@@ -103,7 +103,8 @@ def replay(
     times.data = time.perf_counter() - t0
     t0 = time.perf_counter()
     engine = Engine(config, market, strategy=strategy)
-    times.estimates = time.perf_counter() - t0
+    # The engine prepares the strategy as it is built: that time is the strategy's, not the estimates'.
+    times.estimates = time.perf_counter() - t0 - getattr(engine, "strategy_seconds", 0.0)
     start = first_trading_index(market, config.start)
     if start >= market.n_days:
         from tradesim.errors import DataError
