@@ -183,6 +183,7 @@ def main() -> None:
         ("equity: whole run", lambda: queries.equity(engine)),
         ("pnl: one symbol, one year, by month",
          lambda: queries.pnl(engine, symbol=sym, since=year[0], until=year[1], by="month")),
+        ("pnl: whole run, by instrument", lambda: queries.pnl(engine)),
     ]
     print(f"\n{'query':<42} {'rows':>7} {'median ms':>10} {'best ms':>8}")
     for name, fn in cases:
