@@ -21,13 +21,16 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy import Boolean, Connection, Date, Engine, Float, Integer, String, column, func, select, table
 from sqlalchemy.sql import Select
 
 from db.models import Instrument, Portfolio, ProcessedDay, Run
 from tradesim.errors import TradesimError
+
+if TYPE_CHECKING:  # pandas only for the frames API: the CLI streams rows without it (half a second of start-up)
+    import pandas as pd
 
 SIDES = ("BUY", "SELL")
 
@@ -298,6 +301,8 @@ def frame(conn: Connection, query: Query) -> pd.DataFrame:
     data = [] if query.sql is None else conn.execute(query.sql).all()
     if query.convert:
         data = [query.convert(tuple(r)) for r in data]
+    import pandas as pd
+
     return pd.DataFrame.from_records(data, columns=list(query.columns))
 
 
