@@ -81,8 +81,8 @@ def attribute(conn: Connection, f: Filters, by: str | Iterable[str] = ("instrume
     opening = 1 if before is not None else 0  # index of the first day of the window
 
     book = _instruments(conn, f)
-    pos = _positions(conn, run_id, start, last, book, days)
-    fills = _fills(conn, run_id, first, last, book, days)
+    pos = _positions(conn, run_id, start, last, book, days, f)
+    fills = _fills(conn, run_id, first, last, book, days, f)
     gross, costs, code, t = _per_key(pos, fills, book, days, opening)
     if not f.symbol:  # roll costs: a row per day of their own, as the instrument "(rolls)"
         rolls = inside["roll_costs"].to_numpy(dtype=float)
@@ -109,26 +109,28 @@ def _instruments(conn: Connection, f: Filters) -> pd.DataFrame:
     return _frame(conn, sel)
 
 
-def _columns(rows: list[tuple], book: pd.DataFrame, days: list[date]) -> tuple[np.ndarray, np.ndarray, list]:
-    """Instrument codes (rows of ``book``), day indexes (into ``days``) and the remaining columns;
-    a row on a day outside ``days`` gets day index -1."""
-    if not rows:
-        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp), [np.zeros(0)] * 8
-    ids, when, *values = zip(*rows)
-    code_of = {int(i): k for k, i in enumerate(book["id"])}
-    # SQLite hands dates back as ISO text, PostgreSQL as dates: index both.
-    at = {**{d: k for k, d in enumerate(days)}, **{d.isoformat(): k for k, d in enumerate(days)}}
-    code = np.fromiter((code_of[i] for i in ids), dtype=np.intp, count=len(ids))
-    t = np.fromiter((at.get(d, -1) for d in when), dtype=np.intp, count=len(when))
-    return code, t, [np.array(v, dtype=float) for v in values]
+def _columns(rows: list[tuple], book: pd.DataFrame, days: list[date], n_values: int) -> tuple[np.ndarray, ...]:
+    """Instrument codes (rows of ``book``), day indexes (into ``days``; -1 for a day not among
+    them) and ``n_values`` float columns (NULL is NaN), converted in one pass over the rows."""
+    dtype = [("id", "<i8"), ("day", "<U10")] + [(f"v{k}", "<f8") for k in range(n_values)]
+    # SQLite hands dates back as ISO text, PostgreSQL as dates: both become the same ISO text.
+    table = np.fromiter(rows, dtype=dtype, count=len(rows))
+    ids = book["id"].to_numpy(dtype=np.int64)
+    code_of = np.full(int(max(ids.max(initial=0), table["id"].max(initial=0))) + 1, -1, dtype=np.intp)
+    code_of[ids] = np.arange(len(ids))
+    axis = np.array([d.isoformat() for d in days], dtype="datetime64[D]")
+    when = table["day"].astype("datetime64[D]")
+    t = np.searchsorted(axis, when)
+    t[axis[np.minimum(t, len(axis) - 1)] != when] = -1
+    return (code_of[table["id"]], t, *(table[f"v{k}"] for k in range(n_values)))
 
 
 def _positions(conn: Connection, run_id: int, start: date, last: date, book: pd.DataFrame,
-               days: list[date]) -> tuple[np.ndarray, ...]:
+               days: list[date], f: Filters) -> tuple[np.ndarray, ...]:
     p = PositionRow
-    sel = select(p.instrument_id, p.day, p.quantity, p.price, p.fx).where(
-        p.run_id == run_id, p.day >= start, p.day <= last, p.instrument_id.in_([int(i) for i in book["id"]]))
-    code, t, quantity, price, fx = _split(_columns(_raw(conn, sel), book, days), 3)
+    sel = _of_book(select(p.instrument_id, p.day, p.quantity, p.price, p.fx).where(
+        p.run_id == run_id, p.day >= start, p.day <= last), p.instrument_id, book, f)
+    code, t, quantity, price, fx = _columns(_raw(conn, sel), book, days, 3)
     if np.isnan(fx).any():
         k = int(np.flatnonzero(np.isnan(fx))[0])
         raise QueryError(f"run {run_id}: the holding of {book['symbol'].iat[code[k]]} on {days[t[k]]} has no FX rate "
@@ -139,21 +141,21 @@ def _positions(conn: Connection, run_id: int, start: date, last: date, book: pd.
 
 
 def _fills(conn: Connection, run_id: int, first: date, last: date, book: pd.DataFrame,
-           days: list[date]) -> tuple[np.ndarray, ...]:
+           days: list[date], f: Filters) -> tuple[np.ndarray, ...]:
     """Fills as ``trades_view`` has them: each joined to its order."""
     fl, o = Fill, Order
-    sel = (select(fl.instrument_id, fl.day, fl.quantity, fl.price, fl.fx, fl.cost_base)
-           .join(o, and_(o.run_id == fl.run_id, o.day == fl.decided_on, o.instrument_id == fl.instrument_id))
-           .where(fl.run_id == run_id, fl.day >= first, fl.day <= last,
-                  fl.instrument_id.in_([int(i) for i in book["id"]]))
-           .order_by(fl.id))
-    columns = _split(_columns(_raw(conn, sel), book, days), 4)
+    # No ORDER BY: an instrument's fills on one day share that day's FX rate, whichever comes first.
+    sel = _of_book(select(fl.instrument_id, fl.day, fl.quantity, fl.price, fl.fx, fl.cost_base)
+                   .join(o, and_(o.run_id == fl.run_id, o.day == fl.decided_on, o.instrument_id == fl.instrument_id))
+                   .where(fl.run_id == run_id, fl.day >= first, fl.day <= last), fl.instrument_id, book, f)
+    columns = _columns(_raw(conn, sel), book, days, 4)
     return tuple(c[columns[1] >= 0] for c in columns)  # fills happen on processed days
 
 
-def _split(columns: tuple[np.ndarray, np.ndarray, list], n: int) -> tuple[np.ndarray, ...]:
-    code, t, values = columns
-    return (code, t, *values[:n])
+def _of_book(sel, instrument_id, book: pd.DataFrame, f: Filters):  # noqa: ANN001, ANN202
+    """Only the named instruments' rows; for all of them, no filter: a whole run is read in the
+    table's own order (by day), not instrument by instrument through an index."""
+    return sel.where(instrument_id.in_([int(i) for i in book["id"]])) if f.symbol else sel
 
 
 def _lookup(keys: np.ndarray, at: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -164,6 +166,16 @@ def _lookup(keys: np.ndarray, at: np.ndarray, values: np.ndarray) -> np.ndarray:
         found = at[k] == keys
         out[found] = values[k[found]]
     return out
+
+
+def _union(keys: np.ndarray, cells: int) -> np.ndarray:
+    """The sorted distinct keys: by marking a bitmap where the instrument x day grid is small
+    enough (a whole run of 100 instruments is a million cells), else by sorting."""
+    if cells <= 50_000_000:
+        present = np.zeros(cells, dtype=bool)
+        present[keys] = True
+        return np.flatnonzero(present)
+    return np.unique(keys)
 
 
 def _per_key(pos: tuple[np.ndarray, ...], fills: tuple[np.ndarray, ...], book: pd.DataFrame,
@@ -191,7 +203,7 @@ def _per_key(pos: tuple[np.ndarray, ...], fills: tuple[np.ndarray, ...], book: p
                                                    fill_fx=("fill_fx", "first"))
     traded_key = traded.index.to_numpy(dtype=np.intp)
 
-    keys = np.unique(np.concatenate([today_key, carried_key, traded_key]))
+    keys = _union(np.concatenate([today_key, carried_key, traded_key]), len(book) * n)
     value_t, fx_t = _lookup(keys, today_key, today_value), _lookup(keys, today_key, today_fx)
     carried, fx_prev = _lookup(keys, carried_key, carried_value), _lookup(keys, carried_key, carried_fx)
     paid = _lookup(keys, traded_key, traded["paid"].to_numpy(dtype=float))
