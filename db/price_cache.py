@@ -90,9 +90,9 @@ def _raw_rows(conn: Connection, query) -> list[tuple]:  # noqa: ANN001
     return conn.execute(query).cursor.fetchall()
 
 
-def _wide(days: np.ndarray, column: np.ndarray, shape: tuple[int, int], values: tuple) -> np.ndarray:
+def _wide(days: np.ndarray, column: np.ndarray, shape: tuple[int, int], values: np.ndarray) -> np.ndarray:
     out = np.full(shape, np.nan)
-    out[days, column] = np.array(values, dtype=float)
+    out[days, column] = values
     return out
 
 
@@ -114,9 +114,12 @@ def load_bars(conn: Connection, symbols: Sequence[str], start: date | None = Non
         query = query.where(Price.day >= start)
     if end is not None:
         query = query.where(Price.day <= end)
+    # One pass from the cursor's tuples into a record array (NULL is NaN; ISO text or dates alike).
+    dtype = [("id", "<i8"), ("day", "<U10")] + [(f, "<f8") for f in fields]
     rows = _raw_rows(conn, query)
-    instrument, day, *values = zip(*rows) if rows else ((),) * (2 + len(fields))
-    seen = set(instrument)
+    table = np.fromiter(rows, dtype=dtype, count=len(rows))
+    del rows
+    seen = set(np.unique(table["id"]).tolist())
     unpriced = [s for s in symbols if ids[s] not in seen]
     if unpriced:
         ever = set(conn.execute(select(Price.instrument_id).where(
@@ -124,13 +127,14 @@ def load_bars(conn: Connection, symbols: Sequence[str], start: date | None = Non
         never = [s for s in unpriced if ids[s] not in ever]
         if never:
             raise DataError(f"price cache: no prices for instrument {never[0]!r} (import or fetch its prices first)")
-    index, at_day = np.unique(np.array(day, dtype="datetime64[D]"), return_inverse=True)
-    position = {ids[s]: j for j, s in enumerate(symbols)}
-    column = np.array([position[i] for i in instrument], dtype=np.intp)
+    index, at_day = np.unique(table["day"].astype("datetime64[D]"), return_inverse=True)
+    position = np.full(max(ids.values()) + 1, -1, dtype=np.intp)
+    position[[ids[s] for s in symbols]] = np.arange(len(symbols))
+    column = position[table["id"]]
     dates = pd.DatetimeIndex(index.astype("datetime64[us]"), name="date")
     frames: dict[str, pd.DataFrame | None] = {}
-    for f, v in zip(fields, values):
-        grid = _wide(at_day, column, (len(index), len(symbols)), v)
+    for f in fields:
+        grid = _wide(at_day, column, (len(index), len(symbols)), table[f])
         frames[f] = None if f != "close" and np.isnan(grid).all() else pd.DataFrame(grid, index=dates, columns=symbols)
 
     fx = pd.DataFrame()
