@@ -35,6 +35,7 @@ from sqlalchemy import Connection, and_, func, select
 
 from db.models import Fill, Instrument, Order, PositionRow
 from db.queries import EQUITY, Filters, QueryError, _check_symbols, resolve_run
+from db.records import records
 
 KEYS = {"instrument": ["symbol", "asset_class", "currency"], "asset_class": ["asset_class"],
         "month": ["month"], "day": ["day"]}
@@ -96,11 +97,6 @@ def attribute(conn: Connection, f: Filters, by: str | Iterable[str] = ("instrume
     return _grouped(keys, cols, base, book, days, code, t, gross, costs)
 
 
-def _raw(conn: Connection, sel) -> list[tuple]:  # noqa: ANN001
-    """Rows straight from the DBAPI cursor: no per-row objects, no per-value type processing."""
-    return conn.execute(sel).cursor.fetchall()
-
-
 def _instruments(conn: Connection, f: Filters) -> pd.DataFrame:
     sel = select(Instrument.id, Instrument.symbol, Instrument.asset_class, Instrument.currency, Instrument.kind,
                  Instrument.multiplier).order_by(Instrument.symbol)  # the same sums whatever the ids
@@ -109,17 +105,16 @@ def _instruments(conn: Connection, f: Filters) -> pd.DataFrame:
     return _frame(conn, sel)
 
 
-def _columns(rows: list[tuple], book: pd.DataFrame, days: list[date], n_values: int) -> tuple[np.ndarray, ...]:
+def _columns(conn: Connection, sel, book: pd.DataFrame, days: list[date],  # noqa: ANN001
+             n_values: int) -> tuple[np.ndarray, ...]:
     """Instrument codes (rows of ``book``), day indexes (into ``days``; -1 for a day not among
-    them) and ``n_values`` float columns (NULL is NaN), converted in one pass over the rows."""
-    dtype = [("id", "<i8"), ("day", "<U10")] + [(f"v{k}", "<f8") for k in range(n_values)]
-    # SQLite hands dates back as ISO text, PostgreSQL as dates: both become the same ISO text.
-    table = np.fromiter(rows, dtype=dtype, count=len(rows))
+    them) and ``n_values`` float columns (NULL is NaN) of the query's rows."""
+    table = records(conn, sel, [("id", "<i8"), ("day", "M8[D]")] + [(f"v{k}", "<f8") for k in range(n_values)])
     ids = book["id"].to_numpy(dtype=np.int64)
     code_of = np.full(int(max(ids.max(initial=0), table["id"].max(initial=0))) + 1, -1, dtype=np.intp)
     code_of[ids] = np.arange(len(ids))
     axis = np.array([d.isoformat() for d in days], dtype="datetime64[D]")
-    when = table["day"].astype("datetime64[D]")
+    when = table["day"]
     t = np.searchsorted(axis, when)
     t[axis[np.minimum(t, len(axis) - 1)] != when] = -1
     return (code_of[table["id"]], t, *(table[f"v{k}"] for k in range(n_values)))
@@ -130,7 +125,7 @@ def _positions(conn: Connection, run_id: int, start: date, last: date, book: pd.
     p = PositionRow
     sel = _of_book(select(p.instrument_id, p.day, p.quantity, p.price, p.fx).where(
         p.run_id == run_id, p.day >= start, p.day <= last), p.instrument_id, book, f)
-    code, t, quantity, price, fx = _columns(_raw(conn, sel), book, days, 3)
+    code, t, quantity, price, fx = _columns(conn, sel, book, days, 3)
     if np.isnan(fx).any():
         k = int(np.flatnonzero(np.isnan(fx))[0])
         raise QueryError(f"run {run_id}: the holding of {book['symbol'].iat[code[k]]} on {days[t[k]]} has no FX rate "
@@ -148,7 +143,7 @@ def _fills(conn: Connection, run_id: int, first: date, last: date, book: pd.Data
     sel = _of_book(select(fl.instrument_id, fl.day, fl.quantity, fl.price, fl.fx, fl.cost_base)
                    .join(o, and_(o.run_id == fl.run_id, o.day == fl.decided_on, o.instrument_id == fl.instrument_id))
                    .where(fl.run_id == run_id, fl.day >= first, fl.day <= last), fl.instrument_id, book, f)
-    columns = _columns(_raw(conn, sel), book, days, 4)
+    columns = _columns(conn, sel, book, days, 4)
     return tuple(c[columns[1] >= 0] for c in columns)  # fills happen on processed days
 
 
@@ -227,21 +222,40 @@ def _per_key(pos: tuple[np.ndarray, ...], fills: tuple[np.ndarray, ...], book: p
 
 def _grouped(keys: list[str], cols: list[str], base: str, book: pd.DataFrame, days: list[date], code: np.ndarray,
              t: np.ndarray, gross: np.ndarray, costs: np.ndarray) -> pd.DataFrame:
-    """Sums by the requested keys, summed per row as the definition sums (net = gross - costs per row)."""
-    month_label = np.array([d.strftime("%Y-%m") for d in days], dtype=object)
-    labels = {
-        "symbol": book["symbol"].to_numpy(dtype=object)[code],
-        "asset_class": book["asset_class"].to_numpy(dtype=object)[code],
-        "currency": book["currency"].to_numpy(dtype=object)[code],
-        "month": month_label[t],
-        "day": np.array(days, dtype=object)[t],
-    }
-    group = [c for k in keys for c in KEYS[k]]
-    per_row = pd.DataFrame({**{g: labels[g] for g in group}, "gross_pnl": gross, "costs": costs,
-                            "net_pnl": gross - costs})
-    if per_row.empty:
+    """Sums by the requested keys, summed per row as the definition sums (net = gross - costs per row).
+
+    Rows are grouped on small integer codes (an instrument, an asset class, a month, a day);
+    only the groups get their labels, and are then ordered as grouping by the labels orders them.
+    """
+    group = list(dict.fromkeys(c for k in keys for c in KEYS[k]))
+    if not len(code):
         return pd.DataFrame(columns=cols)
-    out = per_row.groupby(group, sort=True, dropna=False)[list(PNL_COLUMNS)].sum().reset_index()
+    month_code, month_label = pd.factorize(np.array([d.strftime("%Y-%m") for d in days], dtype=object))
+    class_code, class_label = pd.factorize(book["asset_class"].to_numpy(dtype=object), use_na_sentinel=False)
+    by_instrument = "symbol" in group  # an instrument fixes its asset class and currency too
+    row = {}
+    if by_instrument:
+        row["instrument"] = code
+    elif "asset_class" in group:
+        row["asset_class"] = class_code[code]
+    if "month" in group:
+        row["month"] = month_code[t]
+    if "day" in group:
+        row["day"] = t
+    per_row = pd.DataFrame({**row, "gross_pnl": gross, "costs": costs, "net_pnl": gross - costs})
+    sums = per_row.groupby(list(row), sort=False)[list(PNL_COLUMNS)].sum().reset_index()
+
+    def label(name: str) -> np.ndarray:
+        if name in ("symbol", "currency") or (name == "asset_class" and by_instrument):
+            return book[name].to_numpy(dtype=object)[sums["instrument"].to_numpy()]
+        if name == "asset_class":
+            return np.asarray(class_label, dtype=object)[sums["asset_class"].to_numpy()]
+        if name == "month":
+            return np.asarray(month_label, dtype=object)[sums["month"].to_numpy()]
+        return np.array(days, dtype=object)[sums["day"].to_numpy()]
+
+    out = pd.DataFrame({**{g: label(g) for g in group}, **{c: sums[c].to_numpy() for c in PNL_COLUMNS}})
+    out = out.sort_values(group, na_position="last", kind="mergesort", ignore_index=True)
     out.insert(len(group), "base_currency", base)
     return out[cols]
 

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, delete, insert, select
 
 from db.inserts import insert_if_absent
 from db.models import FxRate, Instrument, Price
+from db.records import records
 from tradesim.data.source import PriceBars
 from tradesim.errors import DataError
 
@@ -84,12 +85,6 @@ def _cells(values: np.ndarray, integer: bool) -> list:
     return [None if np.isnan(v) else cast(v) for v in values.tolist()]
 
 
-def _raw_rows(conn: Connection, query) -> list[tuple]:  # noqa: ANN001
-    """The query's rows straight from the DBAPI cursor: no Row objects and no per-value type
-    processing (dates stay as the driver gives them: ISO text on SQLite, dates on PostgreSQL)."""
-    return conn.execute(query).cursor.fetchall()
-
-
 def _wide(days: np.ndarray, column: np.ndarray, shape: tuple[int, int], values: np.ndarray) -> np.ndarray:
     out = np.full(shape, np.nan)
     out[days, column] = values
@@ -114,11 +109,7 @@ def load_bars(conn: Connection, symbols: Sequence[str], start: date | None = Non
         query = query.where(Price.day >= start)
     if end is not None:
         query = query.where(Price.day <= end)
-    # One pass from the cursor's tuples into a record array (NULL is NaN; ISO text or dates alike).
-    dtype = [("id", "<i8"), ("day", "<U10")] + [(f, "<f8") for f in fields]
-    rows = _raw_rows(conn, query)
-    table = np.fromiter(rows, dtype=dtype, count=len(rows))
-    del rows
+    table = records(conn, query, [("id", "<i8"), ("day", "M8[D]")] + [(f, "<f8") for f in fields])
     seen = set(np.unique(table["id"]).tolist())
     unpriced = [s for s in symbols if ids[s] not in seen]
     if unpriced:
@@ -127,7 +118,7 @@ def load_bars(conn: Connection, symbols: Sequence[str], start: date | None = Non
         never = [s for s in unpriced if ids[s] not in ever]
         if never:
             raise DataError(f"price cache: no prices for instrument {never[0]!r} (import or fetch its prices first)")
-    index, at_day = np.unique(table["day"].astype("datetime64[D]"), return_inverse=True)
+    index, at_day = np.unique(table["day"], return_inverse=True)
     position = np.full(max(ids.values()) + 1, -1, dtype=np.intp)
     position[[ids[s] for s in symbols]] = np.arange(len(symbols))
     column = position[table["id"]]
@@ -138,13 +129,13 @@ def load_bars(conn: Connection, symbols: Sequence[str], start: date | None = Non
         frames[f] = None if f != "close" and np.isnan(grid).all() else pd.DataFrame(grid, index=dates, columns=symbols)
 
     fx = pd.DataFrame()
-    fx_rows = _raw_rows(conn, select(FxRate.pair, FxRate.day, FxRate.rate))
-    if fx_rows:
-        pairs, fx_days, rates = zip(*fx_rows)
-        fx_index, at = np.unique(np.array(fx_days, dtype="datetime64[D]"), return_inverse=True)
-        names, col = np.unique(np.array(pairs, dtype=str), return_inverse=True)
+    rates = records(conn, select(FxRate.pair, FxRate.day, FxRate.rate),
+                    [("pair", "<U6"), ("day", "M8[D]"), ("rate", "<f8")])
+    if len(rates):
+        fx_index, at = np.unique(rates["day"], return_inverse=True)
+        names, col = np.unique(rates["pair"], return_inverse=True)
         grid = np.full((len(fx_index), len(names)), np.nan)
-        grid[at, col] = np.array(rates, dtype=float)
+        grid[at, col] = rates["rate"]
         fx = pd.DataFrame(grid, index=pd.DatetimeIndex(fx_index.astype("datetime64[us]"), name="day"),
                           columns=pd.Index(names.tolist(), name="pair"))
     return PriceBars(fx=fx, **frames)

@@ -76,7 +76,8 @@ def test_the_import_keeps_a_roll_day_without_a_price(cache: Path) -> None:
     with open_engine(f"sqlite:///{cache}").connect() as conn:
         rows = conn.execute(select(Price.day, Price.close, Price.contract_price, Price.contract)
                             .join(Instrument, Instrument.id == Price.instrument_id)
-                            .where(Instrument.symbol == "GAP_SOY", Price.day.between(date(2024, 3, 25), date(2024, 3, 27)))
+                            .where(Instrument.symbol == "GAP_SOY",
+                                   Price.day.between(date(2024, 3, 25), date(2024, 3, 27)))
                             .order_by(Price.day)).all()
     assert [(d, c is None, p is None, k) for d, c, p, k in rows] == [
         (date(2024, 3, 25), False, False, 20240300),
