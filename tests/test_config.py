@@ -92,3 +92,25 @@ symbol = "AAA"
     prices.write_text("Date,AAA\n2024-01-02,100\n2024-01-03,-4\n")
     with pytest.raises(DataError, match=r"instrument 'AAA' on 2024-01-03: non-positive price -4.0"):
         load_market(load_config(cfg))
+
+
+@pytest.mark.parametrize(
+    ("settings", "search"),
+    [
+        ({}, "dynamic"),
+        ({"method": "greedy"}, "greedy"),
+        ({"method": "greedy", "polish": True}, "greedy+polish"),
+        ({"method": "greedy", "start": "rounded"}, "rounded+polish"),
+        # configs written before the "dynamic" search: polish/start given run what they ran then
+        ({"method": "dynamic", "polish": False}, "greedy"),
+        ({"method": "dynamic", "polish": False, "start": "zero"}, "greedy"),
+        ({"method": "dynamic", "polish": True}, "greedy+polish"),
+        ({"method": "dynamic", "start": "rounded"}, "rounded+polish"),
+        ({"method": "round", "polish": True}, "round"),
+        ({"method": "buffered"}, "buffered"),
+    ],
+)
+def test_optimiser_settings_choose_the_search(settings, search):
+    from tradesim.config import OptimiserConfig
+
+    assert OptimiserConfig(**settings).search == search

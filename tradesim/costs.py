@@ -50,3 +50,27 @@ class CostTable:
         """
         one = np.ones_like(price)
         return self.slippage(one, price, multiplier) + np.maximum(self.per_unit, self.pct * np.abs(price) * multiplier)
+
+
+# Carver's window for the volatility that deflates historical costs (AFTS's
+# calculate_deflated_costs, pysystemtrade's vol_normalise_currency_costs).
+DEFLATION_WINDOW = 180
+
+
+def volatility_deflator(close: np.ndarray, window: int = DEFLATION_WINDOW) -> np.ndarray:
+    """(T, N) factor on each day's currency cost per contract: the standard deviation of
+    daily price changes over ``window`` days, relative to its value on the last day.
+
+    A cost quoted today (one tick of spread, a commission) was smaller in points when
+    prices moved less; scaling by the price volatility keeps its size against the
+    instrument's risk, as AFTS and pysystemtrade do. Days before an instrument has 20
+    changes take its first estimate; an instrument whose prices never move keeps 1.
+    """
+    import pandas as pd
+
+    changes = pd.DataFrame(close).diff()
+    std = changes.rolling(window, min_periods=20).std().bfill().ffill()
+    last = std.iloc[-1] if len(std) else pd.Series(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        factor = (std / last.where(last > 0)).to_numpy()
+    return np.where(np.isfinite(factor), factor, 1.0)

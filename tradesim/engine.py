@@ -28,7 +28,7 @@ from strategies import is_built_in, make_strategy, where_raised
 from strategies.base import AccountView, Strategy, StrategyContext
 from tradesim.corporate_actions import CashFlowEntry, apply_splits, dividends
 from tradesim.accounting import fill_cash_flow, holdings_value, notional_exposure, variation_margin
-from tradesim.costs import CostTable
+from tradesim.costs import CostTable, volatility_deflator
 from tradesim.errors import ConfigError, StrategyError
 from tradesim.estimates import WeeklyCorrelation, annual_volatility
 from tradesim.market import Market
@@ -149,6 +149,11 @@ class Engine:
             unit = m.multiplier * m.contract_price * m.fx
             self.unit_notional = np.where(np.isfinite(unit) & (unit > 0), unit, np.nan)
             self.unit_cost = self.costs.per_unit_cost(m.contract_price, m.multiplier) * m.fx
+        # Historical costs deflated by price volatility ([costs] deflate_by_volatility): the
+        # optimiser's cost per contract and every fill and roll pay the same factor.
+        self.cost_deflator = volatility_deflator(m.close) if self.config.costs.deflate_by_volatility else None
+        if self.cost_deflator is not None:
+            self.unit_cost = self.unit_cost * self.cost_deflator
         self.vol_filled = np.nan_to_num(self.vol, nan=0.0)
         self.any_stale = (~m.has_price).any(axis=1)
         self.has_futures = bool(m.is_future.any())
@@ -261,8 +266,11 @@ class Engine:
         notional = np.where(m.is_future[idx], m.contract_price[t, idx] + (price - m.close[t, idx]), price)
         mult, fx = m.multiplier[idx], m.fx[t, idx]
         costs = self.costs_for(idx)
-        return Fills(idx, q, price, notional, costs.commission(q, notional, mult), costs.slippage(q, notional, mult),
-                     fx, np.abs(q) * np.abs(notional) * mult * fx, cancelled)
+        commission, slippage = costs.commission(q, notional, mult), costs.slippage(q, notional, mult)
+        if self.cost_deflator is not None:
+            commission, slippage = commission * self.cost_deflator[t, idx], slippage * self.cost_deflator[t, idx]
+        return Fills(idx, q, price, notional, commission, slippage, fx, np.abs(q) * np.abs(notional) * mult * fx,
+                     cancelled)
 
     def costs_for(self, idx: np.ndarray) -> CostTable:
         c = self.costs
@@ -288,6 +296,8 @@ class Engine:
         q, price, mult = np.abs(held[idx]), m.contract_price[t, idx], m.multiplier[idx]
         costs = self.costs_for(idx)
         per_leg = costs.commission(q, price, mult) + costs.slippage(q, price, mult)
+        if self.cost_deflator is not None:
+            per_leg = per_leg * self.cost_deflator[t, idx]
         return float(np.sum(2.0 * per_leg * m.fx[t, idx]))
 
     def _decide(self, t: int, cash: float, nav: float, positions: np.ndarray,

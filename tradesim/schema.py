@@ -40,6 +40,9 @@ class CostModel(Frozen):
     commission_min: float = Field(0.0, ge=0)
     half_spread: float = Field(0.0, ge=0, description="half the bid-ask spread, in price points")
     half_spread_bps: float = Field(0.0, ge=0, description="half the bid-ask spread, in basis points of price")
+    # Scale each day's cost by the price volatility then over its value on the last day
+    # (AFTS's deflated costs): a portfolio-wide choice, read from [costs] only.
+    deflate_by_volatility: bool = False
 
 
 class Instrument(Frozen):
@@ -90,18 +93,40 @@ class StrategyConfig(Frozen):
 
 
 class OptimiserConfig(Frozen):
-    method: Literal["dynamic", "round", "none"] = "round"
+    # "dynamic": whole positions by dynamic optimisation, with the search that finds the
+    # integer optimum of f (or very nearly); "greedy": Carver's own greedy search
+    # (AFTS ch. 25, pysystemtrade's results), the reference; "round": rint(x*);
+    # "none": fractional x* (the ideal of `tradesim compare`); "buffered": rint(x*) with
+    # Carver's static position buffer (AFTS ch. 8; `position_buffer` below).
+    method: Literal["dynamic", "greedy", "round", "buffered", "none"] = "dynamic"
     cost_multiplier: float = Field(50.0, ge=0)
     buffer_fraction: float = Field(0.05, ge=0, le=1)
-    polish: bool = False
-    # Where the search starts: "zero" is Carver's greedy walk (fine for futures, a few
-    # contracts each); "rounded" polishes from the rounded optimum, which is what makes
-    # dynamic optimisation affordable for share positions counted in thousands.
-    start: Literal["zero", "rounded"] = "zero"
+    # method "buffered": no trade while the position stays within x* +- this fraction of
+    # the average absolute position (an EWMA of |x*| over about a year), else trade to
+    # the nearer edge, rounded.
+    position_buffer: float = Field(0.1, ge=0)
+    # The earlier searches, kept so that old configs run as they did: with method
+    # "greedy" (or "dynamic", as configs before the new search said), polish = true is
+    # greedy then +-1 moves, start = "rounded" is +-2^k moves from rint(x*); with
+    # method "dynamic", polish = false or start = "zero" given explicitly is the greedy.
+    # Leave both out for the new dynamic search.
+    polish: bool | None = None
+    start: Literal["zero", "rounded"] | None = None
     # The optimiser's loops: "numba" (compiled; its first use in a process costs about 2 s
     # of start-up, numba importing scipy's BLAS among others), "numpy" (no start-up, slower
     # per step), or "auto" (numba). Both take identical decisions.
     backend: Literal["auto", "numba", "numpy"] = "auto"
+
+    @property
+    def search(self) -> str:
+        """The optimiser's method name (tradesim.optimiser.METHODS) these settings select."""
+        if self.method in ("round", "buffered", "none"):
+            return self.method
+        if self.method == "dynamic" and self.polish is None and self.start is None:
+            return "dynamic"
+        if self.start == "rounded":
+            return "rounded+polish"
+        return "greedy+polish" if self.polish else "greedy"
 
 
 class FillConfig(Frozen):
@@ -152,6 +177,14 @@ class PortfolioConfig(Frozen):
                 raise ValueError(f"instrument {inst.symbol!r} is listed twice")
             seen.add(inst.symbol)
         return instruments
+
+    @model_validator(mode="after")
+    def _deflation_is_portfolio_wide(self) -> "PortfolioConfig":
+        for inst in self.instruments:
+            if inst.costs is not None and inst.costs.deflate_by_volatility:
+                raise ValueError(f"instrument {inst.symbol!r}: costs.deflate_by_volatility is set in [costs] "
+                                 "for the whole portfolio, not per instrument")
+        return self
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> "PortfolioConfig":

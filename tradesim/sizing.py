@@ -2,7 +2,8 @@
 
 The seam between the strategy and the optimiser: ``method`` "round" rounds to
 whole units, "none" keeps fractions (the ideal, for comparisons), "dynamic"
-runs Carver's dynamic optimisation (``tradesim.optimiser``). Instruments that
+runs dynamic optimisation (``tradesim.optimiser``) with the search the config
+chooses ("greedy": Carver's own). Instruments that
 cannot trade today (no price) are held where they are.
 """
 
@@ -27,14 +28,27 @@ class SizingResult:
     seconds: float
 
 
+# Span (days) of the average absolute position behind method "buffered"'s buffer width.
+AVERAGE_POSITION_SPAN = 256
+
+
 class Sizer:
     def __init__(self, config: OptimiserConfig, risk_target: float) -> None:
         self.config = config
         self.buffer = config.buffer_fraction * risk_target
+        self.average_position: np.ndarray | None = None  # EWMA of |x*|, method "buffered" only
+
+    def _track_average_position(self, x_star: np.ndarray) -> None:
+        if self.average_position is None:
+            self.average_position = np.abs(x_star)
+        else:
+            self.average_position += (np.abs(x_star) - self.average_position) * (2.0 / (AVERAGE_POSITION_SPAN + 1))
 
     def hold(self, previous: np.ndarray, x_star: np.ndarray, tradable: np.ndarray, v: np.ndarray,
              sigma: np.ndarray) -> SizingResult:
         """No rebalance due today: keep what is held, but still measure how far it has drifted."""
+        if self.config.method == "buffered":
+            self._track_average_position(x_star)
         te = tracking_error(*_subset(tradable, previous, x_star, v, sigma))
         return SizingResult(previous.copy(), te, 1.0, "hold", 0, 0.0)
 
@@ -51,23 +65,29 @@ class Sizer:
             out[idx] = x_star[idx]
         elif method == "round":
             out[idx] = np.rint(x_star[idx])
+        elif method == "buffered":
+            # Carver's static buffer: hold while inside x* +- width, else trade to the nearer
+            # (rounded) edge; the first day has nothing to hold and takes rint(x*).
+            self._track_average_position(x_star)
+            if first_day:
+                out[idx] = np.rint(x_star[idx])
+            else:
+                width = self.config.position_buffer * self.average_position[idx]
+                lower, upper = np.rint(x_star[idx] - width), np.rint(x_star[idx] + width)
+                out[idx] = np.clip(previous[idx], lower, upper)
         else:
             from tradesim.optimiser import optimise_positions
 
-            if self.config.start == "rounded":
-                method_name = "rounded+polish"
-            else:
-                method_name = "greedy+polish" if self.config.polish else "greedy"
             result = optimise_positions(
                 x_star[idx], None if first_day else previous[idx].astype(np.int64), v[idx],
                 sigma if everything else sigma[np.ix_(idx, idx)], cost_per_contract[idx],
                 cost_multiplier=self.config.cost_multiplier, tracking_error_buffer=self.buffer,
-                method=method_name, validate=False,  # the engine checks each new correlation once
+                method=self.config.search, validate=False,  # the engine checks each new correlation once
                 backend=self.config.backend,
             )
             out[idx] = result.positions
             alpha, path, passes = result.adjustment_factor, result.path, result.passes + result.polish_moves
-        if method == "dynamic" and everything:
+        if method in ("dynamic", "greedy") and everything:
             te = result.tracking_error  # the optimiser measured it on the same arrays
         else:
             te = tracking_error(*_subset(tradable, out, x_star, v, sigma))

@@ -32,11 +32,28 @@ def test_the_ideal_is_fractional_and_trades_free(compared) -> None:
                                    {"r": labels["fractional"]}).scalar()
         fractional = conn.execute(text("SELECT count(*) FROM fills WHERE run_id = :r AND quantity != round(quantity)"),
                                   {"r": labels["fractional"]}).scalar()
-    assert set(labels) == {"fractional", "rounded", "dynamic"}
+    assert set(labels) == {"fractional", "fractional_costs", "rounded", "buffered", "dynamic"}
     assert ideal_costs == 0 and fractional > 0  # divisible positions, traded free
 
 
-@pytest.mark.parametrize("variant", ["rounded", "dynamic"])
+def test_carvers_benchmark_is_fractional_and_pays_costs(compared) -> None:
+    cfg, url, rows, results = compared
+    with open_engine(url).connect() as conn:
+        run = conn.execute(text("SELECT id FROM runs WHERE label = 'fractional_costs'")).scalar()
+        costs, fractional = conn.execute(text(
+            "SELECT sum(cost_base), sum(quantity != round(quantity)) FROM fills WHERE run_id = :r"), {"r": run}).one()
+    assert costs > 0 and fractional > 0
+    assert rows["fractional_costs"].summary.total_costs == pytest.approx(costs)
+    assert rows["fractional_costs"].drag > 0  # the same positions, less the costs
+
+
+def test_the_static_buffer_trades_less_often_than_rounding(compared) -> None:
+    _, _, rows, _ = compared
+    assert rows["buffered"].summary.trades < rows["rounded"].summary.trades
+    assert rows["buffered"].summary.total_costs < rows["rounded"].summary.total_costs
+
+
+@pytest.mark.parametrize("variant", ["fractional_costs", "rounded", "buffered", "dynamic"])
 def test_figures_against_the_ideal_follow_their_definitions(compared, variant: str) -> None:
     cfg, _, rows, results = compared
     row, ideal = rows[variant], results["fractional"]

@@ -104,7 +104,7 @@ def test_without_names_the_index_is_named():
         ({"covariance": np.ones(3)}, r"covariance: shape \(3,\), expected \(3, 3\)"),
         ({"instruments": ["ES"]}, "instruments: 1 names given for 3 instruments"),
         ({"min_positions": [0, 0]}, r"min_positions: shape \(2,\)"),
-        ({"method": "annealing"}, "method 'annealing': expected one of greedy, greedy\\+polish"),
+        ({"method": "annealing"}, "method 'annealing': expected one of dynamic, greedy, greedy\\+polish"),
         ({"cost_multiplier": -1.0}, "cost_multiplier is -1.0"),
         ({"tracking_error_buffer": np.nan}, "tracking_error_buffer is nan"),
     ],

@@ -79,7 +79,7 @@ def tol(value):
 
 
 @SETTINGS
-@given(problems(), st.sampled_from(["greedy", "greedy+polish", "rounded+polish", "round", "none"]))
+@given(problems(), st.sampled_from(["dynamic", "greedy", "greedy+polish", "rounded+polish", "round", "none"]))
 def test_bounds_always_hold(args, method):
     result = settled(optimise_positions, **args, method=method)
     x = result.positions
@@ -179,7 +179,7 @@ def test_zero_buffer_and_costs_leave_the_search_result(args, method):
 
 
 @SETTINGS
-@given(problems(), st.sampled_from(["greedy", "greedy+polish", "rounded+polish"]))
+@given(problems(), st.sampled_from(["dynamic", "greedy", "greedy+polish", "rounded+polish"]))
 def test_numba_and_numpy_take_the_same_decisions(args, method):
     fast = settled(optimise_positions, **args, method=method, backend="numba")
     slow = optimise_positions(**args, method=method, backend="numpy")
@@ -225,4 +225,4 @@ def test_step_limit_stops_a_runaway_hedge(backend):
     one greedy step at a time. The search stops at its step limit with an error."""
     Sigma = np.array([[5e-02, 5e-12], [5e-12, 5e-22]])
     with pytest.raises(RuntimeError, match="did not settle in 1300 steps"):
-        optimise_positions([0.5, 0.0], None, [0.25, 0.25], Sigma, [0.0, 0.0], backend=backend)
+        optimise_positions([0.5, 0.0], None, [0.25, 0.25], Sigma, [0.0, 0.0], backend=backend, method="greedy")

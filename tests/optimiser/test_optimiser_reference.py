@@ -28,7 +28,7 @@ def test_greedy_reproduces_reference(name, backend, load_problem, expected):
 @pytest.mark.parametrize("name", NAMES)
 def test_result_figures_are_consistent(name, load_problem):
     args = load_problem(name)
-    result = optimise_positions(**args)
+    result = optimise_positions(**args, method="greedy")
     x, x0 = result.positions, args["previous"]
     assert x.dtype == np.int64 and not x.flags.writeable
     v, Sigma, c = args["per_contract_weight"], args["covariance"], args["cost_per_contract"]
@@ -56,7 +56,7 @@ def test_polish_never_worse_than_greedy_on_reference(name, load_problem):
 
 def test_no_prior_takes_the_greedy_search(load_problem):
     args = load_problem("dense_prob_N010_00.json") | {"previous": None}
-    result = optimise_positions(**args)
+    result = optimise_positions(**args, method="greedy")
     problem = prepare_problem(**args)
     assert result.path == "greedy_no_prior"
     assert result.adjustment_factor == 1.0

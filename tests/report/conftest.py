@@ -51,7 +51,7 @@ def compared(tmp_path_factory) -> Ledger:  # noqa: ANN001
 
     url = f"sqlite:///{tmp_path_factory.mktemp('compare') / 'ledger.db'}"
     cfg = stocks_config(start=date(2020, 6, 1))
-    rows, results = compare(cfg, url, load_market(cfg))
+    rows, results = compare(cfg, url, load_market(cfg), variants=("fractional", "rounded", "dynamic"))
     return Ledger(url, tuple(r.run_id for r in rows), tuple(results.values()))
 
 

@@ -1,4 +1,4 @@
-"""``tradesim compare``: fractional vs rounded vs dynamic positions in one table."""
+"""``tradesim compare``: fractional, rounded, buffered and optimised positions in one table."""
 
 from __future__ import annotations
 
@@ -15,10 +15,36 @@ from tradesim.cli.report import ReportOption, ReportPngOption, check_report_opti
 from tradesim.cli.output import Format, ResultFormatOption, emit_result, variant_name
 from tradesim.cli.tables import compare_document, compare_rows
 from tradesim.config import load_config
+from tradesim.errors import TradesimError
 from tradesim.metrics import DAYS_PER_YEAR
 
 
 COLUMNS = ("", "return", "vol", "SR", "maxDD", "costs", "turn", "TE", "TEideal", "drag", "corr", "alpha")
+
+
+def _number_list(value: str | None, option: str) -> list[float] | None:
+    """"10,50,100" -> [10.0, 50.0, 100.0], or one line naming the option."""
+    if value is None:
+        return None
+    try:
+        numbers = [float(part) for part in value.split(",")]
+    except ValueError:
+        raise TradesimError(f"{option}: {value!r} is not a comma-separated list of numbers") from None
+    if any(not x >= 0 for x in numbers):
+        raise TradesimError(f"{option}: {value!r}: every value must be a number >= 0")
+    return numbers
+
+
+def _variant_list(value: str | None) -> tuple[str, ...]:
+    from tradesim.compare import DEFAULT_VARIANTS, VARIANTS
+
+    if value is None:
+        return DEFAULT_VARIANTS
+    names = tuple(part.strip() for part in value.split(",") if part.strip())
+    for name in names:
+        if name not in VARIANTS:
+            raise TradesimError(f"--variants: unknown variant {name!r} (known: {', '.join(VARIANTS)})")
+    return names
 
 
 def compare_cells(r) -> list[str]:  # noqa: ANN001
@@ -56,21 +82,34 @@ def compare_markdown(rows) -> str:  # noqa: ANN001
 def compare(config: ConfigArg = None, start: StartOption = None, end: EndOption = None,
             capital: CapitalOption = None, db: DbOption = None,
             markdown: Annotated[bool, typer.Option("--markdown", help="Also print the table as Markdown.")] = False,
+            variants: Annotated[str | None, typer.Option(
+                "--variants", help="Comma-separated variants (fractional, fractional_costs, rounded, buffered, "
+                "greedy, dynamic); default all but greedy. The ideal (fractional) always runs.")] = None,
+            lambdas: Annotated[str | None, typer.Option(
+                "--lambda", help="Comma-separated cost multipliers: greedy and dynamic run once for each.")] = None,
+            buffers: Annotated[str | None, typer.Option(
+                "--buffer", help="Comma-separated buffers (fractions of the risk target): greedy and dynamic "
+                "run once for each (and each --lambda).")] = None,
             report: ReportOption = None, png: ReportPngOption = None, sets: SetOption = None,
             format: ResultFormatOption = Format.table) -> None:  # noqa: A002
-    """Replay one strategy with fractional, rounded and dynamically optimised positions."""
-    from tradesim.compare import VARIANTS, compare as run_compare
+    """Replay one strategy with fractional, rounded, buffered and dynamically optimised positions."""
+    from tradesim.compare import compare as run_compare, variant_runs
     from tradesim.replay import load_market
 
     check_report_options(report, png)
+    chosen = _variant_list(variants)
+    lambda_list, buffer_list = _number_list(lambdas, "--lambda"), _number_list(buffers, "--buffer")
     cfg = load_config(config, sets=sets or (), start=parse_day(start, "--start"), end=parse_day(end, "--end"),
                       capital=capital)
     url = database_url(db, cfg.database)
     market = load_market(cfg, database_url=url)
+    labels = list(variant_runs(cfg, chosen, lambda_list, buffer_list))
+    width = max(len(variant_name(label)) for label in labels)
     with progress_bar() as bar:
-        tasks = {name: bar.add_task(f"{variant_name(name):>7}", total=None, day="") for name in VARIANTS}
+        tasks = {name: bar.add_task(f"{variant_name(name):>{width}}", total=None, day="") for name in labels}
         progress = {name: day_progress(bar, task, market.dates) for name, task in tasks.items()}
-        rows, results = run_compare(cfg, url, market, lambda name, done, total: progress[name](done, total))
+        rows, results = run_compare(cfg, url, market, lambda name, done, total: progress[name](done, total),
+                                    variants=chosen, lambdas=lambda_list, buffers=buffer_list)
     dates = results["fractional"].dates
 
     def show() -> None:
@@ -78,9 +117,12 @@ def compare(config: ConfigArg = None, start: StartOption = None, end: EndOption 
         console.print(compare_table(title, rows))
         if markdown:
             console.print(compare_markdown(rows), markup=False, highlight=False, soft_wrap=True)
-        console.print(f"ideal: fractional positions traded free of costs. costs in {cfg.base_currency}; turn: annual "
-                      "notional turnover (traded value / NAV); SR: Sharpe ratio; TE: average daily tracking error of the held positions against the unrounded optimum; "
-                      "TEideal: annualised tracking error of daily returns against the ideal; drag: the ideal's annual "
+        console.print(f"ideal: fractional positions traded free of costs; frac+costs: the same paying costs (Carver's "
+                      f"benchmark); buffered: rounded with a static buffer of {cfg.optimiser.position_buffer:.0%} of "
+                      f"the average position. costs in {cfg.base_currency}; turn: annual notional turnover (traded "
+                      "value / NAV); SR: Sharpe ratio; TE: the average of each day's tracking error of the held "
+                      "positions against the unrounded optimum, annualised; TEideal: annualised tracking error of "
+                      "daily returns against the ideal; drag: the ideal's annual "
                       "return minus this one's; corr: correlation with the ideal; alpha: average adjustment factor on "
                       "trading days. Runs " + ", ".join(f"{variant_name(r.variant)}={r.run_id}" for r in rows)
                       + f" in {url}.")

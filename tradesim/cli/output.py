@@ -79,11 +79,16 @@ def write_json(columns: Sequence[str], rows: Iterable[Sequence]) -> None:
 
 # Comparison variants as people read them: the fractional variant is the ideal the others
 # track. The ledger's label and the JSON output keep the variant's own name, "fractional".
-VARIANT_NAMES = {"fractional": "ideal"}
+VARIANT_NAMES = {"fractional": "ideal", "fractional_costs": "frac+costs"}
 
 
 def variant_name(variant: str | None) -> str:
-    return "" if variant is None else VARIANT_NAMES.get(variant, variant)
+    """"dynamic lambda=10 buffer=0.05" (a label of compare's --lambda/--buffer) reads "dynamic λ=10 B=0.05"."""
+    if variant is None:
+        return ""
+    name, _, rest = variant.partition(" ")
+    short = VARIANT_NAMES.get(name, name)
+    return f"{short} {rest.replace('lambda=', 'λ=').replace('buffer=', 'B=')}".strip()
 
 
 # -- tables ----------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from tradesim.optimiser.validation import OptimiserInputError, check_covariance
 def warm_up(backend: str = "auto") -> None:
     """Load (first time: compile) the search loops now rather than on the first call."""
     optimise_positions([0.6, -0.4], [0, 0], [0.1, 0.1], [[0.04, 0.01], [0.01, 0.04]],
-                       [0.0, 0.0], method="greedy+polish", backend=backend)
+                       [0.0, 0.0], method="dynamic", backend=backend)
 
 
 __all__ = [

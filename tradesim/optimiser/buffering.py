@@ -13,15 +13,17 @@ from tradesim.optimiser.result import (
 )
 
 
-def buffer_trade(problem: Problem, x_search: np.ndarray) -> tuple[np.ndarray, float, str]:
+def buffer_trade(problem: Problem, x_search: np.ndarray, zero_means_none: bool = True) -> tuple[np.ndarray, float, str]:
     """(positions, alpha, path) from the searched positions, SPEC steps 3 to 5.
 
+    ``zero_means_none=False`` skips SPEC step 4 (the "dynamic" search: all zeros is a
+    real answer there, closing everything, not a greedy walk that never started).
     The positions are not yet clipped into the bounds (the caller does it for all paths).
     """
     x0 = problem.x0
     if x0 is None:
         return x_search, 1.0, GREEDY_NO_PRIOR
-    if not x_search.any():
+    if zero_means_none and not x_search.any():
         # SPEC step 4, pysystemtrade's rule: an all-zero search result is taken as "no
         # answer" and replaced by x0, so the buffer below keeps x0 rather than closing all.
         x_search = x0

@@ -133,3 +133,112 @@ def polish_scaled(x, v, q, Sigma, Se, te2, c, x0, lam, cost, lo, hi, step, min_g
             moves += 1
         step //= 2
     return moves, te2, cost, True
+
+
+@njit(cache=True, nogil=True)
+def relax(x, x_star, W, Wd, g, c, x0, lam, lo, hi, max_sweeps, settle):
+    """kernels_numpy.relax, compiled."""
+    n = x.shape[0]
+    for sweep in range(max_sweeps):
+        te2 = 0.0
+        for i in range(n):
+            te2 += (x[i] - x_star[i]) * g[i]
+        sigma = math.sqrt(max(te2, 0.0))
+        largest = 0.0
+        for i in range(n):
+            if not Wd[i] > 0.0:
+                continue
+            z = x[i] - g[i] / Wd[i]
+            t = lam * c[i] * sigma / Wd[i]
+            d = z - x0[i]
+            if d > t:
+                new = z - t
+            elif d < -t:
+                new = z + t
+            else:
+                new = float(x0[i])
+            new = min(max(new, lo[i]), hi[i])
+            delta = new - x[i]
+            if delta != 0.0:
+                x[i] = new
+                for j in range(n):
+                    g[j] += delta * W[i, j]
+                largest = max(largest, abs(delta))
+        if largest < settle:
+            return sweep + 1
+    return max_sweeps
+
+
+@njit(cache=True, nogil=True)
+def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves, gain):
+    """kernels_numpy.local_search, compiled: the same candidates in the same order."""
+    n = x.shape[0]
+    g = np.empty(n)
+    dc_up = np.empty(n)
+    dc_down = np.empty(n)
+    for moves in range(max_moves):
+        f_x = math.sqrt(max(te2, 0.0)) + lam * cost
+        best_f = np.inf
+        best = -1
+        for i in range(n):
+            g[i] = (2.0 * v[i]) * Se[i]
+            d = x[i] - x0[i]
+            dc_up[i] = c[i] if d >= 0 else -c[i]
+            dc_down[i] = c[i] if d <= 0 else -c[i]
+            f_up = math.sqrt(max(te2 + (g[i] + q[i]), 0.0)) + lam * (cost + dc_up[i])
+            f_down = math.sqrt(max(te2 + (q[i] - g[i]), 0.0)) + lam * (cost + dc_down[i])
+            if x[i] + 1 <= hi[i] and f_up < best_f:
+                best_f, best = f_up, 2 * i
+            if x[i] - 1 >= lo[i] and f_down < best_f:
+                best_f, best = f_down, 2 * i + 1
+        if best >= 0 and best_f < f_x - gain * f_x:
+            i = best // 2
+            if best % 2 == 0:
+                te2 = te2 + (g[i] + q[i])
+                cost = cost + dc_up[i]
+                x[i] += 1
+                _add_row(Se, 1 * v[i], Sigma, i)
+            else:
+                te2 = te2 + (q[i] - g[i])
+                cost = cost + dc_down[i]
+                x[i] -= 1
+                _add_row(Se, -1 * v[i], Sigma, i)
+            continue
+        best_f = np.inf
+        best_kind, best_i, best_j = -1, 0, 0
+        for kind in range(3):
+            for i in range(n):
+                for j in range(n):
+                    if i == j:
+                        continue
+                    qq = q[i] + q[j]
+                    if kind == 0:
+                        if not (x[i] + 1 <= hi[i] and x[j] - 1 >= lo[j]):
+                            continue
+                        t2 = te2 + (((g[i] - g[j]) + qq) - P[i, j])
+                        dc = dc_up[i] + dc_down[j]
+                    elif kind == 1:
+                        if not (x[i] + 1 <= hi[i] and x[j] + 1 <= hi[j]):
+                            continue
+                        t2 = te2 + (((g[i] + g[j]) + qq) + P[i, j])
+                        dc = dc_up[i] + dc_up[j]
+                    else:
+                        if not (x[i] - 1 >= lo[i] and x[j] - 1 >= lo[j]):
+                            continue
+                        t2 = te2 + (((-g[i] - g[j]) + qq) + P[i, j])
+                        dc = dc_down[i] + dc_down[j]
+                    f = math.sqrt(max(t2, 0.0)) + lam * (cost + dc)
+                    if f < best_f:
+                        best_f, best_kind, best_i, best_j = f, kind, i, j
+                        best_te2, best_dc = t2, dc
+        if best_kind < 0 or not best_f < f_x - gain * f_x:
+            return moves, te2, cost, True
+        a = 1 if best_kind < 2 else -1
+        b = -1 if best_kind == 0 else (1 if best_kind == 1 else -1)
+        x[best_i] += a
+        x[best_j] += b
+        _add_row(Se, a * v[best_i], Sigma, best_i)
+        _add_row(Se, b * v[best_j], Sigma, best_j)
+        te2 = best_te2
+        cost = cost + best_dc
+    return max_moves, te2, cost, False

@@ -126,3 +126,113 @@ def polish_scaled(x, v, q, Sigma, Se, te2, c, x0, lam, cost, lo, hi, step, min_g
             moves += 1
         step //= 2
     return moves, te2, cost, True
+
+
+def relax(x, x_star, W, Wd, g, c, x0, lam, lo, hi, max_sweeps, settle):
+    """Coordinate descent on the continuous problem min TE(x, x*) + lam sum c_i |x_i - x0_i|.
+
+    f is convex but TE is a norm, so the 1-D minimisers have no simple closed form.
+    Written as TE = min over sigma > 0 of TE^2 / (2 sigma) + sigma / 2 (jointly convex
+    in x and sigma), each sweep sets sigma = TE(x) and then minimises a quadratic plus an
+    L1 term one coordinate at a time, which is a soft threshold around x0_i:
+        z = x_i - g_i / W_ii,  t = lam c_i sigma / W_ii,  x_i = x0_i + soft(z - x0_i, t)
+    with W = diag(v) Sigma diag(v) and g = W (x - x*) kept up to date (x, g in place,
+    float64). Stops when a sweep moves no position by ``settle`` contracts or more
+    (the answer is rounded, so closer is wasted work). Returns the sweeps run.
+    TE^2 is summed left to right (cumsum) so that kernels_numba's loop gets the same sigma.
+    """
+    n = x.shape[0]
+    for sweep in range(max_sweeps):
+        sigma = math.sqrt(max(float(np.cumsum((x - x_star) * g)[-1]), 0.0)) if n else 0.0
+        largest = 0.0
+        for i in range(n):
+            if not Wd[i] > 0.0:
+                continue
+            z = x[i] - g[i] / Wd[i]
+            t = lam * c[i] * sigma / Wd[i]
+            d = z - x0[i]
+            new = z - t if d > t else (z + t if d < -t else x0[i])
+            new = min(max(new, lo[i]), hi[i])
+            delta = new - x[i]
+            if delta != 0.0:
+                x[i] = new
+                g += delta * W[i]
+                largest = max(largest, abs(delta))
+        if largest < settle:
+            return sweep + 1
+    return max_sweeps
+
+
+def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves, gain):
+    """Best-improvement descent with +-1 moves on one instrument, then paired moves.
+
+    Single moves are tried first (2N candidates); only when none lowers f are the
+    pairs tried: +1 on i and -1 on j, +1 on both, -1 on both (3 N^2 candidates, the
+    moves that matter among correlated instruments, where a lone step overshoots).
+    A pair (a on i, b on j) changes TE^2 by
+        a g_i + b g_j + q_i + q_j + a b P_ij,   g = 2 v Se,  P_ij = 2 v_i v_j Sigma_ij.
+    A move is taken when it lowers f by more than the fraction ``gain`` of f (rounding
+    in the incremental TE^2 must not make two opposite moves both look better).
+    Returns (moves, te2, cost, settled); settled is False when max_moves stopped it.
+    """
+    n = x.shape[0]
+    f1 = np.empty((n, 2))
+    f2 = np.empty((3, n, n))
+    off_diagonal = ~np.eye(n, dtype=bool)
+    for moves in range(max_moves):
+        f_x = math.sqrt(max(te2, 0.0)) + lam * cost
+        g = (2.0 * v) * Se
+        d = x - x0
+        dc_up = np.where(d >= 0, c, -c)
+        dc_down = np.where(d <= 0, c, -c)
+        up_ok = x + 1 <= hi
+        down_ok = x - 1 >= lo
+        te2_up = te2 + (g + q)
+        te2_down = te2 + (q - g)
+        f1[:, 0] = np.sqrt(np.maximum(te2_up, 0.0)) + lam * (cost + dc_up)
+        f1[:, 1] = np.sqrt(np.maximum(te2_down, 0.0)) + lam * (cost + dc_down)
+        f1[~up_ok, 0] = np.inf
+        f1[~down_ok, 1] = np.inf
+        k = int(np.argmin(f1))
+        i, down = divmod(k, 2)
+        if f1[i, down] < f_x - gain * f_x:
+            step = -1 if down else 1
+            new_te2 = float(te2_down[i] if down else te2_up[i])
+            new_cost = cost + float(dc_down[i] if down else dc_up[i])
+            x[i] += step
+            Se += (step * v[i]) * Sigma[i]
+            te2, cost = new_te2, new_cost
+            continue
+        # pairs: [0] +1 on i, -1 on j; [1] +1 on both; [2] -1 on both
+        qq = q[:, None] + q[None, :]
+        te2_pair = (
+            te2 + (((g[:, None] - g[None, :]) + qq) - P),
+            te2 + (((g[:, None] + g[None, :]) + qq) + P),
+            te2 + (((-g[:, None] - g[None, :]) + qq) + P),
+        )
+        dc_pair = (
+            dc_up[:, None] + dc_down[None, :],
+            dc_up[:, None] + dc_up[None, :],
+            dc_down[:, None] + dc_down[None, :],
+        )
+        ok = (
+            up_ok[:, None] & down_ok[None, :] & off_diagonal,
+            up_ok[:, None] & up_ok[None, :] & off_diagonal,
+            down_ok[:, None] & down_ok[None, :] & off_diagonal,
+        )
+        for kind in range(3):
+            f2[kind] = np.sqrt(np.maximum(te2_pair[kind], 0.0)) + lam * (cost + dc_pair[kind])
+            f2[kind][~ok[kind]] = np.inf
+        k = int(np.argmin(f2)) if n > 1 else 0
+        kind, rest = divmod(k, n * n)
+        i, j = divmod(rest, n)
+        if not (n > 1 and f2[kind, i, j] < f_x - gain * f_x):
+            return moves, te2, cost, True
+        a, b = ((1, -1), (1, 1), (-1, -1))[kind]
+        x[i] += a
+        x[j] += b
+        Se += (a * v[i]) * Sigma[i]
+        Se += (b * v[j]) * Sigma[j]
+        te2 = float(te2_pair[kind][i, j])
+        cost = cost + float(dc_pair[kind][i, j])
+    return max_moves, te2, cost, False

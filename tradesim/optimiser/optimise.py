@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from tradesim.optimiser.buffering import buffer_trade
+from tradesim.optimiser.dynamic import dynamic_search
 from tradesim.optimiser.objective import tracking_error, trade_cost
 from tradesim.optimiser.problem import Problem, prepare_problem
 from tradesim.optimiser.result import BUFFER_NO_TRADE, NONE, ROUND, OptimiserResult
 from tradesim.optimiser.search import run_search
 from tradesim.optimiser.validation import OptimiserInputError
 
-METHODS = ("greedy", "greedy+polish", "rounded+polish", "round", "none")
+METHODS = ("dynamic", "greedy", "greedy+polish", "rounded+polish", "round", "none")
 
 
 def optimise_positions(
@@ -24,7 +25,7 @@ def optimise_positions(
     tracking_error_buffer: float = 0.01,
     min_positions=None,
     max_positions=None,
-    method: str = "greedy",
+    method: str = "dynamic",
     instruments=None,
     *,
     validate: bool = True,
@@ -42,7 +43,12 @@ def optimise_positions(
     min_positions, max_positions  (N,) or scalar whole-contract bounds, +-inf or None
                          for none (see reduce_only_bounds, no_trade_bounds); a
                          fractional bound is moved inwards to a whole number.
-    method               "greedy": the SPEC's algorithm, pysystemtrade's results;
+    method               "dynamic" (default): the best of several starts (rint(x*), x0,
+                         greedy, the rounded continuous optimum) improved by +-1 and
+                         paired moves until none lowers f, with bounded work, then
+                         Carver's buffering (see optimiser/dynamic.py);
+                         "greedy": the SPEC's algorithm, pysystemtrade's results
+                         (Carver's reference);
                          "greedy+polish": greedy, then +-1 moves on any instrument while
                          one lowers f (never a worse f than greedy before buffering);
                          "rounded+polish": the same +-1 moves starting from rint(x*)
@@ -82,9 +88,12 @@ def optimise_positions(
     # SPEC step 1: close enough already, keep x0 without searching.
     if p.x0 is not None and tracking_error(p.x0, p.x_star, p.v, p.Sigma) < p.B:
         return _result(p, p.x0, 0.0, BUFFER_NO_TRADE, 0, 0)
-    found = run_search(p, polish=(method == "greedy+polish"), backend=backend,
-                       start="rounded" if method == "rounded+polish" else "zero")
-    x, alpha, path = buffer_trade(p, found.x)
+    if method == "dynamic":
+        found = dynamic_search(p, backend=backend)
+    else:
+        found = run_search(p, polish=(method == "greedy+polish"), backend=backend,
+                           start="rounded" if method == "rounded+polish" else "zero")
+    x, alpha, path = buffer_trade(p, found.x, zero_means_none=(method != "dynamic"))
     return _result(p, x, alpha, path, found.passes, found.polish_moves)
 
 

@@ -31,7 +31,8 @@ class OptimiserResult:
     path               one of the path names above.
     passes             accepted greedy steps (0 when the search did not run, and for
                        round/none).
-    polish_moves       accepted moves of the polish local search (greedy+polish only).
+    polish_moves       accepted moves of the local search (greedy+polish, rounded+polish,
+                       dynamic).
     """
 
     positions: np.ndarray

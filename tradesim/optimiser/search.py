@@ -49,6 +49,7 @@ class SearchOutcome:
     x: np.ndarray  # int64 positions found, within the bounds
     passes: int  # accepted greedy steps
     polish_moves: int  # accepted polish moves
+    settled: bool = True  # False: a caller's max_steps stopped the greedy walk first
 
 
 def kernels(backend: str = "auto") -> ModuleType:
@@ -71,13 +72,17 @@ def kernels(backend: str = "auto") -> ModuleType:
     return module
 
 
-def run_search(problem: Problem, polish: bool = False, backend: str = "auto", start: str = "zero") -> SearchOutcome:
+def run_search(problem: Problem, polish: bool = False, backend: str = "auto", start: str = "zero",
+               max_steps: int | None = None) -> SearchOutcome:
     """Greedy search from zero (clipped into the bounds), then the polish if asked.
 
     ``start="rounded"`` skips the greedy walk and polishes from rint(x*) clipped into
     the bounds, with moves of +-2^j contracts halving down to +-1: the greedy walk
     takes about sum |x*| steps, which is thousands when positions are counted in
     shares rather than futures contracts.
+
+    ``max_steps``: stop the greedy walk there and return where it got to (settled False)
+    instead of raising at the step limit (the dynamic search uses it as a start only).
     """
     module = kernels(backend)
     p = problem
@@ -101,12 +106,14 @@ def run_search(problem: Problem, polish: bool = False, backend: str = "auto", st
     cost = float(np.abs(x - x0) @ c)
     q = p.v * p.v * np.diag(p.Sigma)  # v_i^2 Sigma_ii, the TE^2 of a lone step
     sv = s * p.v
-    limit = step_limit(p)
+    limit = step_limit(p) if max_steps is None else max_steps
     passes = 0
     if start != "rounded":
         passes, te2, cost, converged = module.greedy(
             x, s, sv, 2.0 * sv, q, p.Sigma, Se, te2, c, x0, p.lam, cost, p.lo, p.hi, limit
         )
+        if max_steps is not None:
+            return SearchOutcome(x, int(passes), 0, bool(converged))
         _check_converged(converged, "greedy search", limit)
     moves = 0
     if start == "rounded":

@@ -160,7 +160,7 @@ def _sections(runs: Sequence[RunData], main: RunData, chosen: Sequence[str], fig
                 "it, the data and the code that ran it." + which, html=tables.summary_html(runs), notes=notes),
         Section("equity", "Equity and drawdown", figures=[fig(
             "equity", "Net asset value in the base currency after all costs; beneath, the fall from the running "
-            "peak." + (" The ideal (fractional, cost-free), rounded and dynamic runs of a comparison share the "
+            "peak." + (" The runs of a comparison (the ideal: fractional and cost-free) share the "
                        "chart." if many else ""))]),
         Section("risk", "Risk", figures=[fig(
             "risk", "Annualised volatility of daily returns over the last 256 trading days against the risk "

@@ -22,7 +22,7 @@ from db.models import Instrument, Portfolio, Run
 from db.queries import EQUITY, ORDERS, POSITIONS, TRADES
 from tradesim.errors import TradesimError
 
-COMPARE_VARIANTS = ("fractional", "rounded", "dynamic")
+COMPARE_IDEAL = "fractional"  # the first run of every ``tradesim compare`` call
 LAST_FILLS = 20  # the report's table of last trades
 
 
@@ -178,10 +178,10 @@ def order_counts(conn: Connection, run_id: int) -> pd.Series:
 def compare_group(conn: Connection, run_id: int) -> list[int]:
     """The runs of the ``tradesim compare`` call that made compare run ``run_id``.
 
-    A compare call records fractional, rounded and dynamic replays of one
-    portfolio over one date range, one after another: the group is the run
-    labelled fractional at or before ``run_id`` and the two compare runs that
-    follow it, when they cover the same dates.
+    A compare call records the ideal (labelled fractional) and then its other
+    variants, each a replay of one portfolio over one date range, one after another:
+    the group is the run labelled fractional at or before ``run_id`` and the compare
+    runs that follow it up to the next one, when they cover the same dates.
     """
     meta = run_meta(conn, run_id)
     r = Run
@@ -189,17 +189,17 @@ def compare_group(conn: Connection, run_id: int) -> list[int]:
                         .where(r.portfolio_id == meta["portfolio_id"], r.mode == "compare").order_by(r.id)).all()
     groups: list[list] = []
     for row in runs:
-        if row.label == COMPARE_VARIANTS[0] or not groups:
+        if row.label == COMPARE_IDEAL or not groups:
             groups.append([])
         groups[-1].append(row)
     for group in groups:
         if any(row.id == run_id for row in group):
             labels = tuple(row.label for row in group)
             spans = {(row.start_date, row.end_date) for row in group}
-            if labels == COMPARE_VARIANTS and len(spans) == 1:
+            if labels[0] == COMPARE_IDEAL and len(labels) > 1 and len(set(labels)) == len(labels) and len(spans) == 1:
                 return [row.id for row in group]
             raise ReportError(f"run {run_id} is a compare run, but its group ({', '.join(str(row.id) for row in group)}) "
-                              f"is not one fractional, rounded and dynamic run over the same dates: name the runs")
+                              f"is not one fractional run and its variants over the same dates: name the runs")
     raise AssertionError("unreachable: run_id is among the portfolio's compare runs")
 
 

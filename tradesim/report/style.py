@@ -24,7 +24,8 @@ DPI = 100  # 1000 px wide at 10 in: sharp in a browser, small in the HTML
 WIDTH = 10.0
 
 # Variants of a comparison keep their colours across figures; other runs take the cycle.
-VARIANT_COLOURS = {"fractional": "#7f7f7f", "rounded": "#d62728", "dynamic": "#1f77b4"}
+VARIANT_COLOURS = {"fractional": "#7f7f7f", "fractional_costs": "#bcbd22", "rounded": "#d62728",
+                   "buffered": "#ff7f0e", "greedy": "#9467bd", "dynamic": "#1f77b4"}
 CYCLE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
 MUTED = "#555555"
 

@@ -8,6 +8,7 @@ from html import escape
 
 import pandas as pd
 
+from tradesim.schema import OptimiserConfig
 from tradesim.metrics import Summary, summarise
 from tradesim.report.ledger import RunData
 
@@ -64,9 +65,10 @@ def _strategy(config: dict) -> str:
 
 def _sizing(config: dict) -> str:
     o = config["optimiser"]
-    method = {"none": "fractional (unrounded)", "round": "rounded", "dynamic": "dynamic optimisation"}[o["method"]]
-    if o["method"] == "dynamic":
-        method += f", cost multiplier {o['cost_multiplier']:g}, start {o.get('start', 'zero')}"
+    method = {"none": "fractional (unrounded)", "round": "rounded"}.get(o["method"], "dynamic optimisation")
+    if o["method"] in ("dynamic", "greedy"):
+        # Runs recorded before the "dynamic" search stored polish/start as false/"zero": the greedy.
+        method += f", search {OptimiserConfig.model_validate(o).search}, cost multiplier {o['cost_multiplier']:g}"
     return method
 
 
