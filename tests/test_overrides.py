@@ -62,7 +62,7 @@ def test_sets_write_nested_fields_and_leave_the_input_alone() -> None:
 @pytest.mark.parametrize(("assignment", "message"), [
     ("optimiser.cost_multipler=25", "p.toml: --set optimiser.cost_multipler=25: field 'optimiser.cost_multipler': no such field"),
     ("risk_target=1.5", "p.toml: --set risk_target=1.5: field 'risk_target': Input should be less than or equal to 1"),
-    ("optimiser.method=magic", "p.toml: --set optimiser.method=magic: field 'optimiser.method': Input should be 'dynamic', 'round' or 'none'"),
+    ("optimiser.method=magic", "p.toml: --set optimiser.method=magic: field 'optimiser.method': Input should be 'dynamic', 'greedy', 'round', 'buffered' or 'none'"),
     ("colour=blue", "p.toml: --set colour=blue: field 'colour': no such field"),
     ("capital.amount=5", "--set capital.amount=5: 'capital' is a value, not a table"),
     ("instruments.7.multiplier=5", "--set instruments.7.multiplier=5: 'instruments' has 2 entries, no entry 7"),

@@ -4,18 +4,24 @@ Carver's greedy walk only adds contracts in the sign of x* and never steps back,
 among correlated instruments its early steps overshoot for good (issue 13: at $50m
 its TE against x* is 2.7% where rounding's is 0.01%). This search
 
-1. takes the best (lowest f) of the starting points
-     rint(x*), x0 (when held), Carver's greedy (when its walk is short: futures,
-     not thousands of shares), and the rounded optimum of the continuous problem
-     (f is convex in x, a norm plus an L1 term: `kernels_*.relax`), all clipped
-     into the bounds;
-2. improves it by +-1 moves and paired moves until none lowers f
-   (`kernels_*.local_search`), never more than MOVE_LIMIT moves;
+1. builds starting points, all clipped into the bounds:
+     rint(x*); x0 (when held); Carver's greedy (when its walk is short: futures, not
+     thousands of shares); the rounded optimum of the continuous problem (f is convex
+     in x, a norm plus an L1 term: `kernels_*.relax`); and Babai's nearest-plane
+     rounding (rint position by position along the Cholesky factor of
+     diag(v) Sigma diag(v), the classic start for closest-lattice-point problems,
+     which is what f is at lambda = 0);
+2. improves each distinct start by +-1 moves and paired moves until none lowers f
+   (`kernels_*.local_search`), never more than move_limit(N) moves each, and keeps
+   the best (ties: the first start in the order above);
 3. (the caller) buffers the trade exactly as Carver does.
 
-Bounded work: the relaxation is at most RELAX_SWEEPS sweeps of O(N^2), the local
-search at most MOVE_LIMIT moves of O(N^2), and the greedy start is skipped when its
+Bounded work: the relaxation is at most RELAX_SWEEPS sweeps of O(N^2), each local
+search at most move_limit(N) moves of O(N^2), and the greedy start is skipped when its
 walk would be long. So f(result) <= min(f(rint x*), f(x0), f(greedy when run)) always.
+Local search from several starts is what brings the optimality gap down
+(scripts/optimiser_gap.py): each start alone leaves some problems at a local minimum
+another start avoids.
 """
 
 from __future__ import annotations
@@ -84,26 +90,58 @@ def dynamic_search(p: Problem, backend: str = "auto") -> SearchOutcome:
         return objective(x, p.x_star, p.x0, p.v, p.Sigma, p.c, lam)
 
     starts, passes = starting_points(p, backend)
-    best = min(starts.values(), key=f)  # ties: the first, in the order above
-
     W = p.Sigma * np.outer(p.v, p.v)
-    x = best.astype(np.float64)
+    x = min(starts.values(), key=f).astype(np.float64)  # the relaxation starts where f is lowest
     g = W @ (x - p.x_star)
     module.relax(x, p.x_star, W, np.ascontiguousarray(np.diag(W)), g, c, x0.astype(np.float64), lam,
                  p.lo, p.hi, RELAX_SWEEPS, RELAX_SETTLE)
-    relaxed = _clip(p, np.rint(x).astype(np.int64))
-    if f(relaxed) < f(best):
-        best = relaxed
+    starts["relaxed"] = _clip(p, np.rint(x).astype(np.int64))
+    nearest_plane = babai_start(p, W)
+    if nearest_plane is not None:
+        starts["nearest_plane"] = nearest_plane
 
-    x = best.copy()
-    e = (x - p.x_star) * p.v
-    Se = p.Sigma @ e
-    te2 = float(e @ Se)
-    cost = float(np.abs(x - x0) @ c)
     q = p.v * p.v * np.diag(p.Sigma)
-    moves, _, _, _ = module.local_search(x, p.v, q, 2.0 * W, p.Sigma, Se, te2, c, x0, lam, cost,
-                                         p.lo, p.hi, move_limit(p.n), MIN_GAIN)
-    return SearchOutcome(x, passes, int(moves))
+    best, best_f, moves, seen = None, np.inf, 0, set()
+    for start in starts.values():
+        key = start.tobytes()
+        if key in seen:
+            continue
+        seen.add(key)
+        x = start.copy()
+        e = (x - p.x_star) * p.v
+        Se = p.Sigma @ e
+        te2 = float(e @ Se)
+        cost = float(np.abs(x - x0) @ c)
+        taken, _, _, _ = module.local_search(x, p.v, q, 2.0 * W, p.Sigma, Se, te2, c, x0, lam, cost,
+                                             p.lo, p.hi, move_limit(p.n), MIN_GAIN)
+        moves += int(taken)
+        f_x = f(x)
+        if f_x < best_f:
+            best, best_f = x, f_x
+    return SearchOutcome(best, passes, moves)
+
+
+def babai_start(p: Problem, W: np.ndarray) -> np.ndarray | None:
+    """Babai's nearest-plane rounding of x* (within the bounds), or None where
+    diag(v) Sigma diag(v) is singular (no Cholesky factor: one start fewer).
+
+    With W = R'R (R upper triangular), TE^2 = sum_k (R_kk y_k + sum_{j>k} R_kj y_j)^2
+    for y = x - x*: fixing positions from the last down, each is rounded to the
+    value that zeroes its own term given those already fixed.
+    """
+    try:
+        R = np.linalg.cholesky(W).T
+    except np.linalg.LinAlgError:
+        return None
+    x = np.zeros(p.n, dtype=np.int64)
+    y = np.zeros(p.n)
+    for k in range(p.n - 1, -1, -1):
+        centre = p.x_star[k] - float(R[k, k + 1:] @ y[k + 1:]) / R[k, k]
+        if not abs(centre) < 1e12:  # a near-singular factor: no sensible start here
+            return None
+        x[k] = min(max(np.rint(centre), p.lo[k]), p.hi[k])
+        y[k] = x[k] - p.x_star[k]
+    return x
 
 
 def _clip(p: Problem, x: np.ndarray) -> np.ndarray:
