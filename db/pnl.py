@@ -82,9 +82,9 @@ def attribute(conn: Connection, f: Filters, by: str | Iterable[str] = ("instrume
     opening = 1 if before is not None else 0  # index of the first day of the window
 
     book = _instruments(conn, f)
-    pos = _positions(conn, run_id, start, last, book, days, f)
-    fills = _fills(conn, run_id, first, last, book, days, f)
-    gross, costs, code, t = _per_key(pos, fills, book, days, opening)
+    # Passed on, not kept: _per_key lets go of each million-row column once it has used it.
+    gross, costs, code, t = _per_key(_positions(conn, run_id, start, last, book, days, f),
+                                     _fills(conn, run_id, first, last, book, days, f), book, days, opening)
     if not f.symbol:  # roll costs: a row per day of their own, as the instrument "(rolls)"
         rolls = inside["roll_costs"].to_numpy(dtype=float)
         rolled = np.flatnonzero(rolls != 0)
@@ -153,13 +153,15 @@ def _of_book(sel, instrument_id, book: pd.DataFrame, f: Filters):  # noqa: ANN00
     return sel.where(instrument_id.in_([int(i) for i in book["id"]])) if f.symbol else sel
 
 
-def _lookup(keys: np.ndarray, at: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``values`` (one per unique sorted key in ``at``) at ``keys``; NaN where a key is absent."""
-    out = np.full(len(keys), np.nan)
+def _lookup(keys: np.ndarray, at: np.ndarray, *values: np.ndarray) -> list[np.ndarray]:
+    """Each of ``values`` (one per unique sorted key in ``at``) at ``keys``; NaN where a key is absent."""
+    out = [np.full(len(keys), np.nan) for _ in values]
     if len(at):
         k = np.minimum(np.searchsorted(at, keys), len(at) - 1)
         found = at[k] == keys
-        out[found] = values[k[found]]
+        k = k[found]
+        for o, v in zip(out, values):
+            o[found] = v[k]
     return out
 
 
@@ -174,7 +176,7 @@ def _union(keys: np.ndarray, cells: int) -> np.ndarray:
 
 
 def _per_key(pos: tuple[np.ndarray, ...], fills: tuple[np.ndarray, ...], book: pd.DataFrame,
-                        days: list[date], opening: int) -> tuple[np.ndarray, ...]:
+             days: list[date], opening: int) -> tuple[np.ndarray, ...]:
     """Gross P&L and costs per (instrument, day) of the window, keyed instrument x len(days) + day."""
     n = len(days)
     multiplier = book["multiplier"].to_numpy(dtype=float)
@@ -197,13 +199,17 @@ def _per_key(pos: tuple[np.ndarray, ...], fills: tuple[np.ndarray, ...], book: p
     traded = traded.groupby("key", sort=True).agg(paid=("paid", "sum"), costs=("costs", "sum"),
                                                    fill_fx=("fill_fx", "first"))
     traded_key = traded.index.to_numpy(dtype=np.intp)
+    del f_code, f_t, f_quantity, f_price, f_fx, f_cost, fills
 
+    del value, order, today, later, p_code, p_t, quantity, price, fx, pos
     keys = _union(np.concatenate([today_key, carried_key, traded_key]), len(book) * n)
-    value_t, fx_t = _lookup(keys, today_key, today_value), _lookup(keys, today_key, today_fx)
-    carried, fx_prev = _lookup(keys, carried_key, carried_value), _lookup(keys, carried_key, carried_fx)
-    paid = _lookup(keys, traded_key, traded["paid"].to_numpy(dtype=float))
-    costs = _lookup(keys, traded_key, traded["costs"].to_numpy(dtype=float))
-    fill_fx = _lookup(keys, traded_key, traded["fill_fx"].to_numpy(dtype=float))
+    value_t, fx_t = _lookup(keys, today_key, today_value, today_fx)
+    del today_key, today_value, today_fx
+    carried, fx_prev = _lookup(keys, carried_key, carried_value, carried_fx)
+    del carried_key, carried_value, carried_fx
+    paid, costs, fill_fx = _lookup(keys, traded_key, *(traded[c].to_numpy(dtype=float)
+                                                      for c in ("paid", "costs", "fill_fx")))
+    del traded, traded_key
     code, t = keys // n, keys % n
 
     # Today's rate: the holding's if still held, else the fill's (a position only goes flat by a fill).
