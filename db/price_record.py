@@ -43,7 +43,7 @@ def record_bars(conn: Connection, bars: PriceBars, source: str) -> int:
         opens = bars.open[symbol].reindex(close.index) if bars.open is not None and symbol in bars.open else None
         cached = dict(conn.execute(select(Price.day, Price.close).where(
             Price.instrument_id == iid, Price.day >= close.index[0].date(), Price.day <= close.index[-1].date())).all())
-        factor = _basis_factor(conn, iid, close, {d: c for d, c in cached.items() if c is not None}, source)
+        factor = _basis_factor(conn, iid, symbol, close, {d: c for d, c in cached.items() if c is not None}, source)
         rows = [{"instrument_id": iid, "day": d.date(), "close": float(c) * factor,
                  "open": None if opens is None or np.isnan(opens[d]) else float(opens[d]) * factor,
                  "source": source} for d, c in close.items() if d.date() not in cached]
@@ -51,11 +51,11 @@ def record_bars(conn: Connection, bars: PriceBars, source: str) -> int:
             conn.execute(insert(Price), rows)
         added += len(rows)
         if bars.actions is not None:
-            _record_actions(conn, iid, bars.actions.loc[bars.actions["symbol"] == symbol], factor, source)
+            _record_actions(conn, iid, symbol, bars.actions.loc[bars.actions["symbol"] == symbol], factor, source)
     return added
 
 
-def _basis_factor(conn: Connection, iid: int, close: pd.Series, cached: dict, source: str) -> float:
+def _basis_factor(conn: Connection, iid: int, symbol: str, close: pd.Series, cached: dict, source: str) -> float:
     """The factor that puts this fetch on the record's basis, recording it when it is new."""
     last = conn.execute(select(PriceBasis.factor).where(PriceBasis.instrument_id == iid)
                         .order_by(PriceBasis.id.desc()).limit(1)).scalar()
@@ -74,8 +74,8 @@ def _basis_factor(conn: Connection, iid: int, close: pd.Series, cached: dict, so
                 return last
             factor = 1.0
         else:
-            log.warning("instrument %s: the re-fetched price on %s is %.10g times the recorded one; new days are "
-                        "stored on the record's basis (factor %.10g), past days are kept", iid, checked_day,
+            log.warning("instrument %r: the re-fetched price on %s is %.10g times the recorded one; new days are "
+                        "stored on the record's basis (factor %.10g), past days are kept", symbol, checked_day,
                         1.0 / factor, factor)
     conn.execute(insert(PriceBasis).values(
         instrument_id=iid, first_day=new_days[0].date(), checked_day=checked_day, basis="as_traded",
@@ -83,7 +83,7 @@ def _basis_factor(conn: Connection, iid: int, close: pd.Series, cached: dict, so
     return factor
 
 
-def _record_actions(conn: Connection, iid: int, actions: pd.DataFrame, factor: float, source: str) -> None:
+def _record_actions(conn: Connection, iid: int, symbol: str, actions: pd.DataFrame, factor: float, source: str) -> None:
     """Insert the actions the record lacks; one already recorded is kept as it was."""
     known = {(d, k): v for d, k, v in conn.execute(select(CorporateAction.ex_date, CorporateAction.kind,
                                                           CorporateAction.value)
@@ -94,7 +94,7 @@ def _record_actions(conn: Connection, iid: int, actions: pd.DataFrame, factor: f
         key = (ex_date.date(), kind)
         if key in known:
             if not np.isclose(known[key], value, rtol=SAME_PRICE_RTOL, atol=0.0):
-                log.warning("instrument %s: the %s on %s is now %s; the recorded %s is kept", iid, kind,
+                log.warning("instrument %r: the %s on %s is now %s; the recorded %s is kept", symbol, kind,
                             key[0], value, known[key])
             continue
         rows.append({"instrument_id": iid, "ex_date": key[0], "kind": kind, "value": float(value),

@@ -17,9 +17,9 @@ from fractions import Fraction
 
 import numpy as np
 
-# Shares x ratio in floating point (7 x 1.5 = 10.499999999999998 on some ratios): rounded to
-# this many decimals before the whole part is taken, so no phantom fraction is paid.
-SHARE_DECIMALS = 9
+# Shares x ratio in floating point (3 x 1/3 = 0.9999999999999999): a product this close to a
+# whole number is that number, so no phantom fraction is paid in cash.
+WHOLE_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -51,11 +51,11 @@ def apply_splits(positions: np.ndarray, pending: np.ndarray, ratio: np.ndarray, 
     positions, pending = positions.copy(), pending.copy()
     flows = []
     for j in np.flatnonzero(split):
-        held = np.round(positions[j] * ratio[j], SHARE_DECIMALS)
+        held = _snap(positions[j] * ratio[j])
         kept = np.trunc(held) if whole else held
         fraction = held - kept
         positions[j] = kept
-        order = np.round(pending[j] * ratio[j], SHARE_DECIMALS)
+        order = _snap(pending[j] * ratio[j])
         pending[j] = np.trunc(order) if whole else order
         if fraction != 0.0:
             amount = float(fraction * close[j] * multiplier[j])
@@ -78,6 +78,11 @@ def dividends(positions: np.ndarray, per_share: np.ndarray, multiplier: np.ndarr
             flows.append(CashFlowEntry(int(j), "withholding", tax, rate, tax * rate,
                                        f"{withholding_tax:.4g} of {gross:.2f} withheld", pay))
     return tuple(flows)
+
+
+def _snap(shares: float) -> float:
+    nearest = float(np.round(shares))
+    return nearest if abs(shares - nearest) < WHOLE_TOLERANCE else float(shares)
 
 
 def _ratio(r: float) -> str:

@@ -70,13 +70,16 @@ def test_only_the_tail_is_fetched_from_the_last_cached_day(url: str) -> None:
     assert len(cached_rows(url)) == 5
 
 
-def test_a_rebased_refetch_never_rewrites_a_cached_day_and_records_the_factor(url: str) -> None:
+def test_a_rebased_refetch_never_rewrites_a_cached_day_and_records_the_factor(
+        url: str, caplog: pytest.LogCaptureFixture) -> None:
     """Jan 4 comes back at 11.88 where the record has 12: the new days are stored on the record's
     basis (x 12/11.88) and the factor is kept; the cached days stay as they were."""
     YahooSource(download=Recorder(ohlc(DAYS, [10.0, 11.0, 12.0])), cache_url=url).load(["X"], JAN2, JAN4)
     tail = Recorder(ohlc(["2024-01-04", "2024-01-05", "2024-01-08"], [11.88, 13.0, 14.0]))
 
-    bars = YahooSource(download=tail, cache_url=url).load(["X"], JAN2, JAN8)
+    with caplog.at_level(logging.WARNING, logger="db.price_record"):
+        bars = YahooSource(download=tail, cache_url=url).load(["X"], JAN2, JAN8)
+    assert "instrument 'X': the re-fetched price on 2024-01-04 is 0.99 times the recorded one" in caplog.text
     factor = 12.0 / 11.88
     assert bars.close["X"].tolist() == pytest.approx([10.0, 11.0, 12.0, 13.0 * factor, 14.0 * factor], rel=1e-15)
     assert [r[2] for r in cached_rows(url)][:3] == [10.0, 11.0, 12.0]

@@ -30,6 +30,7 @@ from sqlalchemy import select
 from db.models import CashFlow, Equity, Fill, Order, PositionRow
 from db.session import open_engine
 from tradesim.config import load_config
+from tradesim.paper import paper_run
 from tradesim.replay import replay
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "actions" / "split_3_2.toml"
@@ -88,6 +89,26 @@ def test_paid_on_the_pay_date_the_dividend_is_owed_in_nav_until_the_cash_arrives
         (D[3], 335.0, 1033.95, -7.0, 5.95, -1.05),  # earned on the ex-date, not yet paid
         (D[4], 340.95, 1033.95, 0.0, 0.0, 0.0),
     ])
+
+
+def test_a_paper_account_stopped_between_ex_date_and_pay_date_still_gets_the_dividend(tmp_path: Path) -> None:
+    """The receivable is rebuilt from the ledger's dividend rows dated after the last processed day."""
+    sets = ['dividends.credit_on="pay_date"', 'start="2024-03-01"']
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    for as_of in (D[3], D[4]):  # the first run stops on the ex-date, with the dividend owed
+        paper_run(load_config(FIXTURE, sets=sets), url, as_of)
+    replay(load_config(FIXTURE, sets=sets), url)
+    engine = open_engine(url)
+    with engine.connect() as conn:
+        rows = {run: [tuple(r) for r in conn.execute(
+            select(Equity.day, Equity.cash, Equity.nav, Equity.price_pnl, Equity.income)
+            .where(Equity.run_id == run).order_by(Equity.day))] for run in (1, 2)}
+        flows = {run: [tuple(r) for r in conn.execute(select(CashFlow.day, CashFlow.kind, CashFlow.amount_base)
+                                                      .where(CashFlow.run_id == run).order_by(CashFlow.id))]
+                 for run in (1, 2)}
+    engine.dispose()
+    assert rows[1] == rows[2] and flows[1] == flows[2]
+    assert rows[1][3:] == approx_rows([(D[3], 335.0, 1033.95, -7.0, 5.95), (D[4], 340.95, 1033.95, 0.0, 0.0)])
 
 
 def test_the_cli_replays_the_fixture_and_a_bad_actions_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
