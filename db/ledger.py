@@ -83,11 +83,13 @@ def ensure_instruments(conn: Connection, config: PortfolioConfig) -> np.ndarray:
 
 
 def start_run(conn: Connection, portfolio_id: int, config: PortfolioConfig, mode: str, label: str | None,
-              start: date | None, end: date | None) -> int:
+              start: date | None, end: date | None, *, sweep_id: str | None = None,
+              overrides: str | None = None, version: str | None = None) -> int:
     return conn.execute(insert(Run).values(
         portfolio_id=portfolio_id, mode=mode, label=label, config=config.canonical_json(),
-        config_hash=config.config_hash(), code_version=code_version(), started_at=utc_now(),
-        status="running", start_date=start, end_date=end)).inserted_primary_key[0]
+        config_hash=config.config_hash(), code_version=version or code_version(), started_at=utc_now(),
+        status="running", start_date=start, end_date=end, sweep_id=sweep_id,
+        overrides=overrides)).inserted_primary_key[0]
 
 
 def finish_run(engine: Engine, run_id: int, status: str, error: str | None = None,
@@ -105,6 +107,20 @@ def set_run_end(conn: Connection, run_id: int, end: date) -> None:
 
 def run_config(conn: Connection, run_id: int) -> dict:
     return json.loads(conn.execute(select(Run.config).where(Run.id == run_id)).scalar_one())
+
+
+def equity_values(day: Day) -> dict:
+    """The day's ``equity`` row but for its keys (run, day): one definition for every writer."""
+    return {"nav": day.nav, "cash": day.cash, "costs": day.costs, "roll_costs": day.roll_costs,
+            "gross_pnl": day.gross_pnl, "net_pnl": day.net_pnl, "gross_exposure": float(np.abs(day.exposure).sum()),
+            "traded_notional": float(day.fills.notional_base.sum()), "price_pnl": day.price_pnl, "income": day.income}
+
+
+def diagnostics_values(day: Day) -> dict:
+    """The day's ``diagnostics`` row but for its keys (run, day)."""
+    return {"tracking_error": day.tracking_error, "adjustment_factor": day.adjustment_factor, "path": day.path,
+            "passes": day.passes, "optimiser_seconds": day.optimiser_seconds, "reason": day.reason,
+            "rebalanced": len(day.orders.instrument) > 0}
 
 
 class DayWriter:
@@ -211,16 +227,10 @@ class DayWriter:
                 "run_id": run, "day": today, "instrument_id": ids[held].tolist(),
                 "quantity": day.positions[held].tolist(), "price": day.prices[held].tolist(),
                 "fx": day.fx[held].tolist(), "notional_base": day.exposure[held].tolist()}))
-        one(sql["equity"], self._row(
-            "equity", run_id=run, day=today, nav=day.nav, cash=day.cash, costs=day.costs, roll_costs=day.roll_costs,
-            gross_pnl=day.gross_pnl, net_pnl=day.net_pnl, gross_exposure=float(np.abs(day.exposure).sum()),
-            traded_notional=float(fills.notional_base.sum()), price_pnl=day.price_pnl, income=day.income))
+        one(sql["equity"], self._row("equity", run_id=run, day=today, **equity_values(day)))
         if day.cash_flows:
             self._write_cash_flows(many, day, today)
-        one(sql["diagnostics"], self._row(
-            "diagnostics", run_id=run, day=today, tracking_error=day.tracking_error,
-            adjustment_factor=day.adjustment_factor, path=day.path, passes=day.passes,
-            optimiser_seconds=day.optimiser_seconds, reason=day.reason, rebalanced=n_orders > 0))
+        one(sql["diagnostics"], self._row("diagnostics", run_id=run, day=today, **diagnostics_values(day)))
         if mark_processed:  # paper trading claims the day first, in the same transaction
             one(sql["processed_days"], self._row("processed_days", run_id=run, day=today, processed_at=utc_now()))
         cursor.close()
@@ -241,6 +251,24 @@ class DayWriter:
             "amount": [f.amount for f in flows], "currency": [self.currencies[f.instrument] for f in flows],
             "fx": [f.fx for f in flows], "amount_base": [f.amount_base for f in flows],
             "note": [f.note for f in flows]}))
+
+    def write_daily(self, conn: Connection, first: int, equity: dict[str, list],
+                    diagnostics: dict[str, list]) -> None:
+        """Equity, diagnostics and processed-day rows for days ``first``, ``first + 1``, ... at once.
+
+        A sweep's summary ledger: the columns were collected from each ``Day`` by
+        ``equity_values`` and ``diagnostics_values``, so the rows are the ones ``write`` makes.
+        """
+        if not self._sql:
+            self._compile(conn)
+        n = len(next(iter(equity.values())))
+        keys = {"run_id": self.run_id, "day": list(self.days[first:first + n])}
+        cursor = conn.connection.cursor()
+        cursor.executemany(self._sql["equity"], self._rows("equity", n, {**keys, **equity}))
+        cursor.executemany(self._sql["diagnostics"], self._rows("diagnostics", n, {**keys, **diagnostics}))
+        cursor.executemany(self._sql["processed_days"],
+                           self._rows("processed_days", n, {**keys, "processed_at": utc_now()}))
+        cursor.close()
 
     def committed(self, day: Day) -> None:
         """Call after the day's transaction commits: its orders are the ones to fill next."""

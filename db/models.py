@@ -41,6 +41,47 @@ class Run(Base):
     start_date: Mapped[date | None] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
     error: Mapped[str | None] = mapped_column(Text)
+    # A sweep's variant: the sweep and the variant's overrides (canonical JSON, dotted keys).
+    # Unique together, so no variant is ever recorded twice; NULL for runs outside sweeps.
+    sweep_id: Mapped[str | None] = mapped_column(String(64))
+    overrides: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (Index("uq_runs_sweep_overrides", "sweep_id", "overrides", unique=True),)
+
+
+class Sweep(Base):
+    """Many variants of one config: the grid and the ledger mode its runs were written with."""
+
+    __tablename__ = "sweeps"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    portfolio_id: Mapped[int] = mapped_column(ForeignKey("portfolios.id"))
+    config: Mapped[str] = mapped_column(Text)  # canonical JSON of the base config
+    config_hash: Mapped[str] = mapped_column(String(64))
+    axes: Mapped[str] = mapped_column(Text)  # JSON: {key: [values]} of the grid, {} for a sweep file
+    ledger: Mapped[str] = mapped_column(String(8))  # summary | full
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RunSummary(Base):
+    """A run's figures, computed once when it finishes: what a sweep's table and heatmaps read."""
+
+    __tablename__ = "run_summaries"
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), primary_key=True)
+    annual_return: Mapped[float] = mapped_column(Float)
+    annual_volatility: Mapped[float] = mapped_column(Float)
+    sharpe: Mapped[float] = mapped_column(Float)
+    max_drawdown: Mapped[float] = mapped_column(Float)
+    total_costs: Mapped[float] = mapped_column(Float)
+    annual_notional_turnover: Mapped[float] = mapped_column(Float)
+    trades: Mapped[int] = mapped_column(Integer)
+    days: Mapped[int] = mapped_column(Integer)
+    start_nav: Mapped[float] = mapped_column(Float)
+    end_nav: Mapped[float] = mapped_column(Float)
+    tracking_error: Mapped[float] = mapped_column(Float)  # average daily TE against the unrounded optimum
+    adjustment_factor: Mapped[float | None] = mapped_column(Float)  # average alpha on days the optimiser traded
+    # Against the variant's ideal (fractional positions, free trading), when the sweep compares:
+    drag: Mapped[float | None] = mapped_column(Float)  # the ideal's annual return minus this one's
+    realised_te: Mapped[float | None] = mapped_column(Float)  # annualised std of daily return differences
+    seconds: Mapped[float] = mapped_column(Float)  # the variant's compute time on its worker
 
 
 class Instrument(Base):

@@ -25,3 +25,12 @@ class LedgerError(TradesimError):
 
 class StrategyError(TradesimError):
     """A user's strategy raised: reported as theirs, with its file and line."""
+
+
+class SomeFailed(TradesimError):
+    """Several independent jobs (portfolios, sweep variants) of which some failed: the
+    command exits with the worst of their codes, each failure already reported."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code

@@ -90,6 +90,7 @@ def replay(
     db_engine: DbEngine | None = None,
     commit_every: int = COMMIT_EVERY,
     strategy: Strategy | None = None,
+    on_step: Callable[[Day], None] | None = None,
 ) -> ReplayResult:
     """Run ``config`` over its date range; ``db_url`` None keeps the ledger in memory only.
 
@@ -97,6 +98,7 @@ def replay(
     inside each day's transaction. ``commit_every``: days per commit (each day is
     its own savepoint either way); 1 commits every day, as paper trading does.
     ``strategy``: an instance to run instead of the one the config names (the Python API's).
+    ``on_step(day)`` sees each day's record (a sweep collects its ledger rows there).
     """
     times = StageTimes()
     t0 = time.perf_counter()
@@ -165,6 +167,8 @@ def replay(
             for w in day.warnings:
                 log.debug(w)
             warnings.extend(day.warnings)
+            if on_step is not None:
+                on_step(day)
             if on_day is not None:
                 on_day(k + 1, n)
         if group is not None:

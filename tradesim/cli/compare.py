@@ -50,12 +50,12 @@ def _variant_list(value: str | None) -> tuple[str, ...]:
 def compare_cells(r) -> list[str]:  # noqa: ANN001
     s = r.summary
     return [variant_name(r.variant), f"{s.annual_return:.1%}", f"{s.annual_volatility:.1%}", f"{s.sharpe:.2f}",
-            f"{s.max_drawdown:.0%}", _short_money(s.total_costs), f"{s.annual_notional_turnover:.1f}",
+            f"{s.max_drawdown:.0%}", short_money(s.total_costs), f"{s.annual_notional_turnover:.1f}",
             f"{r.tracking_error:.2%}", f"{r.realised_te:.2%}", f"{r.drag:.2%}", f"{r.correlation:.3f}",
             f"{r.adjustment_factor:.2f}"]
 
 
-def _short_money(x: float) -> str:
+def short_money(x: float) -> str:
     for unit, scale in (("m", 1e6), ("k", 1e3)):
         if abs(x) >= scale:
             return f"{x / scale:.1f}{unit}"

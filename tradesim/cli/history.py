@@ -149,11 +149,18 @@ def equity(portfolio: Portfolio_ = None, run: RunId = None, since: Since = None,
 def runs(portfolio: Portfolio_ = None, run: RunId = None,
          since: Annotated[Optional[str], typer.Option("--since", metavar="DATE", help="Runs whose dates overlap this day or later, YYYY-MM-DD (a run from 2020 to 2022 matches --since 2021-06-01).")] = None,
          until: Annotated[Optional[str], typer.Option("--until", metavar="DATE", help="Runs whose dates overlap this day or earlier, YYYY-MM-DD.")] = None,
-         limit: Limit = None, format: Fmt = Format.table, db: DbOption = None) -> None:  # noqa: A002
+         limit: Limit = None, format: Fmt = Format.table, db: DbOption = None,  # noqa: A002
+         sweep: Annotated[Optional[str], typer.Option("--sweep", metavar="ID", help="A sweep's variants with their figures.")] = None,
+         sort: Annotated[Optional[str], typer.Option("--sort", metavar="COLUMN", help="With --sweep: sort by a column; -sharpe sorts descending.")] = None) -> None:
     """The runs in the ledger: id, portfolio, mode, comparison variant, dates, processed days, status, config hash."""
+    url = database_url(db)
+    if sweep is not None:
+        from tradesim.cli.sweep import show_sweep
+
+        show_sweep(url, sweep, sort, format)
+        return
     limit, counted = _limited(format, limit)
     f = q.filters(portfolio=portfolio, run=run, since=since, until=until, limit=limit)
-    url = database_url(db)
     with q.connect(url) as conn:
         query = q.runs_query(conn, f)
         emit(format, f"runs in {conn.engine.url.render_as_string(hide_password=True)}", query.columns,

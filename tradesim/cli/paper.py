@@ -9,10 +9,13 @@ from typing import Annotated, Optional
 import typer
 
 from db.session import database_url
-from tradesim.cli import app, console
+from tradesim.cli import app, console, err_console
 from tradesim.cli.output import Format, ResultFormatOption, emit_result
 from tradesim.cli.options import DbOption, SetOption, parse_day
 from tradesim.config import load_config
+from tradesim.errors import ConfigError, SomeFailed, TradesimError
+
+log = logging.getLogger(__name__)
 
 paper_app = typer.Typer(help="Paper trading: process each trading day once, after the close.", no_args_is_help=True)
 app.add_typer(paper_app, name="paper")
@@ -38,17 +41,87 @@ def print_day(day, when, symbols, currency: str) -> None:  # noqa: ANN001
         console.print(f"  [yellow]warning:[/] {w}", highlight=False)
 
 
+PaperConfigs = Annotated[Optional[list[Path]], typer.Argument(
+    help="Portfolio configs (TOML) or folders of them; the packaged default if omitted.", show_default=False)]
+
+# The worst outcome of several portfolios, most severe first: an internal error, a user's
+# mistake, prices not in yet, done.
+SEVERITY = (1, 2, 3, 0)
+
+
 @paper_app.command("run")
-def run(config: PaperConfig = None,
+def run(configs: PaperConfigs = None,
         as_of: Annotated[Optional[str], typer.Option("--as-of", help="Process sessions up to this date (default: the latest completed session).")] = None,
         db: DbOption = None, sets: SetOption = None, format: ResultFormatOption = Format.table) -> None:  # noqa: A002
-    """Catch up every unprocessed trading day up to the as-of date; print each day's orders and fills."""
+    """Catch up every unprocessed trading day up to the as-of date; print each day's orders and fills.
+
+    Several portfolios are independent: each is processed once, one's failure does not
+    stop the others, and the exit code is the worst outcome.
+    """
+    paths = portfolio_files(configs or [])
+    day = parse_day(as_of, "--as-of")
+    if len(paths) <= 1:
+        paper_one(paths[0] if paths else None, day, db, sets or (), format)
+        return
+    outcomes: dict[Path, int] = {}
+    names: dict[str, Path] = {}
+    documents, failures = [], []
+    for path in paths:
+        try:
+            document = paper_one(path, day, db, sets or (), format, names)
+            names[document["portfolio"]] = path
+            documents.append(document)
+            outcomes[path] = 0
+        except TradesimError as exc:
+            err_console.print(f"[bold red]error:[/] {path}: {exc}", highlight=False, soft_wrap=True)
+            outcomes[path] = exc.exit_code
+            failures.append({"config": str(path), "exit_code": exc.exit_code, "error": str(exc)})
+        except Exception as exc:  # a bug in one portfolio's run: the others still run
+            log.debug("paper run of %s failed", path, exc_info=True)
+            err_console.print(f"[bold red]internal error:[/] {path}: {type(exc).__name__}: {exc}",
+                              highlight=False, soft_wrap=True)
+            outcomes[path] = 1
+            failures.append({"config": str(path), "exit_code": 1, "error": f"{type(exc).__name__}: {exc}"})
+    worst = min(outcomes.values(), key=SEVERITY.index)
+    summary = f"paper run: {len(paths)} portfolios, {len(paths) - len(failures)} done"
+    if format is not Format.table:  # one document (or one CSV) for them all
+        emit_result(format, {"schema": "tradesim.paper-runs/1", "portfolios": documents, "failed": failures},
+                    [row for d in documents for row in paper_rows(d)], lambda: None)
+    if worst:
+        raise SomeFailed(f"{summary}, {len(failures)} not (exit {worst})", worst)
+    if format is Format.table:
+        console.print(summary, highlight=False)
+
+
+def portfolio_files(args: list[Path]) -> list[Path]:
+    """The configs named, a folder's *.toml files in name order, each file once."""
+    found: list[Path] = []
+    for arg in args:
+        if arg.is_dir():
+            inside = sorted(arg.glob("*.toml"))
+            if not inside:
+                raise ConfigError(f"{arg}: no portfolio configs (*.toml) in this folder")
+            found += inside
+        else:
+            found.append(arg)
+    unique: dict[Path, Path] = {}
+    for path in found:
+        unique.setdefault(path.resolve(), path)
+    return list(unique.values())
+
+
+def paper_one(config: Path | None, as_of, db: str | None, sets, format: Format,  # noqa: ANN001, A002
+              names: dict | None = None) -> dict:
+    """One portfolio's paper run; its result document. ``names``: the portfolios already run
+    by this command (several portfolios: their JSON or CSV is emitted together, by the caller)."""
     from tradesim.paper import paper_run
 
-    cfg = load_config(config, sets=sets or ())
+    cfg = load_config(config, sets=sets)
+    if names is not None and cfg.name in names:
+        raise ConfigError(f"portfolio {cfg.name!r} is also {names[cfg.name]}: a portfolio runs once per session")
     url = database_url(db, cfg.database)
     live = format is Format.table  # people see each day as it is done; scripts get the document at the end
-    result = paper_run(cfg, url, parse_day(as_of, "--as-of"),
+    result = paper_run(cfg, url, as_of,
                        on_day=(lambda day, when: print_day(day, when, cfg.symbols, cfg.base_currency)) if live else None)
 
     def show() -> None:
@@ -60,7 +133,9 @@ def run(config: PaperConfig = None,
                           highlight=False, soft_wrap=True)
 
     document = paper_document(cfg, result, url)
-    emit_result(format, document, paper_rows(document), show)
+    if names is None or live:
+        emit_result(format, document, paper_rows(document), show)
+    return document
 
 
 def paper_document(config, result, url: str) -> dict:  # noqa: ANN001

@@ -17,7 +17,7 @@ from tradesim.cli import app, console
 from tradesim.cli.options import DbOption
 from tradesim.errors import TradesimError
 
-Runs = Annotated[list[int], typer.Argument(
+Runs = Annotated[Optional[list[int]], typer.Argument(
     help="Run id; several ids overlay their runs; one run of a comparison stands for all three.", show_default=False,
     metavar="RUN")]
 Out = Annotated[Optional[Path], typer.Option("--out", "-o", help="HTML file to write (default: report-run<ID>.html).")]
@@ -31,14 +31,34 @@ ReportOption = Annotated[Optional[Path], typer.Option("--report", help="After th
 ReportPngOption = Annotated[Optional[Path], typer.Option("--png", help="With --report: also write the figures as PNGs in this folder.")]
 
 
+SweepOpt = Annotated[Optional[str], typer.Option(
+    "--sweep", help="A sweep's figures instead of a run's: --metric over its keys, as heatmaps or lines.")]
+Metric = Annotated[str, typer.Option("--metric", help="With --sweep: sharpe, annual_return, max_drawdown, "
+                                     "total_costs, annual_turnover, tracking_error, drag...")]
+XKey = Annotated[Optional[str], typer.Option("--x", help="With --sweep: the key along the x axis (default: the first).")]
+YKey = Annotated[Optional[str], typer.Option("--y", help="With --sweep: the key along the y axis (default: the next).")]
+Lines = Annotated[bool, typer.Option("--lines", help="With --sweep: lines over --x (one per value of the other keys).")]
+
+
 @app.command()
-def report(runs: Runs, db: DbOption = None, out: Out = None, png: PngDir = None, log: Log = False,
-           symbol: Symbols = None) -> None:
+def report(runs: Runs = None, db: DbOption = None, out: Out = None, png: PngDir = None, log: Log = False,
+           symbol: Symbols = None, sweep: SweepOpt = None, metric: Metric = "sharpe", x: XKey = None,
+           y: YKey = None, lines: Lines = False) -> None:
     """Write a run's report: equity, risk, positions, tracking error, costs, P&L and the last trades."""
+    if sweep is not None:
+        if runs:
+            raise TradesimError("--sweep draws a sweep's figures: name no runs with it")
+        from tradesim.report.sweep import write_sweep_report
+
+        written = write_sweep_report(database_url(db), sweep, out or Path(f"report-{sweep}.html"), png,
+                                     metric=metric, x=x, y=y, lines=lines)
+        console.print(f"sweep {sweep}: {', '.join(str(p) for p in written)}", highlight=False, soft_wrap=True)
+        return
     from tradesim.report import write_report
     from tradesim.report.build import default_output
 
     symbols = [s.strip() for part in symbol or () for s in part.split(",") if s.strip()]
+    runs = runs or []
     written = write_report(database_url(db), runs, out or default_output(runs), png_dir=png, log_scale=log,
                            symbols=symbols)
     _print(written)
