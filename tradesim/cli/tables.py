@@ -8,6 +8,7 @@ so the table leaves them out and says why (JSON and CSV still carry them, with
 
 from __future__ import annotations
 
+import numpy as np
 from rich.table import Table
 
 from tradesim.metrics import DAYS_PER_YEAR, Summary
@@ -65,6 +66,20 @@ def compare_rows(document: dict) -> list[dict]:
             for variant in document["variants"]]
 
 
+def sizing_rows(result) -> list[tuple[str, str]]:  # noqa: ANN001
+    """Turnover in contracts (or shares), the average tracking error against x* (annualised,
+    as the optimiser measures it, with the daily figure) and the average adjustment factor."""
+    days = max(len(result.tracking_error), 1)
+    per_day = result.units_traded / days
+    te = float(np.mean(result.tracking_error)) if len(result.tracking_error) else 0.0
+    traded = result.adjustment_factor if result.paths_traded is None else result.adjustment_factor[result.paths_traded]
+    alpha = f"{float(np.mean(traded)):.2f} (days that traded)" if len(traded) else "(no trading day)"
+    return [("Contracts traded", f"{result.units_traded:,.0f} ({per_day:,.1f} a day, "
+                                 f"{per_day * DAYS_PER_YEAR:,.0f} a year)"),
+            ("Average tracking error", f"{te:.2%} annualised ({te / np.sqrt(DAYS_PER_YEAR):.3%} daily)"),
+            ("Average adjustment factor", alpha)]
+
+
 def summary_table(config, result, url: str | None) -> Table:  # noqa: ANN001
     s = result.summary
     table = Table(title=f"{config.name}: {result.dates[0].date()} to {result.dates[-1].date()}", show_header=False)
@@ -85,6 +100,7 @@ def summary_table(config, result, url: str | None) -> Table:  # noqa: ANN001
         ("End NAV", f"{s.end_nav:,.2f} {ccy}"),
         ("Costs", f"{s.total_costs:,.2f} {ccy}"),
         ("Annual notional turnover", f"{s.annual_notional_turnover:.2f}x"),
+        *sizing_rows(result),
         ("Trades", f"{s.trades:,}"),
         ("Trading days", f"{s.days:,}"),
         ("Run id", str(result.run_id) if result.run_id is not None else "(not recorded)"),
