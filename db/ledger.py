@@ -93,8 +93,11 @@ def start_run(conn: Connection, portfolio_id: int, config: PortfolioConfig, mode
 
 
 def finish_run(engine: Engine, run_id: int, status: str, error: str | None = None,
-               end: date | None = None) -> None:
+               end: date | None = None, warnings: int | None = None, warning_text: str | None = None) -> None:
+    """``warnings``: how many instrument-days the run warned about; ``warning_text``: the lines it logged."""
     values = {"finished_at": utc_now(), "status": status, "error": error}
+    if warnings is not None:
+        values.update(warnings=warnings, warning_text=warning_text)
     if end is not None:
         values["end_date"] = end
     with engine.begin() as conn:

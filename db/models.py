@@ -41,6 +41,8 @@ class Run(Base):
     start_date: Mapped[date | None] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
     error: Mapped[str | None] = mapped_column(Text)
+    warnings: Mapped[int | None] = mapped_column(Integer)  # instrument-days without a price; NULL: not counted
+    warning_text: Mapped[str | None] = mapped_column(Text)  # the warning lines the run logged
     # A sweep's variant: the sweep and the variant's overrides (canonical JSON, dotted keys).
     # Unique together, so no variant is ever recorded twice; NULL for runs outside sweeps.
     sweep_id: Mapped[str | None] = mapped_column(String(64))
@@ -273,3 +275,16 @@ class ProcessedDay(Base):
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Notification(Base):
+    """A paper session's summary owed to the people watching: pending until a send succeeds."""
+
+    __tablename__ = "notifications"
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))  # pending | sent
+    warnings: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # the session's instrument-days without a price
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    error: Mapped[str | None] = mapped_column(Text)  # the last failed send's reason
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from db import ledger
 from db.models import CashFlow, Equity, Order, Portfolio, PositionRow, ProcessedDay, Run
 from db.session import open_engine
-from tradesim import calendar
+from tradesim import calendar, daily_summary
 from tradesim.engine import Book, Day, Engine
 from tradesim.errors import DataError, LedgerError
 from tradesim.market import Market, build_market
@@ -160,6 +160,7 @@ def paper_run(config: PortfolioConfig, db_url: str, as_of: date | None = None, *
                     writer.pending_day = last
             todo = range(book.t + 1, market.n_days)
             if not len(todo):
+                daily_summary.send_owed(db, config, run_id, as_of, db_url)  # retries what failed before
                 return PaperResult(run_id, [], [], as_of, skipped=f"every session up to {as_of} is already processed")
             pause_on = os.environ.get(PAUSE_ENV)
             for t in todo:
@@ -168,6 +169,11 @@ def paper_run(config: PortfolioConfig, db_url: str, as_of: date | None = None, *
                     with conn.begin():
                         claim_day(conn, run_id, days[t])
                         writer.write(conn, day, mark_processed=False)
+                        if day.warnings:
+                            conn.execute(update(Run).where(Run.id == run_id)
+                                         .values(warnings=func.coalesce(Run.warnings, 0) + len(day.warnings)))
+                        if config.notify is not None:
+                            daily_summary.owe(conn, run_id, days[t], len(day.warnings))
                         if pause_on == str(days[t]):
                             time.sleep(3600)
                 except IntegrityError:
@@ -180,6 +186,7 @@ def paper_run(config: PortfolioConfig, db_url: str, as_of: date | None = None, *
                     on_day(day, days[t])
         with db.begin() as conn:
             ledger.set_run_end(conn, run_id, days[-1])
+        daily_summary.send_owed(db, config, run_id, as_of, db_url)
         return PaperResult(run_id, processed, [days[d.t] for d in processed], as_of)
     finally:
         db.dispose()

@@ -182,11 +182,14 @@ def replay(
     finally:
         if conn is not None:
             conn.close()
+    warning_text = None
     if warnings:
-        log.warning("%d instrument-days had no price: valued at the last price and not traded (first: %s)",
-                    len(warnings), warnings[0])
+        # Named by portfolio and variant: a comparison logs one such line per variant.
+        warning_text = (f"{config.name} {label or mode}: {len(warnings)} instrument-days had no price: valued at "
+                        f"the last price and not traded (first: {warnings[0]})")
+        log.warning(warning_text)
     if db is not None:
-        ledger.finish_run(db, run_id, "finished")
+        ledger.finish_run(db, run_id, "finished", warnings=len(warnings), warning_text=warning_text)
         if db_engine is None:
             db.dispose()
     times.strategy = getattr(engine, "strategy_seconds", 0.0)

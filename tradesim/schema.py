@@ -144,6 +144,16 @@ class EstimatesConfig(Frozen):
     corr_shrinkage: float = Field(0.5, ge=0, le=1)
 
 
+class NotifyConfig(Frozen):
+    """Where a paper run sends each evening's summary (``[notify]`` in the portfolio file)."""
+
+    # apprise URLs: "mailto://user:password@example.com?to=me@example.com", "json://host/path", ...
+    urls: tuple[str, ...] = Field(min_length=1)
+    # A link or path the summary points at for the full report (e.g. where a cron job writes
+    # `tradesim report`); unset: the summary names the command that builds it.
+    report: str | None = None
+
+
 class PortfolioConfig(Frozen):
     name: str = Field(min_length=1)
     base_currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
@@ -167,6 +177,7 @@ class PortfolioConfig(Frozen):
     # The daily paper job's time, "HH:MM" in the exchange's timezone; unset: 30 minutes after the close.
     schedule_time: str | None = Field(None, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
     calendar: CalendarName = "XNYS"  # exchange_calendars name: trading sessions and the cron clock
+    notify: NotifyConfig | None = None  # the paper run's daily summary; not part of the config's hash
 
     @field_validator("instruments")
     @classmethod
@@ -203,7 +214,9 @@ class PortfolioConfig(Frozen):
         return hashlib.sha256(self.canonical_json().encode()).hexdigest()[:16]
 
     def canonical_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        # Who gets the evening summary is no part of the strategy: changing an address must not
+        # make a paper portfolio's config "changed", nor give older configs a new hash.
+        return json.dumps(self.model_dump(mode="json", exclude={"notify"}), sort_keys=True, separators=(",", ":"))
 
 
 def describe(error: ValidationError, source: str) -> str:

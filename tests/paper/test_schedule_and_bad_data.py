@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import os
 import signal
 import subprocess
@@ -99,6 +101,23 @@ def test_missing_price_is_valued_forward_and_blocks_trading_that_day(tmp_path: P
         aaa = conn.execute(text("SELECT day, price FROM positions p JOIN instruments i ON i.id = p.instrument_id "
                                 "WHERE i.symbol = 'AAA' ORDER BY day")).all()
     assert [tuple(r) for r in aaa] == [("2024-01-03", 101.0), ("2024-01-04", 101.0), ("2024-01-05", 104.0)]
+    with open_engine(url).connect() as conn:
+        assert conn.execute(text("SELECT warnings FROM runs")).scalar() == 1  # counted with the run
+
+
+def test_a_replays_warnings_are_named_counted_and_stored_with_the_run(tmp_path: Path) -> None:
+    path = write(tmp_path, "Date,AAA,BBB\n2024-01-02,100,50\n2024-01-03,101,51\n2024-01-04,,52\n2024-01-05,104,50\n")
+    db = tmp_path / "ledger.db"
+    done = subprocess.run(["tradesim", "replay", str(path), "--db", str(db), "--format", "json"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["warnings"] == 1
+    line = ("csv-paper replay: 1 instrument-days had no price: valued at the last price and not traded "
+            "(first: AAA has no price on 2024-01-04: valued at its last price, not traded)")
+    # one log record, printed by Rich (wrapped to the console's width) on stderr, not in the JSON
+    assert " ".join(done.stderr.split()) == "WARNING tradesim.replay: " + line
+    with open_engine(f"sqlite:///{db}").connect() as conn:
+        assert tuple(conn.execute(text("SELECT warnings, warning_text FROM runs")).one()) == (1, line)
 
 
 @pytest.mark.parametrize(
