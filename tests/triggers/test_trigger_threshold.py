@@ -42,7 +42,7 @@ def test_relative_drift_due_iff_some_weight_is_further_than_the_band_relative_to
     trigger = ThresholdTrigger(Drift(band, relative=True))
 
     def relative(p: float, x: float, w: float) -> float:
-        gap, target = abs((p - x) * w), abs(x * w)
+        gap, target = abs((float(p) - float(x)) * float(w)), abs(float(x) * float(w))
         if target == 0:
             return math.inf if gap > 0 else 0.0
         return gap / target

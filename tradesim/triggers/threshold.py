@@ -29,7 +29,9 @@ class Drift:
         if self.relative:
             target = np.abs(x_star * v)
             # A position against a zero target is infinitely far off; nothing against nothing is on target.
-            gap = np.divide(gap, target, out=np.where(gap > 0, np.inf, 0.0), where=target > 0)
+            # A tiny target makes the ratio overflow to inf: as far off as a zero target, as meant.
+            with np.errstate(over="ignore"):
+                gap = np.divide(gap, target, out=np.where(gap > 0, np.inf, 0.0), where=target > 0)
         return float(gap.max()) if len(gap) else 0.0
 
     def crossed(self, positions: np.ndarray, x_star: np.ndarray, v: np.ndarray, sigma: np.ndarray) -> bool:

@@ -41,6 +41,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("notifications")
-    with op.batch_alter_table("runs") as batch:
-        batch.drop_column("warning_text")
-        batch.drop_column("warnings")
+    # Not a batch (copy-and-move) on SQLite: other tables' foreign keys point at runs. SQLite
+    # 3.35+ drops a column in place.
+    op.drop_column("runs", "warning_text")
+    op.drop_column("runs", "warnings")
