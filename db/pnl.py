@@ -281,7 +281,9 @@ def _per_instrument_day(pos: pd.DataFrame, fills: pd.DataFrame, days: pd.DataFra
         traded = fills.groupby([*ident, "day"], as_index=False).agg(paid=("paid", "sum"), costs=("cost_base", "sum"),
                                                                    fill_fx=("fx", "first"))
     else:
-        traded = pd.DataFrame(columns=[*ident, "day", "paid", "costs", "fill_fx"])
+        # typed like the frames it is merged with (a run's first day has no fills yet)
+        traded = pd.DataFrame({**{c: pd.Series(dtype=today[c].dtype) for c in [*ident, "day"]},
+                               **{c: pd.Series(dtype=float) for c in ("paid", "costs", "fill_fx")}})
     keys = [*ident, "day"]
     both = (today[[*keys, "value", "fx"]]
             .merge(yesterday[[*keys, "carried", "fx"]].rename(columns={"fx": "fx_prev"}), on=keys, how="outer")
@@ -290,7 +292,7 @@ def _per_instrument_day(pos: pd.DataFrame, fills: pd.DataFrame, days: pd.DataFra
     fx_t = both["fx"].fillna(both["fill_fx"])
     future = both["kind"].to_numpy() == "future"
     held_before = both["carried"].notna().to_numpy()
-    rate = np.where(future, fx_t, both["fx_prev"])
+    rate = np.where(future, fx_t.to_numpy(dtype=float), both["fx_prev"].to_numpy(dtype=float))
     carried = np.where(held_before, both["carried"].to_numpy(dtype=float) * rate, 0.0)
     if np.isnan(carried).any():  # held yesterday, gone today without a fill: the ledger contradicts itself
         row = both[np.isnan(carried)].iloc[0]

@@ -27,7 +27,7 @@ def test_replay_and_compare_write_their_report_after_the_run(tmp_path, capsys) -
     assert main(["compare", short_config(tmp_path), "--db", db, "--report", str(tmp_path / "c.html")]) == 0
     assert "report of runs 2, 3, 4, 5, 6: " in capsys.readouterr().out
     html = (tmp_path / "c.html").read_text(encoding="utf-8")
-    assert "run 2 fractional" in html and "run 5 buffered" in html and "run 6 dynamic" in html
+    assert "ideal (run 2)" in html and "buffered (run 5)" in html and "dynamic (run 6)" in html  # by variant: the portfolio is the title's
 
 
 def test_png_without_report_is_refused_before_the_replay(tmp_path, capsys) -> None:  # noqa: ANN001

@@ -7,7 +7,7 @@ import pytest
 from db import queries
 from tradesim.report import ReportError, render_report, resolve_runs
 from tradesim.report.figures.equity import equity_figure
-from tradesim.report.ledger import load_run
+from tradesim.report.ledger import load_run, named
 
 from report_ledgers import futures_config
 
@@ -22,11 +22,11 @@ def test_one_compare_run_stands_for_its_comparison(compared) -> None:  # noqa: A
 
 def test_the_equity_chart_overlays_fractional_rounded_and_dynamic(compared) -> None:  # noqa: ANN001
     with queries.connect(compared.url) as conn:
-        runs = [load_run(conn, r) for r in compared.run_ids]
+        runs = named([load_run(conn, r) for r in compared.run_ids])
     top = equity_figure(runs).axes[0]
     labels = [line.get_label() for line in top.lines]
     ids = compared.run_ids
-    assert labels == [f"run {ids[0]} fractional", f"run {ids[1]} rounded", f"run {ids[2]} dynamic", "starting capital"]
+    assert labels == [f"ideal (run {ids[0]})", f"rounded (run {ids[1]})", f"dynamic (run {ids[2]})", "starting capital"]
     for line, result in zip(top.lines, compared.results):
         assert list(line.get_ydata()) == pytest.approx(list(result.nav))
 
@@ -36,7 +36,7 @@ def test_a_comparison_report_names_its_runs_and_shows_the_dynamic_one_alone(comp
     assert report.run_ids == compared.run_ids
     ids = ", ".join(map(str, compared.run_ids))
     assert f"runs {ids}</h1>" in report.html
-    assert f"Figures of one run show run {compared.run_ids[2]} dynamic." in report.html
+    assert f"Figures of one run show dynamic (run {compared.run_ids[2]})." in report.html
     for result in compared.results:
         assert f"{result.summary.sharpe:.2f}" in report.html
 
@@ -47,5 +47,5 @@ def test_runs_in_different_currencies_do_not_share_a_chart(tmp_path) -> None:  #
     url = f"sqlite:///{tmp_path / 'two.db'}"
     usd = replay(futures_config(), url).run_id
     eur = replay(futures_config(base_currency="EUR", name="synthetic-futures-eur"), url).run_id
-    with pytest.raises(ReportError, match=f"run {usd} is in USD, run {eur} is in EUR"):
+    with pytest.raises(ReportError, match=fr"synthetic-futures \(run {usd}\) is in USD, synthetic-futures-eur \(run {eur}\) is in EUR"):
         render_report(url, [usd, eur])

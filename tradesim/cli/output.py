@@ -28,6 +28,7 @@ from rich.cells import cell_len
 from rich.table import Table
 
 from tradesim.cli import console
+from tradesim.variants import variant_name  # noqa: F401 - the tables' name for a variant, re-exported
 
 
 class Format(str, Enum):
@@ -75,20 +76,6 @@ def write_json(columns: Sequence[str], rows: Iterable[Sequence]) -> None:
         out.write(sep + json.dumps(dict(zip(columns, (_plain(v) for v in row)))))
         sep = ",\n"
     out.write("\n]\n" if sep != "\n" else "]\n")
-
-
-# Comparison variants as people read them: the fractional variant is the ideal the others
-# track. The ledger's label and the JSON output keep the variant's own name, "fractional".
-VARIANT_NAMES = {"fractional": "ideal", "fractional_costs": "frac+costs"}
-
-
-def variant_name(variant: str | None) -> str:
-    """"dynamic lambda=10 buffer=0.05" (a label of compare's --lambda/--buffer) reads "dynamic λ=10 B=0.05"."""
-    if variant is None:
-        return ""
-    name, _, rest = variant.partition(" ")
-    short = VARIANT_NAMES.get(name, name)
-    return f"{short} {rest.replace('lambda=', 'λ=').replace('buffer=', 'B=')}".strip()
 
 
 # -- tables ----------------------------------------------------------------------------------

@@ -22,7 +22,9 @@ Runs = Annotated[Optional[list[int]], typer.Argument(
     metavar="RUN")]
 Out = Annotated[Optional[Path], typer.Option("--out", "-o", help="HTML file to write (default: report-run<ID>.html).")]
 PngDir = Annotated[Optional[Path], typer.Option("--png", help="Also write each figure as a PNG file in this folder.")]
-Log = Annotated[bool, typer.Option("--log", help="Equity curve on a log scale.")]
+Log = Annotated[Optional[bool], typer.Option(
+    "--log/--linear", help="Equity axis scale (default: log when the NAV spans more than 10x, else linear).",
+    show_default=False)]
 Symbols = Annotated[Optional[list[str]], typer.Option(
     "--symbol", "-s", help="Instrument for the optimum-vs-held figure; repeat for several (default: the 3 most ordered).")]
 
@@ -41,7 +43,7 @@ Lines = Annotated[bool, typer.Option("--lines", help="With --sweep: lines over -
 
 
 @app.command()
-def report(runs: Runs = None, db: DbOption = None, out: Out = None, png: PngDir = None, log: Log = False,
+def report(runs: Runs = None, db: DbOption = None, out: Out = None, png: PngDir = None, log: Log = None,
            symbol: Symbols = None, sweep: SweepOpt = None, metric: Metric = "sharpe", x: XKey = None,
            y: YKey = None, lines: Lines = False) -> None:
     """Write a run's report: equity, risk, positions, tracking error, costs, P&L and the last trades."""

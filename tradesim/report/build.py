@@ -23,7 +23,7 @@ from tradesim.report.figures.risk import risk_figure
 from tradesim.report.figures.tracking import tracking_figure
 from tradesim.report.html import FigureBlock, Section, page
 from tradesim.report.ledger import (
-    ReportError, RunData, compare_group, instrument_pnl, load_orders, load_run, order_counts, run_meta,
+    ReportError, RunData, compare_group, instrument_pnl, load_orders, load_run, named, order_counts, run_meta,
 )
 from tradesim.report.style import RC, png
 
@@ -62,7 +62,7 @@ def resolve_runs(conn: Connection, run_ids: Sequence[int]) -> list[int]:
     return list(run_ids)
 
 
-def render_report(db: str | Engine | Connection, run_ids: Sequence[int], *, log_scale: bool = False,
+def render_report(db: str | Engine | Connection, run_ids: Sequence[int], *, log_scale: bool | None = None,
                   symbols: Sequence[str] = ()) -> Report:
     """Everything in memory: the page and each figure's PNG.
 
@@ -73,7 +73,7 @@ def render_report(db: str | Engine | Connection, run_ids: Sequence[int], *, log_
     t0 = time.perf_counter()
     with connect(db) as conn:
         ids = resolve_runs(conn, run_ids)
-        runs = [load_run(conn, i) for i in ids]
+        runs = named([load_run(conn, i) for i in ids])
         _same_currency(runs)
         main = runs[-1]
         chosen = _symbols(main, symbols, order_counts(conn, main.run_id))
@@ -83,7 +83,7 @@ def render_report(db: str | Engine | Connection, run_ids: Sequence[int], *, log_
     figures: dict[str, bytes] = {}
     with rc_context(RC):
         # Each figure is encoded as soon as it is drawn, so only one is in memory at a time.
-        figures["equity"] = png(equity_figure(runs, log=log_scale))
+        figures["equity"] = png(equity_figure(runs, log=log_scale))  # None: by the range of the NAV
         figures["risk"] = png(risk_figure(runs))
         figures["positions"] = png(positions_figure(main))
         figures["optimum"] = png(optimum_figure(main, orders, chosen))
@@ -97,7 +97,7 @@ def render_report(db: str | Engine | Connection, run_ids: Sequence[int], *, log_
 
 
 def write_report(db: str | Engine | Connection, run_ids: Sequence[int], out: str | Path, *,
-                 png_dir: str | Path | None = None, log_scale: bool = False, symbols: Sequence[str] = ()) -> Written:
+                 png_dir: str | Path | None = None, log_scale: bool | None = None, symbols: Sequence[str] = ()) -> Written:
     """Render and write ``out`` (HTML) and, with ``png_dir``, one PNG per figure there."""
     report = render_report(db, run_ids, log_scale=log_scale, symbols=symbols)
     out = Path(out)
@@ -135,9 +135,14 @@ def _symbols(run: RunData, asked: Sequence[str], counts) -> list[str]:  # noqa: 
     return list(dict.fromkeys(asked))
 
 
+def portfolios(runs: Sequence[RunData]) -> str:
+    """The portfolios shown, each once, in order: what a title names."""
+    return " vs ".join(dict.fromkeys(r.portfolio for r in runs))
+
+
 def _title(runs: Sequence[RunData]) -> str:
     if len(runs) > 1:
-        return f"tradesim report: {runs[0].portfolio}, runs {', '.join(str(r.run_id) for r in runs)}"
+        return f"tradesim report: {portfolios(runs)}, runs {', '.join(str(r.run_id) for r in runs)}"
     return f"tradesim report: {runs[0].portfolio}, run {runs[0].run_id}"
 
 

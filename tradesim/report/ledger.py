@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import pandas as pd
@@ -21,6 +21,7 @@ from sqlalchemy import Connection, select
 from db.models import Instrument, Portfolio, Run
 from db.queries import EQUITY, ORDERS, POSITIONS, TRADES
 from tradesim.errors import TradesimError
+from tradesim.variants import variant_name
 
 COMPARE_IDEAL = "fractional"  # the first run of every ``tradesim compare`` call
 LAST_FILLS = 20  # the report's table of last trades
@@ -28,6 +29,20 @@ LAST_FILLS = 20  # the report's table of last trades
 
 class ReportError(TradesimError):
     """A report that cannot be made: a run that is not there, or has nothing to show."""
+
+
+def run_name(run: "RunData", with_portfolio: bool) -> str:
+    parts = [run.portfolio] if with_portfolio else []
+    if run.label:
+        parts.append(variant_name(run.label))
+    return " ".join(parts) + f" (run {run.run_id})" if parts else f"run {run.run_id}"
+
+
+def named(runs: list["RunData"]) -> list["RunData"]:
+    """Runs shown together, named apart: by variant (and id) when they share a portfolio, else
+    by portfolio and variant too."""
+    one_portfolio = len({r.portfolio for r in runs}) == 1 and len(runs) > 1
+    return [replace(r, shown_as=run_name(r, with_portfolio=not one_portfolio)) for r in runs]
 
 
 @dataclass(frozen=True)
@@ -49,10 +64,12 @@ class RunData:
     last_fills: pd.DataFrame  # the newest LAST_FILLS fills in full, newest first
     instruments: pd.DataFrame  # indexed by symbol: asset_class, kind, currency, multiplier
 
+    shown_as: str = ""  # set by ``named`` for runs shown together
+
     @property
     def name(self) -> str:
-        """How legends and tables call the run: its id, and its variant for compare runs."""
-        return f"run {self.run_id}" + (f" {self.label}" if self.label else "")
+        """How legends and tables call the run: portfolio, variant (compare runs) and id."""
+        return self.shown_as or run_name(self, with_portfolio=True)
 
     @property
     def capital(self) -> float:

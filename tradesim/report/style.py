@@ -13,12 +13,13 @@ the time axes of the figures line up down the page.
 from __future__ import annotations
 
 import io
+import math
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DayLocator
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, LogLocator, PercentFormatter
+from matplotlib.ticker import Formatter, LogLocator, MaxNLocator, PercentFormatter
 
 DPI = 100  # 1000 px wide at 10 in: sharp in a browser, small in the HTML
 WIDTH = 10.0
@@ -70,15 +71,52 @@ def run_colour(label: str | None, k: int) -> str:
     return VARIANT_COLOURS.get(label or "", CYCLE[k % len(CYCLE)])
 
 
+class TradingDayLocator(AutoDateLocator):
+    """AutoDateLocator, but never below a day: daily data has no 06:00 (a run of a day or two)."""
+
+    def get_locator(self, dmin, dmax):  # noqa: ANN001, ANN201
+        if abs((dmax - dmin).total_seconds()) < 4 * 86400:
+            locator = DayLocator()
+            locator.set_axis(self.axis)
+            return locator
+        return super().get_locator(dmin, dmax)
+
+
 def date_axis(ax, offset: bool = True) -> None:  # noqa: ANN001
-    locator = AutoDateLocator(minticks=4, maxticks=9)
+    # One day of data: a day either side, not matplotlib's years around a single point.
+    spans = [a.dataLim.intervalx for a in ax.get_shared_x_axes().get_siblings(ax) if a.has_data()]
+    spans = [s for s in spans if math.isfinite(s[0]) and math.isfinite(s[1])]
+    if spans:
+        lo, hi = min(s[0] for s in spans), max(s[1] for s in spans)
+        if hi - lo < 1:
+            ax.set_xlim(lo - 1, hi + 1)
+    locator = TradingDayLocator(minticks=4, maxticks=9)
     ax.xaxis.set_major_locator(locator)
     # The offset names the year when no tick label does (a run shorter than a year).
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=offset))
 
 
-def percent_axis(ax, decimals: int = 0) -> None:  # noqa: ANN001
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=decimals))
+def step_decimals(locs) -> int:  # noqa: ANN001
+    """Decimals that show a linear axis's tick step exactly: its ticks then all differ."""
+    locs = sorted(v for v in locs if v == v)
+    if len(locs) < 2:
+        return 0
+    step = min(b - a for a, b in zip(locs, locs[1:]))
+    return next((d for d in range(7) if abs(round(step, d) - step) < 1e-9 * max(1.0, abs(step))), 6)
+
+
+class StepPercent(PercentFormatter):
+    """Percent ticks with the decimals the step needs: 0%, -10%, -20%; but 0.0%, -0.5%, -1.0%
+    (never 0%, -0%, -1%)."""
+
+    def __call__(self, x: float, pos=None) -> str:  # noqa: ANN001
+        self.decimals = step_decimals([v * 100 for v in getattr(self, "locs", ())])
+        return super().__call__(x, pos)
+
+
+def percent_axis(ax, decimals: int | None = None) -> None:  # noqa: ANN001
+    """``decimals`` None: as many as the tick step needs."""
+    ax.yaxis.set_major_formatter(StepPercent(1.0) if decimals is None else PercentFormatter(1.0, decimals=decimals))
 
 
 def short_money(x: float) -> str:
@@ -89,8 +127,25 @@ def short_money(x: float) -> str:
     return f"{x:.0f}"
 
 
+class ShortMoney(Formatter):
+    """Money ticks as 100k, 1.5m...: one unit down a linear axis (its largest tick's), with the
+    decimals its tick step needs, so a short run's ticks differ (0.9975m, 1.0000m, not 1.00m
+    twice); a log axis, spanning units, labels each tick in its own."""
+
+    def __call__(self, x: float, pos=None) -> str:  # noqa: ANN001
+        locs = sorted(v for v in getattr(self, "locs", ()) if v == v)
+        if len(locs) < 2 or self.axis is None or self.axis.get_scale() != "linear":
+            return short_money(x)
+        top = max(abs(v) for v in locs)
+        scale = next((s for s in (1e9, 1e6, 1e3) if top >= s), 1.0)
+        unit = {1e9: "bn", 1e6: "m", 1e3: "k", 1.0: ""}[scale]
+        return f"{x / scale:,.{step_decimals([v / scale for v in locs])}f}{unit}"
+
+
 def money_axis(ax, log_minor_labels: bool = False) -> None:  # noqa: ANN001
-    formatter = FuncFormatter(lambda x, _pos: short_money(x))
+    if ax.get_yscale() == "linear":  # steps of 1, 2 or 5: short labels (no 2.5k steps needing 4 decimals)
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
+    formatter = ShortMoney()
     ax.yaxis.set_major_formatter(formatter)
     if log_minor_labels:  # label 2x and 5x too: a log axis spanning a decade or so has one number otherwise
         ax.yaxis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))

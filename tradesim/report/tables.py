@@ -8,8 +8,8 @@ from html import escape
 
 import pandas as pd
 
+from tradesim.metrics import DAYS_PER_YEAR, Summary, summarise
 from tradesim.schema import OptimiserConfig
-from tradesim.metrics import Summary, summarise
 from tradesim.report.ledger import RunData
 
 
@@ -28,10 +28,14 @@ def summary_rows(runs: Sequence[RunData]) -> tuple[list[tuple[str, list[str]]], 
     def row(label: str, cell) -> tuple[str, list[str]]:  # noqa: ANN001
         return label, [cell(run, s) for run, s in zip(runs, sums)]
 
+    def annualised(cell):  # noqa: ANN001, ANN202 - a year's figure from a few days' returns is noise
+        return lambda r, s: cell(r, s) if s.days >= DAYS_PER_YEAR else f"(not annualised: {s.days} days)"
+
     performance = [
-        row("Annualised return", lambda r, s: f"{s.annual_return:.2%}"),
+        row("Total return", lambda r, s: f"{s.end_nav / s.start_nav - 1:.2%}"),
+        row("Annualised return", annualised(lambda r, s: f"{s.annual_return:.2%}")),
         row("Annualised volatility", lambda r, s: f"{s.annual_volatility:.2%}"),
-        row("Sharpe ratio", lambda r, s: f"{s.sharpe:.2f}"),
+        row("Sharpe ratio", annualised(lambda r, s: f"{s.sharpe:.2f}")),
         row("Max drawdown", lambda r, s: f"{s.max_drawdown:.2%}"),
         row("Start NAV", lambda r, s: f"{s.start_nav:,.2f} {ccy}"),
         row("End NAV", lambda r, s: f"{s.end_nav:,.2f} {ccy}"),

@@ -11,14 +11,29 @@ from tradesim.report.ledger import RunData
 from tradesim.report.style import legend, axes_grid, date_axis, figure, money_axis, percent_axis, run_colour
 
 
-def equity_figure(runs: Sequence[RunData], log: bool = False) -> Figure:
+# A NAV spanning more than this factor is drawn on a log scale: on a linear one, a run that
+# grew 400-fold shows its first fifteen years as a flat line.
+LOG_ABOVE = 10.0
+
+
+def log_scale_suits(runs: Sequence[RunData]) -> bool:
+    lo = min(r.equity["nav"].min() for r in runs)
+    hi = max(r.equity["nav"].max() for r in runs)
+    return bool(lo > 0 and hi / lo > LOG_ABOVE)
+
+
+def equity_figure(runs: Sequence[RunData], log: bool | None = None) -> Figure:
+    """``log`` None: log scale when the NAV spans more than LOG_ABOVE times, else linear."""
+    if log is None:
+        log = log_scale_suits(runs)
     fig = figure(5.2)
     top, bottom = axes_grid(fig, 2, 1, sharex=True, height_ratios=(3, 1.3), hgap=0.15)
     first = runs[0]
     for k, run in enumerate(runs):
         colour = run_colour(run.label, k)
         nav = run.equity["nav"]
-        top.plot(nav.index, nav.to_numpy(), color=colour, lw=1.0, label=run.name)
+        # a run of a day or two is points, not a line too short to see
+        top.plot(nav.index, nav.to_numpy(), color=colour, lw=1.0, label=run.name, marker="o" if len(nav) < 3 else None)
         dd = stats.drawdown(nav)
         if len(runs) == 1:
             bottom.fill_between(dd.index, dd.to_numpy(), 0.0, color=colour, alpha=0.3, lw=0)
@@ -29,11 +44,13 @@ def equity_figure(runs: Sequence[RunData], log: bool = False) -> Figure:
     lo, hi = (min(r.equity["nav"].min() for r in runs), max(r.equity["nav"].max() for r in runs))
     money_axis(top, log_minor_labels=log and lo > 0 and hi / lo < 100)
     top.set_ylabel(f"NAV ({first.base_currency}{', log scale' if log else ''})")
-    top.set_title(f"{first.portfolio}: equity and drawdown, {first.days[0]:%Y-%m-%d} to {first.days[-1]:%Y-%m-%d}")
+    names = " vs ".join(dict.fromkeys(r.portfolio for r in runs))
+    top.set_title(f"{names}: equity and drawdown, {first.days[0]:%Y-%m-%d} to {first.days[-1]:%Y-%m-%d}")
     legend(top, loc="upper left")
     bottom.set_ylabel("drawdown")
     percent_axis(bottom)
     bottom.set_ylim(top=0.0)
-    bottom.set_xlim(first.days[0], first.days[-1])
+    if len(first.days) > 1:  # one day: date_axis gives it a day either side
+        bottom.set_xlim(first.days[0], first.days[-1])
     date_axis(bottom)
     return fig

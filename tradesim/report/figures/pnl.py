@@ -22,6 +22,8 @@ def pnl_figure(run: RunData, per_day: pd.DataFrame) -> Figure:
     ax.set_title(f"Cumulative net P&L by asset class ({run.base_currency}, {run.name})")
     if per_day.empty:
         ax.text(0.5, 0.5, "no P&L: the run held nothing", transform=ax.transAxes, ha="center", color=MUTED)
+        ax.set_xticks([])  # no scale for nothing
+        ax.set_yticks([])
         return fig
     daily = per_day.pivot_table(index="day", columns="asset_class", values="net_pnl", aggfunc="sum")
     daily = daily.reindex(run.days, fill_value=0.0).fillna(0.0)
