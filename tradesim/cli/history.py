@@ -21,13 +21,13 @@ from tradesim.cli import app
 from tradesim.cli.options import DbOption
 from tradesim.cli.output import Col, Format, default_limit, emit, num, price, quantity, variant_name
 
-Portfolio_ = Annotated[Optional[str], typer.Option("--portfolio", "-p", help="Portfolio name (default: any).")]
-RunId = Annotated[Optional[int], typer.Option("--run", "-r", help="Run id (default: the latest run, of --portfolio if given).")]
-Symbol = Annotated[Optional[list[str]], typer.Option("--symbol", "-s", help="Instrument symbol; repeat or comma-separate for several.")]
-Since = Annotated[Optional[str], typer.Option("--since", help="First day, YYYY-MM-DD (inclusive).")]
-Until = Annotated[Optional[str], typer.Option("--until", help="Last day, YYYY-MM-DD (inclusive).")]
-Side = Annotated[Optional[str], typer.Option("--side", help="BUY or SELL.")]
-Reason = Annotated[Optional[str], typer.Option("--reason", help="The trigger's reason recorded on the order (exact).")]
+Portfolio_ = Annotated[Optional[str], typer.Option("--portfolio", "-p", metavar="NAME", help="Portfolio name (default: any).")]
+RunId = Annotated[Optional[int], typer.Option("--run", "-r", metavar="ID", help="Run id (default: the latest run, of --portfolio if given).")]
+Symbol = Annotated[Optional[list[str]], typer.Option("--symbol", "-s", metavar="SYMBOL", help="Instrument symbol; repeat or comma-separate for several.")]
+Since = Annotated[Optional[str], typer.Option("--since", metavar="DATE", help="First day, YYYY-MM-DD (inclusive).")]
+Until = Annotated[Optional[str], typer.Option("--until", metavar="DATE", help="Last day, YYYY-MM-DD (inclusive).")]
+Side = Annotated[Optional[str], typer.Option("--side", metavar="BUY|SELL", help="BUY or SELL.")]
+Reason = Annotated[Optional[str], typer.Option("--reason", metavar="REASON", help="The trigger's reason recorded on the order (exact).")]
 Limit = Annotated[Optional[int], typer.Option(
     "--limit", "-n", metavar="N",
     help="At most N rows, the earliest first (default: tables show about a screenful and say how many more "
@@ -138,7 +138,7 @@ def positions(portfolio: Portfolio_ = None, run: RunId = None, symbol: Symbol = 
 @app.command()
 def equity(portfolio: Portfolio_ = None, run: RunId = None, since: Since = None, until: Until = None,
            reason: Reason = None,
-           path: Annotated[Optional[str], typer.Option("--path", help="Sizing path contains this, e.g. no_trade: days the buffer held trading back.")] = None,
+           path: Annotated[Optional[str], typer.Option("--path", metavar="TEXT", help="Sizing path contains this, e.g. no_trade: days the buffer held trading back.")] = None,
            limit: Limit = None, format: Fmt = Format.table, db: DbOption = None) -> None:  # noqa: A002
     """NAV, P&L, costs and exposure per day, with the tracking error and what the sizing step did."""
     _show("equity", q.equity_query, EQUITY_TABLE, format, db, limit, portfolio=portfolio, run=run, since=since,

@@ -10,11 +10,11 @@ import typer
 
 from tradesim.errors import TradesimError
 
-ConfigArg = Annotated[Optional[Path], typer.Argument(help="Portfolio config (TOML); the packaged default if omitted.")]
-DbOption = Annotated[Optional[str], typer.Option("--db", help="Database file or URL (default: config, then $TRADESIM_DB, then ./tradesim.db).")]
-StartOption = Annotated[Optional[str], typer.Option("--start", help="First trading day, YYYY-MM-DD.")]
-EndOption = Annotated[Optional[str], typer.Option("--end", help="Last trading day, YYYY-MM-DD.")]
-CapitalOption = Annotated[Optional[float], typer.Option("--capital", help="Starting capital in the base currency.")]
+ConfigArg = Annotated[Optional[Path], typer.Argument(metavar="CONFIG", help="Portfolio config (TOML); the packaged default if omitted.", show_default=False)]
+DbOption = Annotated[Optional[str], typer.Option("--db", metavar="PATH|URL", help="Database file or URL (default: config, then $TRADESIM_DB, then ./tradesim.db).")]
+StartOption = Annotated[Optional[str], typer.Option("--start", metavar="DATE", help="First trading day, YYYY-MM-DD.")]
+EndOption = Annotated[Optional[str], typer.Option("--end", metavar="DATE", help="Last trading day, YYYY-MM-DD.")]
+CapitalOption = Annotated[Optional[float], typer.Option("--capital", metavar="AMOUNT", help="Starting capital in the base currency.")]
 SetOption = Annotated[Optional[list[str]], typer.Option(
     "--set", metavar="KEY=VALUE", help="Change one config field, e.g. --set optimiser.cost_multiplier=25 "
     "(dotted key; the value is read as TOML, else as a string). Repeatable.")]

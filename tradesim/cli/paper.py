@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 paper_app = typer.Typer(help="Paper trading: process each trading day once, after the close.", no_args_is_help=True)
 app.add_typer(paper_app, name="paper")
 
-PaperConfig = Annotated[Optional[Path], typer.Argument(help="Portfolio config (TOML); the packaged default if omitted.")]
+PaperConfig = Annotated[Optional[Path], typer.Argument(metavar="CONFIG", help="Portfolio config (TOML); the packaged default if omitted.", show_default=False)]
 
 
 def print_day(day, when, symbols, currency: str) -> None:  # noqa: ANN001
@@ -51,7 +51,7 @@ SEVERITY = (1, 2, 3, 0)
 
 @paper_app.command("run")
 def run(configs: PaperConfigs = None,
-        as_of: Annotated[Optional[str], typer.Option("--as-of", help="Process sessions up to this date (default: the latest completed session).")] = None,
+        as_of: Annotated[Optional[str], typer.Option("--as-of", metavar="DATE", help="Process sessions up to this date (default: the latest completed session).")] = None,
         db: DbOption = None, sets: SetOption = None, format: ResultFormatOption = Format.table) -> None:  # noqa: A002
     """Catch up every unprocessed trading day up to the as-of date; print each day's orders and fills.
 

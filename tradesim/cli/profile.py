@@ -182,11 +182,11 @@ def profile(
     plot_path: Annotated[Optional[Path], typer.Option("--plot", help="Save the figure (PNG) here.")] = None,
     plot_band: Annotated[Optional[str], typer.Option("--plot-band", help="LOW:HIGH band of the figure (default: 0.9:1.1).")] = None,
     vary: Annotated[Optional[int], typer.Option(help="Category whose return the figure varies, 1-based (default: the last).")] = None,
-    output: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    output: Annotated[str, typer.Option("--format", help="table, json, or csv (one line per band and migration).")] = "table",
 ) -> None:
     """Maximum-return allocation across beta categories for each beta band, with and without migration."""
-    if output not in ("table", "json"):
-        raise TradesimError(f"--format: {output!r} is not table or json")
+    if output not in ("table", "json", "csv"):
+        raise TradesimError(f"--format: {output!r} is not table, json or csv")
     if (returns is None) != (betas is None):
         raise TradesimError("--returns and --betas go together (or give neither to estimate from the bundled data)")
     if returns is None:
@@ -210,6 +210,14 @@ def profile(
                     "expected_return": res.expected_return, "beta": res.beta, "volatility": res.volatility})}
                for band, migrate, res in results]
         typer.echo(json.dumps({"inputs": where, "results": out}, indent=2))
+    elif output == "csv":
+        from tradesim.cli.output import write_csv
+
+        weights = [f"weight_{name}" for name in names]
+        write_csv(["band_low", "band_high", "migration", "feasible", "expected_return", "beta", "volatility", *weights],
+                  ([band[0], band[1], migrate, False, None, None, None, *([None] * k)] if isinstance(res, Infeasible)
+                   else [band[0], band[1], migrate, True, res.expected_return, res.beta, res.volatility,
+                         *res.weights.tolist()] for band, migrate, res in results))
     else:
         console.print(inputs_table(inputs, names, where))
         console.print(results_table(results, names))
