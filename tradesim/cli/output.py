@@ -208,18 +208,20 @@ def _plain_tree(value):  # noqa: ANN001, ANN202
     return None if isinstance(value, float) and math.isinf(value) else value
 
 
-def emit_result(fmt: Format, document: dict, rows: Sequence[dict], show: Callable[[], None]) -> None:
+def emit_result(fmt: Format, document: dict, rows: Sequence[dict], show: Callable[[], None],
+                columns: Sequence[str] | None = None) -> None:
     """A command's result (a replay's summary, a comparison, a sweep, a paper run's sessions).
 
     table: ``show()`` prints it for people; json: ``document`` as one JSON object (dates as
     ISO strings, NaN as null; its "schema" key names and versions its shape, see the README);
-    csv: ``rows``, flat dicts with the same keys, one line each.
+    csv: ``rows``, flat dicts with the same keys, one line each (``columns`` names them when
+    there may be no rows, so the header is there anyway).
     """
     try:
         if fmt is Format.json:
             sys.stdout.write(json.dumps(_plain_tree(document), indent=2) + "\n")
         elif fmt is Format.csv:
-            columns = list(rows[0]) if rows else []
+            columns = list(columns or (rows[0] if rows else []))
             write_csv(columns, ([row.get(c) for c in columns] for row in rows))
         else:
             show()

@@ -134,7 +134,7 @@ def paper_one(config: Path | None, as_of, db: str | None, sets, format: Format, 
 
     document = paper_document(cfg, result, url)
     if names is None or live:
-        emit_result(format, document, paper_rows(document), show)
+        emit_result(format, document, paper_rows(document), show, columns=PAPER_CSV_COLUMNS)
     return document
 
 
@@ -154,6 +154,10 @@ def paper_document(config, result, url: str) -> dict:  # noqa: ANN001
     return {"schema": "tradesim.paper-run/1", "portfolio": config.name, "base_currency": config.base_currency,
             "ledger": url, "run_id": result.run_id if result.run_id >= 0 else None, "as_of": result.as_of,
             "skipped": result.skipped, "sessions": sessions}
+
+
+PAPER_CSV_COLUMNS = ("portfolio", "base_currency", "run_id", "day", "nav", "pnl", "costs", "reason", "fills",
+                     "orders", "warnings")
 
 
 def paper_rows(document: dict) -> list[dict]:
