@@ -30,7 +30,7 @@ def summary_of(s) -> dict:  # noqa: ANN001
     return {"total_return": s.end_nav / s.start_nav - 1.0, "annual_return": d["annual_return"],
             "annual_volatility": d["annual_volatility"], "sharpe": d["sharpe"], "max_drawdown": d["max_drawdown"],
             "start_nav": d["start_nav"], "end_nav": d["end_nav"], "costs": d["total_costs"],
-            "annual_turnover": d["annual_turnover"], "trades": d["trades"], "days": d["days"],
+            "annual_notional_turnover": d["annual_notional_turnover"], "trades": d["trades"], "days": d["days"],
             "years": d["days"] / 256}
 
 

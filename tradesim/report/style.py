@@ -109,8 +109,12 @@ class StepPercent(PercentFormatter):
     """Percent ticks with the decimals the step needs: 0%, -10%, -20%; but 0.0%, -0.5%, -1.0%
     (never 0%, -0%, -1%)."""
 
+    def set_locs(self, locs) -> None:  # noqa: ANN001 - kept here: Formatter.locs is deprecated (Matplotlib 3.11)
+        self.tick_values = list(locs)
+        super().set_locs(locs)
+
     def __call__(self, x: float, pos=None) -> str:  # noqa: ANN001
-        self.decimals = step_decimals([v * 100 for v in getattr(self, "locs", ())])
+        self.decimals = step_decimals([v * 100 for v in getattr(self, "tick_values", ())])
         return super().__call__(x, pos)
 
 
@@ -132,8 +136,12 @@ class ShortMoney(Formatter):
     decimals its tick step needs, so a short run's ticks differ (0.9975m, 1.0000m, not 1.00m
     twice); a log axis, spanning units, labels each tick in its own."""
 
+    def set_locs(self, locs) -> None:  # noqa: ANN001 - kept here: Formatter.locs is deprecated (Matplotlib 3.11)
+        self.tick_values = list(locs)
+        super().set_locs(locs)
+
     def __call__(self, x: float, pos=None) -> str:  # noqa: ANN001
-        locs = sorted(v for v in getattr(self, "locs", ()) if v == v)
+        locs = sorted(v for v in getattr(self, "tick_values", ()) if v == v)
         if len(locs) < 2 or self.axis is None or self.axis.get_scale() != "linear":
             return short_money(x)
         top = max(abs(v) for v in locs)
