@@ -8,8 +8,8 @@ once), marked sent when a send succeeds, and kept pending with its error when it
 fails, for the next run to retry. Nullable columns and a new table: older ledgers
 upgrade with nothing to backfill (their runs' warnings are unknown, NULL).
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
