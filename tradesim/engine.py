@@ -50,6 +50,10 @@ class Book:
     # Dividends owed but not yet paid (dividends.credit_on = "pay_date"): (pay date, base
     # amount); part of NAV until the cash arrives.
     receivable: tuple[tuple[np.datetime64, float], ...] = ()
+    # Whether the account has ever placed an order: until it has, any trigger invests on the
+    # first day the strategy has targets (a calendar trigger must not sit in cash until its
+    # first review; buy-and-hold must buy once).
+    invested: bool = False
 
     @classmethod
     def opening(cls, capital: float, n: int, first: int = 0) -> "Book":
@@ -201,7 +205,7 @@ class Engine:
         owed = sum(amount for _, amount in receivable)
         nav = cash + owed + holdings_value(positions, close, m.multiplier, fx, m.is_future)
         exposure = notional_exposure(positions, m.contract_price[t], m.multiplier, fx)
-        orders, sizing = self._decide(t, cash, nav, positions, exposure)
+        orders, sizing = self._decide(t, cash, nav, positions, exposure, book.invested)
         same_close = None
         if self.config.fills.timing == "same_close" and len(orders.instrument):
             qty = np.zeros(m.n_instruments)
@@ -217,7 +221,8 @@ class Engine:
         pending = np.zeros(m.n_instruments)
         if same_close is None:
             pending[orders.instrument] = orders.quantity
-        new_book = Book(t, cash, nav, positions, pending, orders.reason, receivable)
+        new_book = Book(t, cash, nav, positions, pending, orders.reason, receivable,
+                        invested=book.invested or len(orders.instrument) > 0)
         day = Day(
             t=t, fills=fills, orders=orders, positions=positions, prices=close,
             exposure=exposure,
@@ -301,7 +306,7 @@ class Engine:
         return float(np.sum(2.0 * per_leg * m.fx[t, idx]))
 
     def _decide(self, t: int, cash: float, nav: float, positions: np.ndarray,
-                exposure: np.ndarray) -> tuple[Orders, SizingResult]:
+                exposure: np.ndarray, invested: bool = True) -> tuple[Orders, SizingResult]:
         m = self.market
         if nav <= 0:
             capital = np.nan  # a wiped-out account sizes nothing
@@ -320,6 +325,8 @@ class Engine:
         # No price today, no trade: the position is valued at its last price and held.
         tradable = m.has_price[t] & sizable
         reason = self.trigger.due(t, positions, x_star, v, sigma)
+        if reason is None and not invested and np.any(x_star[tradable] != 0):
+            reason = "initial"
         if reason is None:
             sizing = self.sizer.hold(positions, x_star, tradable, v, sigma)
         else:

@@ -128,7 +128,8 @@ def load_book(conn: Connection, run_id: int, market: Market,
         select(CashFlow.day, CashFlow.amount_base).where(
             CashFlow.run_id == run_id, CashFlow.day > last, CashFlow.kind.in_(("dividend", "withholding")))
         .order_by(CashFlow.id)))
-    return Book(t, cash, nav, positions, pending, reason, receivable), last
+    invested = conn.execute(select(Order.id).where(Order.run_id == run_id).limit(1)).first() is not None
+    return Book(t, cash, nav, positions, pending, reason, receivable, invested=invested), last
 
 
 def paper_run(config: PortfolioConfig, db_url: str, as_of: date | None = None, *,

@@ -53,15 +53,41 @@ def test_weekly_calendar_replay_records_calendar_orders_on_fridays_only(market, 
         rows = conn.execute(select(Order.day, Order.reason)).all()
     engine.dispose()
 
-    assert rows and {reason for _, reason in rows} == {"calendar"}
-    days = sorted({day for day, _ in rows})
+    # The account invests on the first day the strategy has targets (22 February 1990, when
+    # volatility estimates go live, a Thursday between reviews), then only on review days.
+    first = min(day for day, _ in rows)
+    assert first == date(1990, 2, 22) and {r for d, r in rows if d == first} == {"initial"}
+    assert {reason for day, reason in rows if day != first} == {"calendar"}
+    days = sorted({day for day, _ in rows if day != first})
     assert {d for d in days if d.weekday() != 4} == HOLIDAY_MONDAYS
-    # Once the strategy has targets (22 February 1990, when volatility estimates go live),
-    # every weekly review trades something: the first review is the next day, Friday 23rd.
     assert days[0] == date(1990, 2, 23)
     reviews = review_days("0 16 * * fri", "XNYS", market.dates)
     expected = [d.date() for d in market.dates[reviews] if d.date() >= days[0]]
     assert days == expected
+
+
+def test_a_calendar_account_starting_between_reviews_invests_on_its_first_day(market):
+    """The old trap: a quarterly review that starts in February sat in cash until the end of March."""
+    config = load_config(start="1991-02-05", end=END, optimiser=ROUND,
+                         trigger={"kind": "calendar", "cron": "0 16 last mar,jun,sep,dec *", "snap": "previous"})
+    result = replay(config, None, market=market)
+    assert result.paths_traded[0]  # 5 February 1991, a Tuesday far from any review
+    engine = Engine(config, market)
+    start = int(market.dates.searchsorted(np.datetime64("1991-02-05")))
+    book = engine.opening_book(start)
+    book, day = engine.step(book, start)
+    assert day.reason == "initial" and book.invested
+    # The same orders a daily rebalance places that day.
+    daily = Engine(load_config(start="1991-02-05", end=END, optimiser=ROUND), market)
+    _, daily_day = daily.step(daily.opening_book(start), start)
+    np.testing.assert_array_equal(day.orders.quantity, daily_day.orders.quantity)
+
+
+def test_never_buys_once_then_holds(market):
+    orders = decisions(load_config(end=END, optimiser=ROUND, trigger={"kind": "never"}), market)
+    assert len(orders) == 1
+    daily = decisions(load_config(end=END, optimiser=ROUND), market)
+    assert orders[0] == (date(1990, 2, 22), "initial", daily[0][2])
 
 
 def test_threshold_trigger_makes_the_first_trades_by_itself(market):

@@ -33,6 +33,13 @@ class DailyTrigger:
         return "daily"
 
 
+class NeverTrigger:
+    """Buy and hold: never due. The engine's first investment and cash flows are its only trades."""
+
+    def due(self, t: int, positions: np.ndarray, x_star: np.ndarray, v: np.ndarray, sigma: np.ndarray) -> str | None:
+        return None
+
+
 def make_trigger(config: "PortfolioConfig", market: "Market") -> Trigger:
     """The trigger ``config.trigger`` describes, its review days laid on ``market.dates``."""
     from tradesim.triggers.cron import CalendarTrigger, review_days
@@ -42,6 +49,8 @@ def make_trigger(config: "PortfolioConfig", market: "Market") -> Trigger:
     spec = config.trigger
     if spec is None or spec.kind == "daily":
         return DailyTrigger()
+    if spec.kind == "never":
+        return NeverTrigger()
     buffer = config.optimiser.buffer_fraction * config.risk_target
     if spec.kind == "threshold":
         return ThresholdTrigger(make_band(spec, buffer))

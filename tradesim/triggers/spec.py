@@ -1,6 +1,6 @@
 """The ``[trigger]`` table of a portfolio config: which rebalance rule, validated up front.
 
-A discriminated union on ``kind`` (daily, calendar, threshold, hybrid); a
+A discriminated union on ``kind`` (daily, never, calendar, threshold, hybrid); a
 threshold is itself discriminated on ``measure`` (drift, tracking_error), so
 a typo fails at load time naming the field, not months into a replay.
 """
@@ -76,6 +76,13 @@ class DailyTriggerConfig(_Spec):
     kind: Literal["daily"]
 
 
+class NeverTriggerConfig(_Spec):
+    """Buy once, then hold: the static baseline. The first day with targets invests; later
+    trades come only from cash flows (a flow buys or sells every holding pro rata)."""
+
+    kind: Literal["never"]
+
+
 class CalendarTriggerConfig(_Spec):
     kind: Literal["calendar"]
     cron: Cron
@@ -135,7 +142,7 @@ def _untagged(value: Any, loc: tuple) -> tuple:
 
 TriggerConfig = Annotated[
     Annotated[
-        DailyTriggerConfig | CalendarTriggerConfig | ThresholdTriggerConfig | HybridTriggerConfig,
+        DailyTriggerConfig | NeverTriggerConfig | CalendarTriggerConfig | ThresholdTriggerConfig | HybridTriggerConfig,
         Field(discriminator="kind"),
     ],
     WrapValidator(_toml_paths),
