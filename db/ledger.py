@@ -234,6 +234,11 @@ class DayWriter:
         if day.cash_flows:
             self._write_cash_flows(many, day, today)
         one(sql["diagnostics"], self._row("diagnostics", run_id=run, day=today, **diagnostics_values(day)))
+        if day.external_flows:  # the owner's money in or out: account-level rows
+            many(sql["cash_flows"], [self._row(
+                "cash_flows", run_id=run, day=today, kind=f.kind, external=f.external, instrument_id=None,
+                amount=f.amount, currency=f.currency, fx=f.fx, amount_base=f.amount_base, note=f.note)
+                for f in day.external_flows])
         if mark_processed:  # paper trading claims the day first, in the same transaction
             one(sql["processed_days"], self._row("processed_days", run_id=run, day=today, processed_at=utc_now()))
         cursor.close()

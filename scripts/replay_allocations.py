@@ -20,6 +20,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tradesim.config import load_config  # noqa: E402
+from tradesim.metrics import sharpe_cell  # noqa: E402
 from tradesim.replay import replay  # noqa: E402
 
 CONFIGS = [
@@ -91,7 +92,7 @@ def main() -> None:
         s = result.summary
         rows.append([name.removesuffix(".toml"), cfg.strategy.name, str(result.dates[0].date()),
                      str(result.dates[-1].date()), f"{s.annual_return:.2%}", f"{s.annual_volatility:.2%}",
-                     f"{s.sharpe:.2f}", f"{s.max_drawdown:.2%}", f"{s.annual_notional_turnover:.2f}x", f"{s.trades:,}",
+                     sharpe_cell(s), f"{s.max_drawdown:.2%}", f"{s.annual_notional_turnover:.2f}x", f"{s.trades:,}",
                      f"{s.total_costs:,.0f}", f"{s.end_nav:,.0f}", f"{seconds:.1f}",
                      notes(cfg.strategy.name, collect.payloads, result.dates[0])])
     if args.markdown:

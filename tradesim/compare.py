@@ -107,10 +107,10 @@ def compare(config: PortfolioConfig, db_url: str | None, market: Market,
         hook = (lambda done, total, n=name: on_progress(n, done, total)) if on_progress else None
         results[name] = replay(variant, db_url, market=market, mode="compare", label=name, on_day=hook,
                                strategy=strategy, db_engine=db_engine)
-    base = daily_returns(results["fractional"].nav, config.capital)
+    base = daily_returns(results["fractional"].nav, config.capital, results["fractional"].external_flows)
     rows = []
     for name, result in results.items():
-        r = daily_returns(result.nav, config.capital)
+        r = daily_returns(result.nav, config.capital, result.external_flows)
         corr = float(np.corrcoef(base, r)[0, 1]) if np.std(r) > 0 and np.std(base) > 0 else float("nan")
         realised = float(np.std(r - base, ddof=1) * np.sqrt(DAYS_PER_YEAR)) if len(r) > 1 else 0.0
         traded = result.adjustment_factor[result.paths_traded] if result.paths_traded is not None else result.adjustment_factor

@@ -88,9 +88,13 @@ def _resolve_paths(config: PortfolioConfig, base: Path) -> PortfolioConfig:
         value = getattr(config.data, name)
         if value is not None and _relative_to(value, base) != value:
             updates[name] = _relative_to(value, base)
-    if not updates:
-        return config
-    return config.model_copy(update={"data": config.data.model_copy(update=updates)})
+    top = {}
+    rf = config.risk_free
+    if not isinstance(rf, float | int) and _relative_to(rf.file, base) != rf.file:
+        top["risk_free"] = rf.model_copy(update={"file": _relative_to(rf.file, base)})
+    if updates:
+        top["data"] = config.data.model_copy(update=updates)
+    return config.model_copy(update=top) if top else config
 
 
 def _resolve_strategy_paths(config: PortfolioConfig, base: Path) -> PortfolioConfig:

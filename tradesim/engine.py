@@ -12,7 +12,9 @@ Within day t, in order:
 1. fill the orders decided at t-1 at this bar (open where the data has one,
    else close), charging costs;
 2. settle futures' variation margin and mark everything at t's close;
-3. decide: the strategy's weights -> unrounded positions x*(t) -> the trigger
+3. credit the owner's flows of the day (contributions, withdrawals, spending:
+   ``tradesim.cash_flows``), so the decision sees the NAV they leave;
+4. decide: the strategy's weights -> unrounded positions x*(t) -> the trigger
    -> whole positions x(t) -> orders x(t) - x(t-1), to fill at the next bar
    (or at this close when the config asks for same-close fills).
 """
@@ -27,6 +29,7 @@ import numpy as np
 from strategies import is_built_in, make_strategy, where_raised
 from strategies.base import AccountView, Strategy, StrategyContext
 from tradesim.corporate_actions import CashFlowEntry, apply_splits, dividends
+from tradesim.cash_flows import CashFlow, FlowSource, ScheduledFlows, SpendingRule, credit_cash_flows
 from tradesim.accounting import fill_cash_flow, holdings_value, notional_exposure, variation_margin
 from tradesim.costs import CostTable, volatility_deflator
 from tradesim.errors import ConfigError, StrategyError
@@ -54,6 +57,8 @@ class Book:
     # first day the strategy has targets (a calendar trigger must not sit in cash until its
     # first review; buy-and-hold must buy once).
     invested: bool = False
+    # NAVs on the spending rule's past payment days, newest last: what its smoothing averages.
+    spending_navs: tuple[float, ...] = ()
 
     @classmethod
     def opening(cls, capital: float, n: int, first: int = 0) -> "Book":
@@ -116,6 +121,9 @@ class Day:
     cash_flows: tuple[CashFlowEntry, ...] = ()
     income: float = 0.0
     price_pnl: float = 0.0
+    # The owner's money in or out (contributions, withdrawals, spending): not P&L.
+    external_flows: tuple[CashFlow, ...] = ()
+    external_flow: float = 0.0  # their sum, base currency: + in, - out
 
 
 class Engine:
@@ -143,6 +151,11 @@ class Engine:
             raise StrategyError(f"strategy {config.strategy.name}: prepare failed: {where_raised(exc)}") from exc
         self.strategy_seconds = time.perf_counter() - started
         self.trigger = trigger or make_trigger(config, market)
+        # Sources of the owner's flows each day (income from holdings is step 0's).
+        self.flow_sources: list[FlowSource] = []
+        if config.cash_flows or config.contributions is not None:
+            self.flow_sources.append(ScheduledFlows(config, market))
+        self.spending = SpendingRule(config, market) if config.spending is not None else None
         self._precompute()
 
     def _precompute(self) -> None:
@@ -201,11 +214,18 @@ class Engine:
         roll_costs = self._roll_costs(book.positions, t)
         cash -= roll_costs
 
-        # 2. decide at this close.
+        # 2. mark at this close; 3. credit the owner's flows of the day.
         owed = sum(amount for _, amount in receivable)
         nav = cash + owed + holdings_value(positions, close, m.multiplier, fx, m.is_future)
+        external_flows, spending_navs = self._external_flows(t, book, nav)
+        external = 0.0
+        if external_flows:
+            cash, external = credit_cash_flows(cash, external_flows)
+            nav += external
         exposure = notional_exposure(positions, m.contract_price[t], m.multiplier, fx)
-        orders, sizing = self._decide(t, cash, nav, positions, exposure, book.invested)
+
+        # 4. decide at this close.
+        orders, sizing = self._decide(t, cash, nav, positions, exposure, book.invested, external)
         same_close = None
         if self.config.fills.timing == "same_close" and len(orders.instrument):
             qty = np.zeros(m.n_instruments)
@@ -222,16 +242,19 @@ class Engine:
         if same_close is None:
             pending[orders.instrument] = orders.quantity
         new_book = Book(t, cash, nav, positions, pending, orders.reason, receivable,
-                        invested=book.invested or len(orders.instrument) > 0)
+                        invested=book.invested or len(orders.instrument) > 0, spending_navs=spending_navs)
         day = Day(
             t=t, fills=fills, orders=orders, positions=positions, prices=close,
             exposure=exposure,
             fx=fx,
-            nav=nav, cash=cash, costs=costs, roll_costs=roll_costs, gross_pnl=nav - book.nav + costs, net_pnl=nav - book.nav,
+            nav=nav, cash=cash, costs=costs, roll_costs=roll_costs,
+            # The owner's money in or out is not P&L; income from holdings is.
+            gross_pnl=nav - book.nav - external + costs, net_pnl=nav - book.nav - external,
             tracking_error=sizing.tracking_error, adjustment_factor=sizing.adjustment_factor,
             path=sizing.path, passes=sizing.passes, optimiser_seconds=sizing.seconds,
             reason=orders.reason, warnings=warnings,
-            cash_flows=flows, income=income, price_pnl=nav - book.nav + costs - income,
+            cash_flows=flows, income=income, price_pnl=nav - book.nav - external + costs - income,
+            external_flows=external_flows, external_flow=external,
         )
         return new_book, day
 
@@ -258,6 +281,19 @@ class Engine:
         receivable += tuple((f.pay_date, f.amount_base) for f, wait in zip(flows, later) if wait)
         positions = split.positions if split.positions is not book.positions else book.positions.copy()
         return positions, split.pending, cash, receivable, flows, sum(f.amount_base for f in owed)
+
+    def _external_flows(self, t: int, book: Book, nav: float) -> tuple[tuple[CashFlow, ...], tuple[float, ...]]:
+        """Day t's flows from every source (``nav``: at the close, before them), and the
+        spending rule's NAV history after today."""
+        flows: list[CashFlow] = []
+        for source in self.flow_sources:
+            flows.extend(source(t, book.positions, nav))
+        history = book.spending_navs
+        if self.spending is not None:
+            paid, history = self.spending.pay(t, nav, history)
+            if paid is not None:
+                flows.append(paid)
+        return tuple(flows), history
 
     def _fill(self, qty: np.ndarray, t: int, at_close: bool) -> Fills:
         m = self.market
@@ -306,7 +342,7 @@ class Engine:
         return float(np.sum(2.0 * per_leg * m.fx[t, idx]))
 
     def _decide(self, t: int, cash: float, nav: float, positions: np.ndarray,
-                exposure: np.ndarray, invested: bool = True) -> tuple[Orders, SizingResult]:
+                exposure: np.ndarray, invested: bool = True, external: float = 0.0) -> tuple[Orders, SizingResult]:
         m = self.market
         if nav <= 0:
             capital = np.nan  # a wiped-out account sizes nothing
@@ -327,8 +363,12 @@ class Engine:
         reason = self.trigger.due(t, positions, x_star, v, sigma)
         if reason is None and not invested and np.any(x_star[tradable] != 0):
             reason = "initial"
+        if reason is None and external and invested and getattr(self.trigger, "trades_cash_flows", False):
+            reason = "cash_flow"
         if reason is None:
             sizing = self.sizer.hold(positions, x_star, tradable, v, sigma)
+        elif reason == "cash_flow":
+            sizing = self.sizer.scale(positions, nav / (nav - external), tradable, x_star, v, sigma)
         else:
             sizing = self.sizer.size(x_star, positions, tradable, v, sigma, cost_per_contract, first_day=t == 0)
         target = sizing.positions

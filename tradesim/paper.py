@@ -31,7 +31,7 @@ from tradesim import calendar, daily_summary
 from tradesim.engine import Book, Day, Engine
 from tradesim.errors import DataError, LedgerError
 from tradesim.market import Market, build_market
-from tradesim.replay import WARMUP, first_trading_index
+from tradesim.replay import WARMUP, check_cash_flow_dates, first_trading_index
 from tradesim.resolve import source_for
 from tradesim.schema import PortfolioConfig
 
@@ -129,7 +129,21 @@ def load_book(conn: Connection, run_id: int, market: Market,
             CashFlow.run_id == run_id, CashFlow.day > last, CashFlow.kind.in_(("dividend", "withholding")))
         .order_by(CashFlow.id)))
     invested = conn.execute(select(Order.id).where(Order.run_id == run_id).limit(1)).first() is not None
-    return Book(t, cash, nav, positions, pending, reason, receivable, invested=invested), last
+    return Book(t, cash, nav, positions, pending, reason, receivable, invested=invested,
+                spending_navs=spending_navs(conn, run_id)), last
+
+
+def spending_navs(conn: Connection, run_id: int) -> tuple[float, ...]:
+    """The NAV the spending rule saw on each past payment day (the close before that day's
+    external flows), oldest first: what its smoothing averages when a paper account resumes.
+    (With same-close fills the day's NAV also moved by their costs after the payment.)"""
+    flows = (select(CashFlow.day, func.sum(CashFlow.amount_base).label("flows"))
+             .where(CashFlow.run_id == run_id, CashFlow.external).group_by(CashFlow.day).subquery())
+    paid = select(CashFlow.day).where(CashFlow.run_id == run_id, CashFlow.kind == "spending").subquery()
+    rows = conn.execute(select(Equity.nav - flows.c.flows)
+                        .join(flows, flows.c.day == Equity.day).join(paid, paid.c.day == Equity.day)
+                        .where(Equity.run_id == run_id).order_by(Equity.day)).scalars().all()
+    return tuple(float(x) for x in rows)
 
 
 def paper_run(config: PortfolioConfig, db_url: str, as_of: date | None = None, *,
@@ -144,6 +158,7 @@ def paper_run(config: PortfolioConfig, db_url: str, as_of: date | None = None, *
         if start > as_of:
             return PaperResult(found[0] if found else -1, [], [], as_of,
                                skipped=f"the portfolio starts on {start}, after {as_of}")
+        check_cash_flow_dates(config, start)
         market = paper_market(config, start, as_of, db_url)
         engine = Engine(config, market)
         run_id, start, ids = open_paper_run(db, config, start)

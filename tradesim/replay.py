@@ -20,6 +20,7 @@ from tradesim.engine import Day, Engine
 from tradesim.market import Market, build_market
 from tradesim.metrics import Summary, summarise
 from tradesim.resolve import source_for
+from tradesim.risk_free import risk_free_rates
 from tradesim.schema import PortfolioConfig
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,16 @@ class ReplayResult:
     times: StageTimes = field(default_factory=StageTimes)
     warnings: list[str] = field(default_factory=list)
     units_traded: float = 0.0  # contracts or shares, bought plus sold: the guide's total_turnover
+    external_flows: np.ndarray | None = None  # the owner's money in (+) or out (-) at each close
+
+
+def check_cash_flow_dates(config: PortfolioConfig, first: date) -> None:
+    """A dated flow before the account's first day would never be paid: say so, not drop it."""
+    for k, flow in enumerate(config.cash_flows):
+        if flow.date < first:
+            from tradesim.errors import ConfigError
+
+            raise ConfigError(f"field 'cash_flows.{k}.date': {flow.date} is before the account's first day {first}")
 
 
 def load_market(config: PortfolioConfig, source: PriceSource | None = None, database_url: str | None = None) -> Market:
@@ -114,6 +125,8 @@ def replay(
 
         raise DataError(f"no trading days between {config.start} and {config.end or 'the end of the data'}")
     days = [d.date() for d in market.dates]
+    check_cash_flow_dates(config, days[start])
+    risk_free = risk_free_rates(config.risk_free, market.dates[start:])
     book = engine.opening_book(start)
 
     db = db_engine or (open_engine(db_url) if db_url else None)
@@ -127,7 +140,7 @@ def replay(
         writer = ledger.DayWriter(run_id, ids, days, market.currency)
 
     n = market.n_days - start
-    nav, te, alpha, costs, traded = (np.zeros(n) for _ in range(5))
+    nav, te, alpha, costs, traded, external = (np.zeros(n) for _ in range(6))
     rebalanced = np.zeros(n, dtype=bool)
     trades = 0
     units_traded = 0.0
@@ -161,6 +174,7 @@ def replay(
             book = new_book
             nav[k], te[k], alpha[k], costs[k] = day.nav, day.tracking_error, day.adjustment_factor, day.costs
             traded[k] = float(day.fills.notional_base.sum())
+            external[k] = day.external_flow
             rebalanced[k] = len(day.orders.instrument) > 0
             trades += len(day.fills.instrument)
             units_traded += float(np.abs(day.fills.quantity).sum())
@@ -193,6 +207,6 @@ def replay(
         if db_engine is None:
             db.dispose()
     times.strategy = getattr(engine, "strategy_seconds", 0.0)
-    summary = summarise(nav, config.capital, costs, traded, trades)
+    summary = summarise(nav, config.capital, costs, traded, trades, external, risk_free)
     return ReplayResult(run_id, summary, market.dates[start:], nav, te, alpha, costs, rebalanced, times, warnings,
-                        units_traded)
+                        units_traded, external)

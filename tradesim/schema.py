@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -154,6 +154,62 @@ class NotifyConfig(Frozen):
     report: str | None = None
 
 
+Frequency = Literal["M", "Q", "Y"]  # paid on the last session of each month, quarter or year
+
+
+class DatedCashFlow(Frozen):
+    """One ``[[cash_flows]]`` entry: money in (+) or out (-) at the close of ``date``
+    (or of the next session, if the exchange is shut that day)."""
+
+    date: date
+    amount: float
+    kind: Literal["contribution", "withdrawal", "spending"] | None = None  # unset: by the amount's sign
+    note: str | None = Field(None, max_length=200)
+
+    @model_validator(mode="after")
+    def _signed(self) -> "DatedCashFlow":
+        if self.amount == 0:
+            raise ValueError("amount must not be 0")
+        if self.kind == "contribution" and self.amount < 0 or self.kind in ("withdrawal", "spending") and self.amount > 0:
+            raise ValueError(f"a {self.kind} of {self.amount:g}: contributions are positive, "
+                             "withdrawals and spending negative")
+        return self
+
+
+class SpendingRule(Frozen):
+    """An endowment's spending: ``rate`` a year of NAV, paid every period, the NAV smoothed
+    over the trailing ``smoothing_years`` of payment days (0: the day's NAV alone)."""
+
+    rate: float = Field(gt=0, lt=1)
+    frequency: Frequency = "Q"
+    smoothing_years: float = Field(0.0, ge=0, le=50)
+    start: date | None = None
+
+
+class ContributionPlan(Frozen):
+    """The same amount in (+) or out (-) at the end of every period between ``start`` and ``end``."""
+
+    amount: float
+    frequency: Frequency = "M"
+    start: date | None = None
+    end: date | None = None
+
+    @field_validator("amount")
+    @classmethod
+    def _nonzero(cls, amount: float) -> float:
+        if amount == 0:
+            raise ValueError("amount must not be 0")
+        return amount
+
+
+class RiskFreeSeries(Frozen):
+    """A risk-free rate that changes: a CSV of dates and annual rates (0.04 for 4%), each
+    rate holding until the next date. ``column``: the rate's column (default: the second)."""
+
+    file: str = Field(min_length=1)
+    column: str | None = None
+
+
 class PortfolioConfig(Frozen):
     name: str = Field(min_length=1)
     base_currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
@@ -178,6 +234,11 @@ class PortfolioConfig(Frozen):
     schedule_time: str | None = Field(None, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
     calendar: CalendarName = "XNYS"  # exchange_calendars name: trading sessions and the cron clock
     notify: NotifyConfig | None = None  # the paper run's daily summary; not part of the config's hash
+    # The annual rate every Sharpe ratio is measured against: a constant (0.04) or a series.
+    risk_free: Annotated[float, Field(ge=-0.1, le=1)] | RiskFreeSeries = 0.0
+    cash_flows: tuple[DatedCashFlow, ...] = ()
+    spending: SpendingRule | None = None
+    contributions: ContributionPlan | None = None
 
     @field_validator("instruments")
     @classmethod

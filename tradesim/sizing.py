@@ -52,6 +52,16 @@ class Sizer:
         te = tracking_error(*_subset(tradable, previous, x_star, v, sigma))
         return SizingResult(previous.copy(), te, 1.0, "hold", 0, 0.0)
 
+    def scale(self, previous: np.ndarray, factor: float, tradable: np.ndarray, x_star: np.ndarray, v: np.ndarray,
+              sigma: np.ndarray) -> SizingResult:
+        """Every tradable holding times ``factor`` (whole units unless sizing is fractional): a
+        buy-and-hold account investing a contribution, or raising a withdrawal, pro rata."""
+        out = previous.copy()
+        scaled = previous[tradable] * factor
+        out[tradable] = scaled if self.config.method == "none" else np.rint(scaled)
+        te = tracking_error(*_subset(tradable, out, x_star, v, sigma))
+        return SizingResult(out, te, 1.0, "pro_rata", 0, 0.0)
+
     def size(self, x_star: np.ndarray, previous: np.ndarray, tradable: np.ndarray, v: np.ndarray,
              sigma: np.ndarray, cost_per_contract: np.ndarray, first_day: bool) -> SizingResult:
         """Positions for instruments in ``tradable``; the rest keep ``previous``."""

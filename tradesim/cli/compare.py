@@ -120,7 +120,7 @@ def compare(config: ConfigArg = None, start: StartOption = None, end: EndOption 
         console.print(f"ideal: fractional positions traded free of costs; frac+costs: the same paying costs (Carver's "
                       f"benchmark); buffered: rounded with a static buffer of {cfg.optimiser.position_buffer:.0%} of "
                       f"the average position. costs in {cfg.base_currency}; turn: annual notional turnover (traded "
-                      "value / NAV); SR: Sharpe ratio; TE: the average of each day's tracking error of the held "
+                      f"value / NAV); SR: Sharpe ratio over a risk-free rate of {rows[0].summary.risk_free:.2%}; TE: the average of each day's tracking error of the held "
                       "positions against the unrounded optimum, annualised; TEideal: annualised tracking error of "
                       "daily returns against the ideal; drag: the ideal's annual "
                       "return minus this one's; corr: correlation with the ideal; alpha: average adjustment factor on "

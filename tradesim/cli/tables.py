@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from rich.table import Table
 
-from tradesim.metrics import DAYS_PER_YEAR, Summary
+from tradesim.metrics import DAYS_PER_YEAR, Summary, sharpe_cell
 
 
 def short_period(s: Summary) -> bool:
@@ -21,8 +21,10 @@ def short_period(s: Summary) -> bool:
 def summary_record(s: Summary) -> dict:
     """The summary's figures under their JSON/CSV names (fractions, not percentages)."""
     return {
-        "total_return": s.end_nav / s.start_nav - 1.0 if s.start_nav else None,
+        "total_return": s.total_return,
         "annual_return": s.annual_return, "annual_volatility": s.annual_volatility, "sharpe": s.sharpe,
+        "risk_free": s.risk_free, "money_weighted_return": s.money_weighted_return,
+        "external_flows": s.external_flows,
         "max_drawdown": s.max_drawdown, "start_nav": s.start_nav, "end_nav": s.end_nav, "costs": s.total_costs,
         "annual_notional_turnover": s.annual_notional_turnover, "trades": s.trades, "days": s.days,
         "years": s.days / DAYS_PER_YEAR,
@@ -80,6 +82,14 @@ def sizing_rows(result) -> list[tuple[str, str]]:  # noqa: ANN001
             ("Average adjustment factor", alpha)]
 
 
+def flow_rows(s: Summary, ccy: str) -> list[tuple[str, str]]:
+    """With cash flows, the return above is time-weighted; the owner's view beside it."""
+    if not s.external_flows:
+        return []
+    return [("Net cash flows", f"{s.external_flows:+,.2f} {ccy}"),
+            ("Money-weighted return", f"{s.money_weighted_return:.2%} a year")]
+
+
 def summary_table(config, result, url: str | None) -> Table:  # noqa: ANN001
     s = result.summary
     table = Table(title=f"{config.name}: {result.dates[0].date()} to {result.dates[-1].date()}", show_header=False)
@@ -87,12 +97,12 @@ def summary_table(config, result, url: str | None) -> Table:  # noqa: ANN001
     table.add_column("", justify="right")
     ccy = config.base_currency
     if short_period(s):
-        returns = [("Total return", f"{s.end_nav / s.start_nav - 1:.2%}"),
+        returns = [("Total return" + (" (time-weighted)" if s.external_flows else ""), f"{s.total_return:.2%}"),
                    ("Volatility (annualised)", f"{s.annual_volatility:.2%}")]
     else:
-        returns = [("Annualised return", f"{s.annual_return:.2%}"),
+        returns = [("Annualised return" + (" (time-weighted)" if s.external_flows else ""), f"{s.annual_return:.2%}"),
                    ("Annualised volatility", f"{s.annual_volatility:.2%}"),
-                   ("Sharpe ratio", f"{s.sharpe:.2f}")]
+                   ("Sharpe ratio", sharpe_cell(s))]
     rows = [
         *returns,
         ("Max drawdown", f"{s.max_drawdown:.2%}"),
@@ -102,6 +112,7 @@ def summary_table(config, result, url: str | None) -> Table:  # noqa: ANN001
         ("Annual notional turnover", f"{s.annual_notional_turnover:.2f}x"),
         *sizing_rows(result),
         ("Trades", f"{s.trades:,}"),
+        *flow_rows(s, ccy),
         ("Trading days", f"{s.days:,}"),
         ("Run id", str(result.run_id) if result.run_id is not None else "(not recorded)"),
     ]

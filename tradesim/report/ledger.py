@@ -18,7 +18,7 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import Connection, select
 
-from db.models import Instrument, Portfolio, Run
+from db.models import CashFlow, Instrument, Portfolio, Run
 from db.queries import EQUITY, ORDERS, POSITIONS, TRADES
 from tradesim.errors import TradesimError
 from tradesim.variants import variant_name
@@ -63,6 +63,16 @@ class RunData:
     fills: pd.DataFrame  # every fill, what P&L needs: day, symbol, quantity, price, fx, cost_base
     last_fills: pd.DataFrame  # the newest LAST_FILLS fills in full, newest first
     instruments: pd.DataFrame  # indexed by symbol: asset_class, kind, currency, multiplier
+    cash_flows: pd.DataFrame = None  # day, kind, external, amount, currency, amount_base, note, symbol
+
+    @property
+    def external_flows(self) -> pd.Series:
+        """The owner's money in (+) or out (-) at each day's close, base currency (0 on most days)."""
+        f = self.cash_flows
+        if f is None or f.empty:
+            return pd.Series(0.0, index=self.days)
+        ext = f[f["external"].astype(bool)]
+        return ext.groupby("day")["amount_base"].sum().reindex(self.days, fill_value=0.0)
 
     shown_as: str = ""  # set by ``named`` for runs shown together
 
@@ -168,7 +178,17 @@ def load_run(conn: Connection, run_id: int) -> RunData:
     instruments = instruments.set_index("symbol").sort_index()
     return RunData(run_id, meta["name"], meta["base_currency"], meta["mode"], meta["label"], meta["status"],
                    json.loads(meta["config"]), meta["config_hash"], meta["code_version"], meta["started_at"],
-                   meta["finished_at"], equity, positions, fills, last_fills, instruments)
+                   meta["finished_at"], equity, positions, fills, last_fills, instruments, load_cash_flows(conn, run_id))
+
+
+def load_cash_flows(conn: Connection, run_id: int) -> pd.DataFrame:
+    """Every cash flow of the run, oldest first; ``symbol`` is empty for account-level flows."""
+    c = CashFlow
+    flows = _columns(conn, select(c.day, c.kind, c.external, c.amount, c.currency, c.amount_base, c.note,
+                                  Instrument.symbol).outerjoin(Instrument, Instrument.id == c.instrument_id)
+                     .where(c.run_id == run_id).order_by(c.day, c.id))
+    flows["day"] = _days(flows["day"])
+    return flows
 
 
 def load_orders(conn: Connection, run_id: int, symbols: Sequence[str]) -> pd.DataFrame:

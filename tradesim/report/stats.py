@@ -14,9 +14,11 @@ from tradesim.metrics import DAYS_PER_YEAR, daily_returns
 YEAR = DAYS_PER_YEAR  # the rolling window: one year of trading days
 
 
-def returns(nav: pd.Series, capital: float) -> pd.Series:
-    """Daily returns; the first day's is against the starting capital."""
-    return pd.Series(daily_returns(nav.to_numpy(dtype=float), capital), index=nav.index)
+def returns(nav: pd.Series, capital: float, flows: pd.Series | None = None) -> pd.Series:
+    """Daily time-weighted returns (``flows``: the owner's money in or out at each close);
+    the first day's is against the starting capital."""
+    f = None if flows is None else flows.reindex(nav.index, fill_value=0.0).to_numpy(dtype=float)
+    return pd.Series(daily_returns(nav.to_numpy(dtype=float), capital, f), index=nav.index)
 
 
 def drawdown(nav: pd.Series) -> pd.Series:
@@ -30,11 +32,12 @@ def rolling_volatility(r: pd.Series, window: int = YEAR) -> pd.Series:
     return r.rolling(window).std() * np.sqrt(DAYS_PER_YEAR)
 
 
-def rolling_sharpe(r: pd.Series, window: int = YEAR) -> pd.Series:
-    """Annualised mean over standard deviation of the last ``window`` daily returns (no risk-free rate)."""
-    roll = r.rolling(window)
-    sd = roll.std()
-    return (roll.mean() / sd * np.sqrt(DAYS_PER_YEAR)).where(sd > 0)
+def rolling_sharpe(r: pd.Series, window: int = YEAR, risk_free: float | np.ndarray = 0.0) -> pd.Series:
+    """Annualised mean excess return (over the annual ``risk_free`` rate, one number or one
+    per day) over the standard deviation of the last ``window`` daily returns."""
+    excess = r - np.asarray(risk_free, dtype=float) / DAYS_PER_YEAR
+    sd = r.rolling(window).std()
+    return (excess.rolling(window).mean() / sd * np.sqrt(DAYS_PER_YEAR)).where(sd > 0)
 
 
 def monthly(equity: pd.DataFrame) -> pd.DataFrame:

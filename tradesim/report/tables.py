@@ -8,8 +8,11 @@ from html import escape
 
 import pandas as pd
 
-from tradesim.metrics import DAYS_PER_YEAR, Summary, summarise
-from tradesim.schema import OptimiserConfig
+import numpy as np
+
+from tradesim.metrics import DAYS_PER_YEAR, Summary, sharpe_cell, summarise
+from tradesim.risk_free import risk_free_rates
+from tradesim.schema import OptimiserConfig, RiskFreeSeries
 from tradesim.report.ledger import RunData
 
 
@@ -17,7 +20,13 @@ def run_summary(run: RunData) -> Summary:
     """``tradesim.metrics.summarise`` on the ledger's equity: the numbers ``tradesim replay`` prints."""
     e = run.equity
     return summarise(e["nav"].to_numpy(), run.capital, e["costs"].to_numpy(), e["traded_notional"].to_numpy(),
-                     len(run.fills))
+                     len(run.fills), run.external_flows.to_numpy(), run_risk_free(run))
+
+
+def run_risk_free(run: RunData) -> np.ndarray:
+    """The annual risk-free rate on each of the run's days, from the config it ran with."""
+    spec = run.config.get("risk_free", 0.0)
+    return risk_free_rates(spec if isinstance(spec, int | float) else RiskFreeSeries(**spec), run.days)
 
 
 def summary_rows(runs: Sequence[RunData]) -> tuple[list[tuple[str, list[str]]], list[tuple[str, list[str]]]]:
@@ -32,14 +41,18 @@ def summary_rows(runs: Sequence[RunData]) -> tuple[list[tuple[str, list[str]]], 
         return lambda r, s: cell(r, s) if s.days >= DAYS_PER_YEAR else f"(not annualised: {s.days} days)"
 
     performance = [
-        row("Total return", lambda r, s: f"{s.end_nav / s.start_nav - 1:.2%}"),
-        row("Annualised return", annualised(lambda r, s: f"{s.annual_return:.2%}")),
+        row("Total return" + (" (time-weighted)" if any(s.external_flows for s in sums) else ""),
+            lambda r, s: f"{s.total_return:.2%}"),
+        row("Annualised return" + (" (time-weighted)" if any(s.external_flows for s in sums) else ""), annualised(lambda r, s: f"{s.annual_return:.2%}")),
         row("Annualised volatility", lambda r, s: f"{s.annual_volatility:.2%}"),
-        row("Sharpe ratio", annualised(lambda r, s: f"{s.sharpe:.2f}")),
+        row("Sharpe ratio", annualised(lambda r, s: sharpe_cell(s))),
         row("Max drawdown", lambda r, s: f"{s.max_drawdown:.2%}"),
         row("Start NAV", lambda r, s: f"{s.start_nav:,.2f} {ccy}"),
         row("End NAV", lambda r, s: f"{s.end_nav:,.2f} {ccy}"),
         row("Costs", lambda r, s: f"{s.total_costs:,.2f} {ccy}"),
+        *([row("Net cash flows", lambda r, s: f"{s.external_flows:+,.2f} {ccy}"),
+           row("Money-weighted return", lambda r, s: f"{s.money_weighted_return:.2%}")]
+          if any(s.external_flows for s in sums) else []),
         row("Annual notional turnover", lambda r, s: f"{s.annual_notional_turnover:.2f}x"),
         row("Trades (fills)", lambda r, s: f"{s.trades:,}"),
         row("Average tracking error", lambda r, s: f"{r.equity['tracking_error'].mean():.2%}"),
@@ -115,7 +128,31 @@ def summary_html(runs: Sequence[RunData]) -> str:
     performance, provenance = summary_rows(runs)
     configs = "".join(f"<details><summary>Config of {escape(run.name)} (JSON)</summary>"
                       f"<pre>{escape(json.dumps(run.config, indent=2))}</pre></details>" for run in runs)
-    return f'<div class="tables">{table(performance)}{table(provenance)}</div>{configs}'
+    return f'<div class="tables">{table(performance)}{table(provenance)}</div>{flows_html(runs[-1])}{configs}'
+
+
+def flows_html(run: RunData, last: int = 40) -> str:
+    """The run's cash flows (the newest ``last``), with totals by kind; nothing when it had none."""
+    f = run.cash_flows
+    if f is None or f.empty:
+        return ""
+    ccy = run.base_currency
+    totals = ", ".join(f"{kind} {amount:+,.2f}" for kind, amount in f.groupby("kind")["amount_base"].sum().items())
+    rows = "".join(
+        f'<tr><td>{d:%Y-%m-%d}</td><td>{escape(k)}</td><td>{_text(s)}</td><td class="num">{a:+,.2f}</td>'
+        f'<td>{escape(c)}</td><td class="num">{b:+,.2f}</td><td>{_text(n)}</td></tr>'
+        for d, k, s, a, c, b, n in f[["day", "kind", "symbol", "amount", "currency", "amount_base", "note"]]
+        .tail(last).itertuples(index=False))
+    return (f"<p>Cash flows of {escape(run.name)} ({len(f):,}; totals in {ccy}: {escape(totals)}). External flows "
+            "(contributions, withdrawals, spending) are not performance: the annual return is time-weighted, and "
+            "the money-weighted return is the internal rate of return of the owner's flows.</p>"
+            f'<table class="trades"><thead><tr><th>day</th><th>kind</th><th>instrument</th><th class="num">amount</th>'
+            f'<th>ccy</th><th class="num">{ccy}</th><th>note</th></tr></thead><tbody>{rows}</tbody></table>')
+
+
+def _text(value) -> str:  # noqa: ANN001
+    """A nullable text column's cell: empty for NULL (None or NaN)."""
+    return escape(value) if isinstance(value, str) else ""
 
 
 def last_trades(run: RunData) -> pd.DataFrame:

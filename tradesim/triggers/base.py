@@ -36,6 +36,9 @@ class DailyTrigger:
 class NeverTrigger:
     """Buy and hold: never due. The engine's first investment and cash flows are its only trades."""
 
+    # A contribution or withdrawal buys or sells every holding pro rata (the weights drift on).
+    trades_cash_flows = True
+
     def due(self, t: int, positions: np.ndarray, x_star: np.ndarray, v: np.ndarray, sigma: np.ndarray) -> str | None:
         return None
 

@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 
 from tradesim.report import stats
 from tradesim.report.ledger import RunData
+from tradesim.report.tables import run_risk_free
 from tradesim.report.style import legend, MUTED, axes_grid, date_axis, figure, percent_axis, run_colour
 
 
@@ -17,8 +18,8 @@ def risk_figure(runs: Sequence[RunData]) -> Figure:
     young = True
     for k, run in enumerate(runs):
         colour = run_colour(run.label, k)
-        r = stats.returns(run.equity["nav"], run.capital)
-        vol, sr = stats.rolling_volatility(r), stats.rolling_sharpe(r)
+        r = stats.returns(run.equity["nav"], run.capital, run.external_flows)
+        vol, sr = stats.rolling_volatility(r), stats.rolling_sharpe(r, risk_free=run_risk_free(run))
         young &= bool(vol.isna().all())
         vol_ax.plot(vol.index, vol.to_numpy(), color=colour, lw=1.0, label=run.name)
         sr_ax.plot(sr.index, sr.to_numpy(), color=colour, lw=1.0, label=run.name)
@@ -32,7 +33,8 @@ def risk_figure(runs: Sequence[RunData]) -> Figure:
     legend(vol_ax, loc="upper left", ncols=len(runs) + len(targets))
     if not young:
         sr_ax.axhline(0.0, color=MUTED, lw=0.8)
-    sr_ax.set_ylabel("Sharpe ratio, 1 year")
+    rates = sorted({f"{run_risk_free(run).mean():.2%}" for run in runs})
+    sr_ax.set_ylabel(f"Sharpe ratio, 1 year (rf {', '.join(rates)})")
     if young:
         sr_ax.set_yticks([])  # no ratio to scale
         for ax in (vol_ax, sr_ax):

@@ -1,0 +1,69 @@
+"""The risk-free rate in every Sharpe ratio: a constant or a series, shown beside the ratio."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tradesim.errors import ConfigError
+from tradesim.metrics import DAYS_PER_YEAR, sharpe_ratio, summarise
+from tradesim.risk_free import risk_free_rates
+from tradesim.schema import RiskFreeSeries
+
+FIXTURE = Path(__file__).parent.parent / "fixtures" / "cash_flows" / "endowment.toml"
+TRADESIM = shutil.which("tradesim", path=str(Path(sys.executable).parent))
+
+
+def test_sharpe_is_the_mean_excess_return_over_its_volatility() -> None:
+    r = np.array([0.001, -0.0005, 0.0015, -0.0003, 0.0008])
+    sd = np.std(r, ddof=1)
+    assert sharpe_ratio(r) == pytest.approx(r.mean() / sd * 16)
+    assert sharpe_ratio(r, 0.04) == pytest.approx((r.mean() - 0.04 / DAYS_PER_YEAR) / sd * 16)
+    # The issue's 60/40 book: 13.1% a year at 11.4% volatility is 1.15 without a risk-free
+    # rate and 0.80 over 4%: the ratio falls by rf / volatility.
+    rng = np.random.default_rng(7)
+    book = rng.normal(0.131 / DAYS_PER_YEAR, 0.114 / 16, 25_600)
+    drop = sharpe_ratio(book) - sharpe_ratio(book, 0.04)
+    assert drop == pytest.approx(0.04 / (np.std(book, ddof=1) * 16), rel=1e-12)
+
+
+def test_a_rate_per_day_counts_each_day_at_its_own_rate() -> None:
+    nav = np.array([100.1, 100.0, 100.3, 100.2])
+    rates = np.array([0.0, 0.02, 0.04, 0.06])
+    s = summarise(nav, 100.0, np.zeros(4), np.zeros(4), 0, risk_free=rates)
+    assert s.risk_free == pytest.approx(0.03)
+    assert s.sharpe == pytest.approx(summarise(nav, 100.0, np.zeros(4), np.zeros(4), 0, risk_free=0.03).sharpe)
+
+
+def test_a_series_holds_each_rate_until_the_next_date(tmp_path: Path) -> None:
+    path = tmp_path / "tbill.csv"
+    path.write_text("date,rate\n2024-01-02,0.05\n2024-03-27,0.045\n")
+    days = pd.DatetimeIndex(["2024-03-25", "2024-03-26", "2024-03-27", "2024-03-28"])
+    np.testing.assert_array_equal(risk_free_rates(RiskFreeSeries(file=str(path)), days), [0.05, 0.05, 0.045, 0.045])
+    assert list(risk_free_rates(0.04, days)) == [0.04] * 4
+    with pytest.raises(ConfigError, match=r"no rate on 2023-12-29 \(the file starts on 2024-01-02\)"):
+        risk_free_rates(RiskFreeSeries(file=str(path)), pd.DatetimeIndex(["2023-12-29"]))
+    path.write_text("date,rate\n2024-01-02,five\n")
+    with pytest.raises(ConfigError, match="line 2 is not a date and a rate"):
+        risk_free_rates(RiskFreeSeries(file=str(path)), days)
+
+
+def test_replay_shows_the_rate_beside_the_sharpe_ratio(tmp_path: Path) -> None:
+    config = tmp_path / "p.toml"
+    (tmp_path / "closes.csv").write_text((FIXTURE.parent / "closes.csv").read_text())
+    (tmp_path / "rf.csv").write_text("date,rate\n2024-01-02,0.05\n")
+    config.write_text(FIXTURE.read_text() + '\n[risk_free]\nfile = "rf.csv"\n')
+    out = subprocess.run([TRADESIM, "replay", str(config), "--db", str(tmp_path / "l.db")], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "(rf 5.00%)" in out.stdout
+    out = subprocess.run([TRADESIM, "replay", str(FIXTURE), "--db", str(tmp_path / "m.db"), "--set", "risk_free=0.04"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "(rf 4.00%)" in out.stdout
