@@ -80,7 +80,7 @@ def test_the_summary_repeats_the_replays_own_figures_and_names_what_ran(stocks, 
     report = stocks_written.report
     s = stocks.results[0].summary
     cells = Page(report.html).cells
-    for expected in (f"{s.annual_return:.2%}", f"{s.annual_volatility:.2%}", f"{s.sharpe:.2f}",
+    for expected in (f"{s.annual_return:.2%}", f"{s.annual_volatility:.2%}", f"{s.sharpe:.2f} (rf 0.00%)",
                      f"{s.max_drawdown:.2%}", f"{s.end_nav:,.2f} USD", f"{s.total_costs:,.2f} USD",
                      f"{s.annual_notional_turnover:.2f}x", f"{s.trades:,}"):
         assert expected in cells

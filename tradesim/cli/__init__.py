@@ -46,7 +46,7 @@ COMMAND_MODULES = {
     "runs": "history", "trades": "history", "orders": "history", "fills": "history",
     "positions": "history", "equity": "history", "pnl": "history",
     "data": "data", "db": "dbcmd", "rebalance": "rebalance", "profile": "profile",
-    "strategies": "strategy_list", "check": "check", "sweep": "sweep",
+    "strategies": "strategy_list", "check": "check", "sweep": "sweep", "stress": "allocation", "mix": "allocation",
 }
 
 
