@@ -54,16 +54,33 @@ def test_a_series_holds_each_rate_until_the_next_date(tmp_path: Path) -> None:
         risk_free_rates(RiskFreeSeries(file=str(path)), days)
 
 
-def test_replay_shows_the_rate_beside_the_sharpe_ratio(tmp_path: Path) -> None:
+def test_replay_measures_sharpe_against_a_rate_series(tmp_path: Path) -> None:
+    import json
+
+    from tradesim.metrics import daily_returns
+
     config = tmp_path / "p.toml"
     (tmp_path / "closes.csv").write_text((FIXTURE.parent / "closes.csv").read_text())
-    (tmp_path / "rf.csv").write_text("date,rate\n2024-01-02,0.05\n")
+    (tmp_path / "rf.csv").write_text("date,rate\n2024-01-02,0.05\n2024-03-28,0.03\n")
     config.write_text(FIXTURE.read_text() + '\n[risk_free]\nfile = "rf.csv"\n')
-    out = subprocess.run([TRADESIM, "replay", str(config), "--db", str(tmp_path / "l.db")], capture_output=True,
-                         text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert "(rf 5.00%)" in out.stdout
-    out = subprocess.run([TRADESIM, "replay", str(FIXTURE), "--db", str(tmp_path / "m.db"), "--set", "risk_free=0.04"],
+    out = subprocess.run([TRADESIM, "replay", str(config), "--db", str(tmp_path / "l.db"), "--format", "json"],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert "(rf 4.00%)" in out.stdout
+    summary = json.loads(out.stdout)["summary"]
+    # 25-27 March at 5%, 28 March to 2 April at 3%: the file's rate holds until its next date.
+    rates = np.array([0.05, 0.05, 0.05, 0.03, 0.03, 0.03])
+    assert summary["risk_free"] == pytest.approx(0.04)
+    nav = np.array([10_000.0, 10_000.0, 10_840.0, 10_809.81, 10_485.81, 10_657.81])
+    flows = np.array([0.0, 0.0, 1_000.0, -109.19, -500.0, 0.0])
+    assert summary["sharpe"] == pytest.approx(sharpe_ratio(daily_returns(nav, 10_000.0, flows), rates), rel=1e-9)
+
+
+def test_replay_shows_the_rate_beside_the_sharpe_ratio(tmp_path: Path) -> None:
+    """The bundled portfolio over 18 months (a table shows a Sharpe ratio from a year on)."""
+    table = {}
+    for rf in ("0", "0.04"):
+        out = subprocess.run([TRADESIM, "replay", "--db", str(tmp_path / f"{rf}.db"), "--set", "end=1991-06-30",
+                              "--set", f"risk_free={rf}"], capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+        table[rf] = next(line for line in out.stdout.splitlines() if "Sharpe ratio" in line)
+    assert "1.75 (rf 0.00%)" in table["0"] and "1.53 (rf 4.00%)" in table["0.04"]
