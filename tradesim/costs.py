@@ -1,11 +1,12 @@
 """Trading costs per instrument, vectorised over instruments.
 
 An order of q units costs, in the instrument's currency,
-    commission = max(per_unit x |q|, pct x notional, minimum)   (the minimum is per order)
+    commission = fixed + max(per_unit x |q|, pct x notional, minimum)   (fixed and minimum per order)
     slippage   = |q| x multiplier x (half_spread + price x half_spread_bps / 10,000)
 the same rule pysystemtrade's instrument table uses for futures
 (SpreadCost x Pointsize + max(PerBlock, Percentage, PerTrade)) and brokers use
-for shares (per-share commission with a minimum ticket).
+for shares (per-share commission with a minimum ticket); the fixed fee is the other
+common form, a ticket charge plus a percentage ("$10 + 0.1% a trade").
 """
 
 from __future__ import annotations
@@ -24,19 +25,20 @@ class CostTable:
     minimum: np.ndarray
     half_spread: np.ndarray
     half_spread_bps: np.ndarray
+    fixed: np.ndarray | float = 0.0
 
     @classmethod
     def from_config(cls, config: PortfolioConfig) -> "CostTable":
         models = [config.cost_model(i) for i in config.instruments]
         col = lambda name: np.array([getattr(m, name) for m in models], dtype=float)  # noqa: E731
         return cls(col("commission_per_unit"), col("commission_pct"), col("commission_min"),
-                   col("half_spread"), col("half_spread_bps"))
+                   col("half_spread"), col("half_spread_bps"), col("commission_fixed"))
 
     def commission(self, qty: np.ndarray, price: np.ndarray, multiplier: np.ndarray) -> np.ndarray:
         """``price`` is the notional price (the held contract's for futures)."""
         q = np.abs(qty)
         notional = q * np.abs(price) * multiplier
-        fee = np.maximum(np.maximum(self.per_unit * q, self.pct * notional), self.minimum)
+        fee = self.fixed + np.maximum(np.maximum(self.per_unit * q, self.pct * notional), self.minimum)
         return np.where(q > 0, fee, 0.0)
 
     def slippage(self, qty: np.ndarray, price: np.ndarray, multiplier: np.ndarray) -> np.ndarray:
@@ -45,8 +47,8 @@ class CostTable:
     def per_unit_cost(self, price: np.ndarray, multiplier: np.ndarray) -> np.ndarray:
         """Marginal cost of one more unit (the optimiser's c before dividing by capital).
 
-        The per-order minimum is left out: it is a fixed cost of trading at all,
-        not a cost per contract.
+        The per-order minimum and fixed fee are left out: they are costs of trading at
+        all, not costs per contract.
         """
         one = np.ones_like(price)
         return self.slippage(one, price, multiplier) + np.maximum(self.per_unit, self.pct * np.abs(price) * multiplier)

@@ -315,7 +315,8 @@ class Engine:
 
     def costs_for(self, idx: np.ndarray) -> CostTable:
         c = self.costs
-        return CostTable(c.per_unit[idx], c.pct[idx], c.minimum[idx], c.half_spread[idx], c.half_spread_bps[idx])
+        return CostTable(c.per_unit[idx], c.pct[idx], c.minimum[idx], c.half_spread[idx], c.half_spread_bps[idx],
+                         c.fixed[idx])
 
     def _settle(self, fills: Fills, t: int) -> float:
         m, idx = self.market, fills.instrument

@@ -31,10 +31,13 @@ class Frozen(BaseModel):
 class CostModel(Frozen):
     """Cost of one order, in the instrument's currency.
 
-    commission = max(commission_per_unit x |q|, commission_pct x notional, commission_min)
+    commission = commission_fixed + max(commission_per_unit x |q|, commission_pct x notional, commission_min)
     slippage   = |q| x multiplier x (half_spread + price x half_spread_bps / 10,000)
     """
 
+    # A fee per order on top of the rest: the course's "$10 + 0.1% a trade" is
+    # commission_fixed = 10 with commission_pct = 0.001.
+    commission_fixed: float = Field(0.0, ge=0)
     commission_per_unit: float = Field(0.0, ge=0)
     commission_pct: float = Field(0.0, ge=0, lt=1)
     commission_min: float = Field(0.0, ge=0)
