@@ -47,6 +47,7 @@ COMMAND_MODULES = {
     "positions": "history", "equity": "history", "pnl": "history",
     "data": "data", "db": "dbcmd", "rebalance": "rebalance", "profile": "profile",
     "strategies": "strategy_list", "check": "check", "sweep": "sweep", "stress": "allocation", "mix": "allocation",
+    "attribution": "attribution",
 }
 
 

@@ -33,6 +33,12 @@ ReportOption = Annotated[Optional[Path], typer.Option("--report", help="After th
 ReportPngOption = Annotated[Optional[Path], typer.Option("--png", help="With --report: also write the figures as PNGs in this folder.")]
 
 
+Benchmark = Annotated[Optional[str], typer.Option(
+    "--benchmark", "-b", help="Add an attribution section against this run id or policy mix (SEGMENT=W,...).")]
+By = Annotated[str, typer.Option("--by", help="With --benchmark: asset_class or instrument.")]
+Freq = Annotated[str, typer.Option("--freq", help="With --benchmark: M, Q or Y periods.")]
+
+
 SweepOpt = Annotated[Optional[str], typer.Option(
     "--sweep", help="A sweep's figures instead of a run's: --metric over its keys, as heatmaps or lines.")]
 Metric = Annotated[str, typer.Option("--metric", help="With --sweep: sharpe, annual_return, max_drawdown, "
@@ -45,7 +51,8 @@ Lines = Annotated[bool, typer.Option("--lines", help="With --sweep: lines over -
 @app.command()
 def report(runs: Runs = None, db: DbOption = None, out: Out = None, png: PngDir = None, log: Log = None,
            symbol: Symbols = None, sweep: SweepOpt = None, metric: Metric = "sharpe", x: XKey = None,
-           y: YKey = None, lines: Lines = False) -> None:
+           y: YKey = None, lines: Lines = False, benchmark: Benchmark = None, by: By = "asset_class",
+           freq: Freq = "Q") -> None:
     """Write a run's report: equity, risk, positions, tracking error, costs, P&L and the last trades."""
     if sweep is not None:
         if runs:
@@ -61,8 +68,13 @@ def report(runs: Runs = None, db: DbOption = None, out: Out = None, png: PngDir 
 
     symbols = [s.strip() for part in symbol or () for s in part.split(",") if s.strip()]
     runs = runs or []
+    attribution = None
+    if benchmark is not None:
+        from tradesim.cli.attribution import parse_benchmark
+
+        attribution = {"benchmark": parse_benchmark(benchmark), "by": by, "freq": freq.upper()}
     written = write_report(database_url(db), runs, out or default_output(runs), png_dir=png, log_scale=log,
-                           symbols=symbols)
+                           symbols=symbols, attribution=attribution)
     _print(written)
 
 

@@ -63,12 +63,14 @@ def resolve_runs(conn: Connection, run_ids: Sequence[int]) -> list[int]:
 
 
 def render_report(db: str | Engine | Connection, run_ids: Sequence[int], *, log_scale: bool | None = None,
-                  symbols: Sequence[str] = ()) -> Report:
+                  symbols: Sequence[str] = (), attribution: dict | None = None) -> Report:
     """Everything in memory: the page and each figure's PNG.
 
     Several runs share the equity, risk, tracking and cost figures; the figures of a
     single run (positions, optimum, P&L, trades) show the last run named (for a
-    comparison, the dynamic one).
+    comparison, the dynamic one). ``attribution``: the keyword arguments of
+    ``tradesim.run_attribution.attribute_run`` (benchmark, by, freq, method) for an
+    attribution section of the last run named.
     """
     t0 = time.perf_counter()
     with connect(db) as conn:
@@ -78,6 +80,11 @@ def render_report(db: str | Engine | Connection, run_ids: Sequence[int], *, log_
         main = runs[-1]
         chosen = _symbols(main, symbols, order_counts(conn, main.run_id))
         orders = load_orders(conn, main.run_id, chosen)
+        attributed = None
+        if attribution is not None:
+            from tradesim.run_attribution import attribute_run
+
+            attributed = attribute_run(conn, main.run_id, **attribution)
     per_day = instrument_pnl(main)
     t1 = time.perf_counter()
     figures: dict[str, bytes] = {}
@@ -91,15 +98,21 @@ def render_report(db: str | Engine | Connection, run_ids: Sequence[int], *, log_
         figures["costs"] = png(costs_figure(runs))
         figures["pnl"] = png(pnl_figure(main, per_day))
     t2 = time.perf_counter()
-    html = page(_title(runs), _subtitle(runs), _sections(runs, main, chosen, figures, per_day))
+    sections = _sections(runs, main, chosen, figures, per_day)
+    if attributed is not None:
+        sections.insert(-1, Section("attribution", "Attribution", tables.attribution_intro(main, attributed,
+                                                                                           attribution["benchmark"]),
+                                    html=tables.attribution_html(attributed)))
+    html = page(_title(runs), _subtitle(runs), sections)
     seconds = {"load": t1 - t0, "draw": t2 - t1, "total": time.perf_counter() - t0}
     return Report(html, figures, tuple(ids), tuple(chosen), seconds)
 
 
 def write_report(db: str | Engine | Connection, run_ids: Sequence[int], out: str | Path, *,
-                 png_dir: str | Path | None = None, log_scale: bool | None = None, symbols: Sequence[str] = ()) -> Written:
+                 png_dir: str | Path | None = None, log_scale: bool | None = None, symbols: Sequence[str] = (),
+                 attribution: dict | None = None) -> Written:
     """Render and write ``out`` (HTML) and, with ``png_dir``, one PNG per figure there."""
-    report = render_report(db, run_ids, log_scale=log_scale, symbols=symbols)
+    report = render_report(db, run_ids, log_scale=log_scale, symbols=symbols, attribution=attribution)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(report.html, encoding="utf-8")
@@ -169,7 +182,8 @@ def _sections(runs: Sequence[RunData], main: RunData, chosen: Sequence[str], fig
                        "chart." if many else ""))]),
         Section("risk", "Risk", figures=[fig(
             "risk", "Annualised volatility of daily returns over the last 256 trading days against the risk "
-            "target (dashed), and the Sharpe ratio over the same window (no risk-free rate). Blank until the "
+            "target (dashed), and the Sharpe ratio over the same window, over the config's risk-free rate "
+            "(its value on the axis). Blank until the "
             "run is a year old.")]),
         Section("positions", "Positions", figures=[fig(
             "positions", f"Every instrument {main.name} held, as value held over NAV at each week's last close "

@@ -150,6 +150,24 @@ def flows_html(run: RunData, last: int = 40) -> str:
             f'<th>ccy</th><th class="num">{ccy}</th><th>note</th></tr></thead><tbody>{rows}</tbody></table>')
 
 
+def attribution_intro(run: RunData, result, benchmark) -> str:  # noqa: ANN001
+    against = f"run {benchmark}" if isinstance(benchmark, int) else "the policy mix " + ", ".join(
+        f"{k} {v:.0%}" for k, v in benchmark.items())
+    method = "Brinson-Fachler" if result.method == "bf" else "Brinson-Hood-Beebower"
+    return (f"{run.name} against {against}, by {result.by.replace('_', ' ')}, {result.freq} periods ({method}). "
+            "The effects explain the buy-and-hold return of each period's opening book; trading is what the run's "
+            "trades inside the period added, net of costs, to reach its actual time-weighted return. The linked row "
+            "is Carino-linked over the run.")
+
+
+def attribution_html(result) -> str:  # noqa: ANN001
+    columns, rows = result.rows()
+    head = "".join(f'<th class="{"" if c == "period" else "num"}">{escape(c)}</th>' for c in columns)
+    body = "".join("<tr>" + f"<td>{escape(r[0])}</td>" + "".join(f'<td class="num">{v:+.2%}</td>' for v in r[1:])
+                   + "</tr>" for r in rows)
+    return f'<table class="pnl"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
 def _text(value) -> str:  # noqa: ANN001
     """A nullable text column's cell: empty for NULL (None or NaN)."""
     return escape(value) if isinstance(value, str) else ""
