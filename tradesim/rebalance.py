@@ -13,8 +13,15 @@ Rules (all amounts in the portfolio's currency):
 - each trade moves an asset to target_i x total value: amount = |target value -
   value|, BUY when the target is above the value; a trade of ``min_trade`` or
   less is skipped (not worth a ticket), so the kept trades need not net to zero;
-- estimated cost = turnover x ``cost_rate`` + ``fixed_cost`` per kept trade.
-  The plan does not shrink the targets to pay for its own costs.
+- ``mode = "band"`` is the partial rebalance: only assets outside the band
+  (|drift| > threshold) trade, each to the band's nearer edge (target +- threshold),
+  and the cash those trades free or need is spread over the other assets in
+  proportion to their targets (over all assets if none is inside the band);
+- each trade costs amount x ``cost_rate`` + ``fixed_cost`` (the course's "$10 + 0.1%");
+  the estimated cost is their sum. The plan does not shrink the targets to pay for
+  its own costs;
+- with ``prices``, each trade also gives its quantity in whole shares (the amount
+  over the price, rounded to the nearest share) and that quantity's value.
 """
 
 from __future__ import annotations
@@ -28,6 +35,9 @@ import numpy as np
 
 # Targets are entered by hand or read from files: allow for rounding in the last digits.
 TARGET_SUM_TOLERANCE = 1e-6
+# Weights are ratios of floats: 15,000 / 100,000 - 0.2 is -0.05000000000000002. A drift or
+# trade within this fraction of the portfolio is rounding, not a position.
+ROUNDING = 1e-12
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,9 @@ class Trade:
     asset: str
     side: Literal["BUY", "SELL"]
     amount: float
+    cost: float = 0.0
+    quantity: int | None = None  # whole shares, where a price was given
+    price: float | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +64,7 @@ class RebalancePlan:
     trades: tuple[Trade, ...]
     turnover: float
     estimated_cost: float
+    mode: str = "full"
 
     @property
     def assets(self) -> tuple[str, ...]:
@@ -64,12 +78,14 @@ class RebalancePlan:
             "max_drift": self.max_drift,
             "rebalance_needed": self.rebalance_needed,
             "forced": self.forced,
+            "mode": self.mode,
             "assets": [
                 {"asset": a, "value": self.values[a], "weight": self.weights[a], "target": self.targets[a],
                  "drift": self.drift[a]}
                 for a in self.assets
             ],
-            "trades": [{"asset": t.asset, "side": t.side, "amount": t.amount} for t in self.trades],
+            "trades": [{"asset": t.asset, "side": t.side, "amount": t.amount, "cost": t.cost, "quantity": t.quantity,
+                        "price": t.price} for t in self.trades],
             "turnover": self.turnover,
             "estimated_cost": self.estimated_cost,
         }
@@ -104,6 +120,8 @@ def plan_rebalance(
     cost_rate: float = 0.0,
     fixed_cost: float = 0.0,
     force: bool = False,
+    mode: Literal["full", "band"] = "full",
+    prices: Mapping[str, float] | None = None,
 ) -> RebalancePlan:
     """Drift, the rebalance decision and the trades for one portfolio on one day.
 
@@ -137,12 +155,20 @@ def plan_rebalance(
     needed = bool(force or max_drift > threshold)
 
     trades: list[Trade] = []
+    if mode not in ("full", "band"):
+        raise ValueError(f"mode must be 'full' or 'band', not {mode!r}")
+    price = _checked("price", prices) if prices is not None else {}
     if needed:
-        delta = w_target * total - v
+        goal = w_target if mode == "full" else band_edges(w, w_target, threshold)
+        delta = goal * total - v
         for asset, d in zip(assets, delta):
             amount = abs(float(d))
-            if amount > min_trade:  # min_trade >= 0, so a zero amount never trades
-                trades.append(Trade(asset, "BUY" if d > 0 else "SELL", amount))
+            # min_trade >= 0, so a zero amount never trades; nor does rounding noise.
+            if amount > max(min_trade, total * ROUNDING):
+                p = price.get(asset)
+                quantity = None if not p else int(round(amount / p))
+                trades.append(Trade(asset, "BUY" if d > 0 else "SELL", amount, amount * cost_rate + fixed_cost,
+                                    quantity, p))
     turnover = float(sum(t.amount for t in trades))
     return RebalancePlan(
         total_value=total,
@@ -157,4 +183,16 @@ def plan_rebalance(
         trades=tuple(trades),
         turnover=turnover,
         estimated_cost=turnover * cost_rate + fixed_cost * len(trades),
+        mode=mode,
     )
+
+
+def band_edges(w: np.ndarray, target: np.ndarray, band: float) -> np.ndarray:
+    """Weights after a partial rebalance: assets outside the band to its nearer edge, the
+    difference spread over the assets inside it in proportion to their targets."""
+    outside = np.abs(w - target) > band + ROUNDING
+    goal = np.where(outside, np.clip(w, target - band, target + band), w)
+    spare = 1.0 - goal.sum()
+    takers = ~outside if (~outside).any() and target[~outside].sum() > 0 else np.ones_like(outside)
+    share = np.where(takers, target, 0.0)
+    return goal + spare * share / share.sum()

@@ -33,10 +33,13 @@ def test_json_has_drift_trades_and_costs(files, capsys) -> None:  # noqa: ANN001
     assert {a["asset"]: a["drift"] for a in out["assets"]} == pytest.approx({"US": 0.1, "INTL": -0.05, "BONDS": 0.0, "RE": -0.05})
 
 
-def test_csv_is_one_row_per_asset_with_its_trade(files, capsys) -> None:  # noqa: ANN001
-    assert main(["rebalance", *map(str, files), "--format", "csv"]) == 0
+def test_csv_is_one_row_per_asset_with_its_trade_then_the_totals(files, capsys) -> None:  # noqa: ANN001
+    assert main(["rebalance", *map(str, files), "--format", "csv", "--cost-rate", "0.001", "--fixed-cost", "10"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    assert [r["asset"] for r in rows] == ["US", "INTL", "BONDS", "RE"]
+    assert [r["asset"] for r in rows] == ["US", "INTL", "BONDS", "RE", "total"]
+    # The course's $10 + 0.1% a trade: 10 + 10 on the 10,000 sale, 10 + 5 on each 5,000 purchase.
+    assert [r["cost"] for r in rows[:4]] == ["20.0", "15.0", "", "15.0"]
+    assert float(rows[4]["value"]) == 100_000 and float(rows[4]["amount"]) == 20_000 and float(rows[4]["cost"]) == 50
     assert rows[0]["side"] == "SELL" and float(rows[0]["amount"]) == pytest.approx(10_000)
     assert rows[2]["side"] == "" and rows[2]["amount"] == ""  # on target
     assert float(rows[3]["drift"]) == pytest.approx(-0.05)
@@ -72,6 +75,30 @@ def test_bad_files_are_one_line_errors(tmp_path, capsys, holdings, targets, mess
     assert main(["rebalance", str(h), str(t)]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and err.count("\n") == 0
+
+
+def test_share_quantities_where_the_holdings_give_prices(tmp_path, files, capsys) -> None:  # noqa: ANN001
+    _, targets = files
+    holdings = tmp_path / "shares.csv"
+    holdings.write_text("asset,quantity,price\nUS,500,100\nINTL,300,50\nBONDS,1000,30\nRE,40,125\n")
+    assert main(["rebalance", str(holdings), str(targets), "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    # Worth 50,000 + 15,000 + 30,000 + 5,000: sell 10,000 of US at 100 = 100 shares, buy 5,000 of
+    # INTL at 50 = 100 shares and 5,000 of RE at 125 = 40 shares.
+    assert [(t["asset"], t["side"], t["quantity"], t["price"]) for t in out["trades"]] == [
+        ("US", "SELL", 100, 100.0), ("INTL", "BUY", 100, 50.0), ("RE", "BUY", 40, 125.0)]
+
+
+def test_partial_rebalance_trades_to_the_bands_edge(files, capsys) -> None:  # noqa: ANN001
+    """US is 10 points over its 40% target: with a 5% band it sells to 45%, not 40%; INTL and RE
+    are exactly at their band's edge (5 points under) and stay; the 5,000 freed goes to the assets
+    inside the band (INTL 0.2, BONDS 0.3, RE 0.1 of targets): 5,000 x 2/6, 3/6 and 1/6."""
+    assert main(["rebalance", *map(str, files), "--format", "json", "--band"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["mode"] == "band"
+    trades = {t["asset"]: (t["side"], t["amount"]) for t in out["trades"]}
+    assert trades == {"US": ("SELL", pytest.approx(5_000)), "INTL": ("BUY", pytest.approx(5_000 / 3)),
+                      "BONDS": ("BUY", pytest.approx(2_500)), "RE": ("BUY", pytest.approx(5_000 / 6))}
 
 
 def test_missing_file(tmp_path, capsys) -> None:  # noqa: ANN001

@@ -78,6 +78,14 @@ def read_holdings(path: Path) -> dict[str, float]:
     return _read_column(path, "holdings", {"value": ("value",), "quantity x price": ("quantity", "price")})
 
 
+def read_prices(path: Path) -> dict[str, float] | None:
+    """Each asset's price, when the holdings file gives quantity and price (for share quantities)."""
+    header, _ = _rows(path, "holdings")
+    if "price" not in header:
+        return None
+    return _read_column(path, "holdings", {"price": ("price",)})
+
+
 def read_targets(path: Path) -> dict[str, float]:
     return _read_column(path, "targets", {"target": ("target",), "weight": ("weight",)})
 
@@ -101,24 +109,32 @@ def drift_table(plan: RebalancePlan) -> Table:
 
 
 def trades_table(plan: RebalancePlan) -> Table:
-    table = Table(title="trades")
-    for col in ("asset", "side", "amount"):
-        table.add_column(col, justify="right" if col == "amount" else "left")
+    table = Table(title="trades" + (" (partial: to the band's edge)" if plan.mode == "band" else ""))
+    shares = any(t.quantity is not None for t in plan.trades)
+    cols = ("asset", "side", "amount", "cost") + (("shares", "price") if shares else ())
+    for col in cols:
+        table.add_column(col, justify="left" if col in ("asset", "side") else "right")
     for t in plan.trades:
-        table.add_row(t.asset, t.side, f"{t.amount:,.2f}")
+        extra = (f"{t.quantity:,}" if t.quantity is not None else "", f"{t.price:,.2f}" if t.price else "")
+        table.add_row(t.asset, t.side, f"{t.amount:,.2f}", f"{t.cost:,.2f}", *(extra if shares else ()))
+    table.add_row("total", "", f"{plan.turnover:,.2f}", f"{plan.estimated_cost:,.2f}", *(("", "") if shares else ()),
+                  style="bold")
     return table
 
 
 def plan_csv(plan: RebalancePlan) -> str:
-    """One row per asset: the drift table with its trade (blank side and amount when none)."""
+    """One row per asset: the drift table with its trade (blank side, amount, cost and shares
+    when none), then a ``total`` row: value, turnover and estimated cost."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["asset", "value", "weight", "target", "drift", "side", "amount"])
+    w.writerow(["asset", "value", "weight", "target", "drift", "side", "amount", "cost", "quantity", "price"])
     trades = {t.asset: t for t in plan.trades}
     for a in plan.assets:
         t = trades.get(a)
         w.writerow([a, repr(plan.values[a]), repr(plan.weights[a]), repr(plan.targets[a]), repr(plan.drift[a]),
-                    t.side if t else "", repr(t.amount) if t else ""])
+                    t.side if t else "", repr(t.amount) if t else "", repr(t.cost) if t else "",
+                    t.quantity if t and t.quantity is not None else "", repr(t.price) if t and t.price else ""])
+    w.writerow(["total", repr(plan.total_value), "", "", "", "", repr(plan.turnover), repr(plan.estimated_cost), "", ""])
     return buf.getvalue()
 
 
@@ -131,12 +147,15 @@ def rebalance(
     cost_rate: Annotated[float, typer.Option("--cost-rate", help="Cost per unit of amount traded.")] = 0.0,
     fixed_cost: Annotated[float, typer.Option("--fixed-cost", help="Cost per trade.")] = 0.0,
     force: Annotated[bool, typer.Option("--force", help="Trade whatever the drift (a calendar review).")] = False,
+    band: Annotated[bool, typer.Option("--band", help="Partial rebalance: only assets outside the band, "
+                                                      "to its edge.")] = False,
     output: Annotated[OutputFormat, typer.Option("--format", help="table, csv or json.")] = OutputFormat.table,
 ) -> None:
     """Drift against a target mix and the trades that restore it."""
     try:
         plan = plan_rebalance(read_holdings(holdings), read_targets(targets), threshold=threshold,
-                              min_trade=min_trade, cost_rate=cost_rate, fixed_cost=fixed_cost, force=force)
+                              min_trade=min_trade, cost_rate=cost_rate, fixed_cost=fixed_cost, force=force,
+                              mode="band" if band else "full", prices=read_prices(holdings))
     except ValueError as exc:
         raise TradesimError(f"rebalance: {exc}") from None
     if output is OutputFormat.json:
