@@ -44,6 +44,11 @@ class ProfileResult:
     expected_return: float  # r . w
     beta: float  # b . w
     volatility: float | None  # sqrt(w' S w); None without vols
+    # The LP's dual values (shadow prices), the Lagrangian's multipliers: how much the maximum
+    # return r . w moves per unit of each constraint's bound. Zero where a bound does not bind.
+    shadow_beta_high: float = 0.0  # d(max return) / d(beta_high) >= 0
+    shadow_beta_low: float = 0.0  # d(max return) / d(beta_low) <= 0
+    shadow_budget: float = 0.0  # d(max return) / d(sum x), the value of one more unit invested
 
 
 def _vector(x, name: str, k: int | None = None) -> np.ndarray:  # noqa: ANN001
@@ -127,7 +132,11 @@ def optimise_profile(returns, betas, beta_low: float, beta_high: float, migratio
     x = np.clip(res.x, 0.0, None)
     x /= x.sum()
     w = P @ x
-    return ProfileResult(w, x, float(r @ w), float(b @ w), None if S is None else float(np.sqrt(max(w @ S @ w, 0.0))))
+    # HiGHS reports d(min -r.x) / d(bound); the problem maximises, so the signs turn. The lower
+    # band is written -b.x <= -beta_low, so raising beta_low lowers that bound.
+    upper, lower = res.ineqlin.marginals
+    return ProfileResult(w, x, float(r @ w), float(b @ w), None if S is None else float(np.sqrt(max(w @ S @ w, 0.0))),
+                         float(-upper), float(lower), float(-res.eqlin.marginals[0]))
 
 
 @dataclass(frozen=True)

@@ -151,3 +151,33 @@ def test_migration_is_counted_from_quarter_to_quarter() -> None:
     np.testing.assert_allclose(q[0].migration, [[0.5, 0.5], [0.5, 0.5]])
     assert q[0].migrations_seen == 4
     np.testing.assert_allclose(q[0].category_betas, [0.55, 1.55], atol=1e-9)
+
+
+def test_shadow_prices_by_hand_and_by_resolving() -> None:
+    """Three categories, band [0.9, 1.1]: low and high are held, so at the optimum
+    r_k = lambda b_k + mu for both: 0.04 = 0.6 lambda + mu, 0.11 = 1.5 lambda + mu, giving
+    lambda = 0.07 / 0.9 = 0.0778 (the upper band's price) and mu = 0.04 - 0.6 lambda = -0.00667."""
+    r, b = [0.04, 0.07, 0.11], [0.6, 1.0, 1.5]
+    res = optimise_profile(r, b, 0.9, 1.1)
+    assert res.shadow_beta_high == pytest.approx(0.07 / 0.9, abs=1e-12)
+    assert res.shadow_budget == pytest.approx(0.04 - 0.6 * 0.07 / 0.9, abs=1e-12)
+    assert res.shadow_beta_low == 0.0  # the lower bound does not bind
+    # An LP's dual is the slope of its optimum in the bound: re-solving agrees.
+    h = 1e-6
+    up = optimise_profile(r, b, 0.9, 1.1 + h).expected_return - res.expected_return
+    assert up / h == pytest.approx(res.shadow_beta_high, rel=1e-6)
+    # Where high beta earns least, the lower bound binds and its price is negative.
+    low = optimise_profile([0.08, 0.05, 0.02], b, 0.9, 1.1)
+    assert low.beta == pytest.approx(0.9) and low.shadow_beta_high == 0.0
+    down = optimise_profile([0.08, 0.05, 0.02], b, 0.9 + h, 1.1).expected_return - low.expected_return
+    assert low.shadow_beta_low < 0 and down / h == pytest.approx(low.shadow_beta_low, rel=1e-6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(-0.1, 0.3), min_size=3, max_size=3), st.floats(0.7, 1.2), st.floats(0.0, 0.3))
+def test_the_duals_price_the_optimum(returns, low, width) -> None:
+    """Strong duality: the maximum return equals the bounds priced at their shadow prices."""
+    b = [0.6, 1.0, 1.5]
+    res = optimise_profile(returns, b, low, low + width)
+    priced = res.shadow_beta_high * (low + width) + res.shadow_beta_low * low + res.shadow_budget
+    assert priced == pytest.approx(res.expected_return, abs=1e-9)

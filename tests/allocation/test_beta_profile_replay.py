@@ -85,3 +85,17 @@ def test_profile_cli_errors(args, message, capsys) -> None:  # noqa: ANN001
     assert main(["profile", *args]) == 2
     err = capsys.readouterr().err
     assert message in err and err.strip().count("\n") == 0
+
+
+def test_figure_1_draws_every_category_in_one_call(tmp_path, capsys) -> None:  # noqa: ANN001
+    import matplotlib.image
+
+    png = tmp_path / "figure1.png"
+    assert main(["profile", "--returns", "0.04,0.07,0.11", "--betas", "0.6,1.0,1.5", "--bands", "0.9:1.1",
+                 "--plot", str(png), "--vary", "all"]) == 0
+    out = capsys.readouterr().out
+    assert "shadow prices (the LP's duals)" in out and "+0.0778" in out and "-0.0067" in out
+    height, width, _ = matplotlib.image.imread(png).shape
+    assert (width, height) == (1656, 600)  # three 4.6-inch panels side by side at 120 dpi
+    assert main(["profile", "--returns", "0.04,0.07,0.11", "--betas", "0.6,1.0,1.5", "--plot", str(png),
+                 "--vary", "four"]) == 2

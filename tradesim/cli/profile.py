@@ -138,14 +138,50 @@ def results_table(results: list, names: list[str]) -> Table:
     return table
 
 
-def plot(path: Path, inputs: dict, band: tuple[float, float], vary: int, grid: np.ndarray, names: list[str],
-         where: str) -> None:
+def duals_table(results: list) -> Table:
+    """The LP's dual values: the Lagrange multipliers of the beta band and of full investment."""
+    table = Table(title="shadow prices (the LP's duals)", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False,
+                  caption="change in the maximum return per unit of beta_high (λ high) and of beta_low (λ low), "
+                  "and per unit more invested (μ); 0 where the bound does not bind")
+    for col in ("beta band", "migr.", "λ high", "λ low", "μ budget"):
+        table.add_column(col, justify="left" if col in ("beta band", "migr.") else "right", no_wrap=True)
+    for band, migrate, res in results:
+        if not isinstance(res, Infeasible):
+            table.add_row(f"{band[0]:g}-{band[1]:g}", "yes" if migrate else "no", f"{res.shadow_beta_high + 0.0:+.4f}",
+                          f"{res.shadow_beta_low + 0.0:+.4f}", f"{res.shadow_budget + 0.0:+.4f}")
+    return table
+
+
+def plot(path: Path, inputs: dict, band: tuple[float, float], vary: int | list[int], grid: np.ndarray | None,
+         names: list[str], where: str) -> None:
+    """Figure 1: the maximum return against one category's return, with and without migration;
+    ``vary`` a list draws one panel per category, side by side, each on a grid of +-15 points
+    around its estimated return (``grid`` None) or on ``grid``."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(8, 5), dpi=120)
+    panels = vary if isinstance(vary, list) else [vary]
+    fig, axes = plt.subplots(1, len(panels), figsize=(8 if len(panels) == 1 else 4.6 * len(panels), 5), dpi=120,
+                             sharey=True, squeeze=False)
+    for ax, k in zip(axes[0], panels):
+        centre = inputs["returns"][k]
+        _panel(ax, inputs, band, k, np.linspace(centre - 0.15, centre + 0.15, 121) if grid is None else grid, names)
+    if len(panels) > 1:
+        for ax, k in zip(axes[0], panels):
+            ax.set_title(f"varying the {names[k]}-beta category's return", fontsize=10)
+        for ax in axes[0][1:]:
+            ax.set_ylabel("")
+        fig.suptitle(f"Beta profile: maximum return for beta in [{band[0]:g}, {band[1]:g}], each category in turn")
+    fig.text(0.01, 0.01, f"inputs {where}", fontsize=7, color="dimgrey")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def _panel(ax, inputs: dict, band: tuple[float, float], vary: int, grid: np.ndarray, names: list[str]) -> None:  # noqa: ANN001
     for migrate, style in ((False, "-"), (True, "--")):
         if migrate and inputs["migration"] is None:
             continue
@@ -161,14 +197,9 @@ def plot(path: Path, inputs: dict, band: tuple[float, float], vary: int, grid: n
                label=f"estimated r ({names[vary]}) = {inputs['returns'][vary]:.1%}")
     ax.set_xlabel(f"expected return of the {names[vary]}-beta category, % a year")
     ax.set_ylabel("maximum portfolio return r . w, % a year")
-    ax.set_title(f"Beta profile: maximum return for beta in [{band[0]:g}, {band[1]:g}]")
+    ax.set_title(f"Beta profile: maximum return for beta in [{band[0]:g}, {band[1]:g}]", fontsize=10)
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="upper left")
-    fig.text(0.01, 0.01, f"inputs {where}", fontsize=7, color="dimgrey")
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
+    ax.legend(loc="upper left", fontsize=8)
 
 
 @app.command()
@@ -181,7 +212,8 @@ def profile(
     bands: Annotated[str, typer.Option(help="Beta bands LOW:HIGH, comma-separated.")] = DEFAULT_BANDS,
     plot_path: Annotated[Optional[Path], typer.Option("--plot", help="Save the figure (PNG) here.")] = None,
     plot_band: Annotated[Optional[str], typer.Option("--plot-band", help="LOW:HIGH band of the figure (default: 0.9:1.1).")] = None,
-    vary: Annotated[Optional[int], typer.Option(help="Category whose return the figure varies, 1-based (default: the last).")] = None,
+    vary: Annotated[Optional[str], typer.Option(help="Category whose return the figure varies, 1-based, or 'all' "
+                                                     "for one panel per category (default: the last).")] = None,
     output: Annotated[str, typer.Option("--format", help="table, json, or csv (one line per band and migration).")] = "table",
 ) -> None:
     """Maximum-return allocation across beta categories for each beta band, with and without migration."""
@@ -207,7 +239,9 @@ def profile(
         out = [{"band": list(band), "migration": migrate,
                 **({"infeasible": {"reachable_betas": [res.lowest, res.highest]}} if isinstance(res, Infeasible) else
                    {"allocation": res.allocation.tolist(), "weights": res.weights.tolist(),
-                    "expected_return": res.expected_return, "beta": res.beta, "volatility": res.volatility})}
+                    "expected_return": res.expected_return, "beta": res.beta, "volatility": res.volatility,
+                    "shadow_prices": {"beta_high": res.shadow_beta_high, "beta_low": res.shadow_beta_low,
+                                      "budget": res.shadow_budget}})}
                for band, migrate, res in results]
         typer.echo(json.dumps({"inputs": where, "results": out}, indent=2))
     elif output == "csv":
@@ -221,12 +255,18 @@ def profile(
     else:
         console.print(inputs_table(inputs, names, where))
         console.print(results_table(results, names))
+        console.print(duals_table(results))
     if plot_path is not None:
-        vary_index = (k if vary is None else vary) - 1
-        if not 0 <= vary_index < k:
-            raise TradesimError(f"--vary: category {vary} is not between 1 and {k}")
+        if vary == "all":
+            vary_index: int | list[int] = list(range(k))
+        else:
+            try:
+                vary_index = (k if vary is None else int(vary)) - 1
+            except ValueError:
+                raise TradesimError(f"--vary: {vary!r} is not a category number or 'all'") from None
+            if not 0 <= vary_index < k:
+                raise TradesimError(f"--vary: category {vary} is not between 1 and {k}")
         band = parse_bands(plot_band)[0] if plot_band else (0.9, 1.1)
-        centre = inputs["returns"][vary_index]
-        plot(plot_path, inputs, band, vary_index, np.linspace(centre - 0.15, centre + 0.15, 121), names, where)
+        plot(plot_path, inputs, band, vary_index, None, names, where)
         if output == "table":
             console.print(f"figure: {plot_path}")
