@@ -123,7 +123,8 @@ class SpendingRule:
         history = (*history, nav)[-self.window:]
         base = sum(history) / len(history)
         amount = -self.rate / self.per_year * base
-        note = f"{self.rate:.2%} a year of {_money(base)} (mean NAV of {len(history)} payment days)"
+        days = f"{len(history)} payment day" + ("s" if len(history) > 1 else "")
+        note = f"{self.rate:.2%} a year of {_money(base)}, the mean NAV of {days}"
         return CashFlow("spending", amount, self.currency, note=note), history
 
 

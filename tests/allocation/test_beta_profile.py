@@ -111,7 +111,9 @@ def test_the_band_holds_and_a_wider_band_never_earns_less(case) -> None:  # noqa
     np.testing.assert_allclose(res.weights, res.allocation if P is None else P @ res.allocation, atol=1e-12)
     assert res.expected_return == pytest.approx(float(np.dot(r, res.weights)))
     wider = optimise_profile(r, b, low - extra, high + extra, migration=P)
-    assert wider.expected_return >= res.expected_return - 1e-9
+    # HiGHS stops within its optimality tolerance (1e-7): returns of 0, 0 and 1e-8 are all
+    # "optimal" to it, so a finer comparison fails on its rounding, not on the model.
+    assert wider.expected_return >= res.expected_return - 1e-7
     # No allocation earns more than the best category after migration.
     best = (np.asarray(r) if P is None else P.T @ np.asarray(r)).max()
     assert res.expected_return <= best + 1e-9
@@ -180,4 +182,4 @@ def test_the_duals_price_the_optimum(returns, low, width) -> None:
     b = [0.6, 1.0, 1.5]
     res = optimise_profile(returns, b, low, low + width)
     priced = res.shadow_beta_high * (low + width) + res.shadow_beta_low * low + res.shadow_budget
-    assert priced == pytest.approx(res.expected_return, abs=1e-9)
+    assert priced == pytest.approx(res.expected_return, abs=1e-7)  # HiGHS's optimality tolerance

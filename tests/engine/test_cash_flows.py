@@ -81,7 +81,7 @@ def test_the_ledger_records_every_flow(ledger) -> None:
     np.testing.assert_allclose([r.amount for r in rows], [1_000.0, -109.19, -500.0], atol=1e-9)
     assert [r.amount_base for r in rows] == [r.amount for r in rows] and {r.fx for r in rows} == {1.0}
     assert rows[0].note == "gift"
-    assert rows[1].note == "4.00% a year of 10,919.00 (mean NAV of 1 payment days)"
+    assert rows[1].note == "4.00% a year of 10,919.00, the mean NAV of 1 payment day"
 
 
 def test_pnl_excludes_the_owners_money(ledger) -> None:
@@ -229,3 +229,19 @@ def test_the_report_shows_the_flows_and_both_returns(ledger, tmp_path: Path) -> 
     assert "<th>Annualised return (time-weighted)</th><td>173.16%</td>" in html
     assert f"<th>Money-weighted return</th><td>{s.money_weighted_return:.2%}</td>" in html
     assert "<th>Net cash flows</th><td>+390.81 USD</td>" in html
+
+
+def test_paper_run_prints_the_owners_flows(tmp_path: Path) -> None:
+    import json
+
+    out = subprocess.run([TRADESIM, "paper", "run", str(FIXTURE), "--db", str(tmp_path / "p.db"), "--as-of",
+                          "2024-04-02", "--set", "start=2024-03-25"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "  contribution +1,000.00 USD (gift)" in out.stdout
+    assert "  spending -109.19 USD (4.00% a year of 10,919.00, the mean NAV of 1 payment day)" in out.stdout
+    assert "  withdrawal -500.00 USD" in out.stdout
+    doc = subprocess.run([TRADESIM, "paper", "run", str(FIXTURE), "--db", str(tmp_path / "q.db"), "--as-of",
+                          "2024-04-02", "--set", "start=2024-03-25", "--format", "json"], capture_output=True,
+                         text=True, timeout=120)
+    sessions = json.loads(doc.stdout)["sessions"]
+    assert [f["kind"] for s in sessions for f in s["cash_flows"]] == ["contribution", "spending", "withdrawal"]

@@ -34,6 +34,9 @@ def print_day(day, when, symbols, currency: str) -> None:  # noqa: ANN001
     for f in day.cash_flows:  # dividends, withholding, a split's fractional share paid in cash
         console.print(f"  {symbols[f.instrument]} {f.kind.replace('_', ' ')} {f.amount_base:+,.2f} {currency} "
                       f"({f.note})", highlight=False, soft_wrap=True)
+    for f in day.external_flows:  # the owner's money in or out: not P&L
+        console.print(f"  {f.kind} {f.amount_base:+,.2f} {currency}" + (f" ({f.note})" if f.note else ""),
+                      highlight=False, soft_wrap=True)
     if day.cash_flows:
         console.print(f"  NAV change {day.net_pnl:+,.2f} = price P&L {day.price_pnl:+,.2f} + income "
                       f"{day.income:+,.2f} - costs {day.costs:,.2f}", highlight=False, soft_wrap=True)
@@ -148,7 +151,8 @@ def paper_document(config, result, url: str) -> dict:  # noqa: ANN001
                   for j, q, p in zip(day.fills.instrument, day.fills.quantity, day.fills.price)],
         "orders": [{"symbol": symbols[j], "quantity": q} for j, q in zip(day.orders.instrument, day.orders.quantity)],
         "cash_flows": [{"symbol": symbols[f.instrument], "kind": f.kind, "amount_base": f.amount_base,
-                        "note": f.note} for f in day.cash_flows],
+                        "note": f.note} for f in day.cash_flows]
+        + [{"symbol": None, "kind": f.kind, "amount_base": f.amount_base, "note": f.note} for f in day.external_flows],
         "warnings": list(day.warnings),
     } for day, when in zip(result.processed, result.dates)]
     return {"schema": "tradesim.paper-run/1", "portfolio": config.name, "base_currency": config.base_currency,
