@@ -31,7 +31,8 @@ def summary_of(s) -> dict:  # noqa: ANN001
             "annual_volatility": d["annual_volatility"], "sharpe": d["sharpe"], "max_drawdown": d["max_drawdown"],
             "start_nav": d["start_nav"], "end_nav": d["end_nav"], "costs": d["total_costs"],
             "annual_notional_turnover": d["annual_notional_turnover"], "trades": d["trades"], "days": d["days"],
-            "years": d["days"] / 256}
+            "years": d["days"] / 256, "risk_free": d["risk_free"],
+            "money_weighted_return": d["money_weighted_return"], "external_flows": d["external_flows"]}
 
 
 def test_replay_json_and_csv(tmp_path: Path) -> None:
