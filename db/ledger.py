@@ -104,6 +104,19 @@ def finish_run(engine: Engine, run_id: int, status: str, error: str | None = Non
         conn.execute(update(Run).where(Run.id == run_id).values(**values))
 
 
+def finish_run_after(engine: Engine, run_id: int, exc: BaseException, last_done: date | None) -> None:
+    """Record why a run stopped early: ``interrupted`` (a signal) or ``failed``, with the last
+    committed day; an ``Interrupted`` gets a note for the command's one line."""
+    from tradesim.errors import Interrupted
+
+    kept = f"last committed day {last_done}" if last_done else "no day committed"
+    if isinstance(exc, Interrupted):
+        finish_run(engine, run_id, "interrupted", error=f"{exc.signal_name}; {kept}")
+        exc.note = f"run {run_id} marked interrupted, {kept}"
+    else:
+        finish_run(engine, run_id, "failed", error=f"{type(exc).__name__}: {exc}")
+
+
 def set_run_end(conn: Connection, run_id: int, end: date) -> None:
     conn.execute(update(Run).where(Run.id == run_id).values(end_date=end, finished_at=utc_now(), status="active"))
 

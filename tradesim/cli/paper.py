@@ -13,7 +13,7 @@ from tradesim.cli import app, console, err_console
 from tradesim.cli.output import Format, ResultFormatOption, emit_result
 from tradesim.cli.options import DbOption, SetOption, parse_day
 from tradesim.config import load_config
-from tradesim.errors import ConfigError, SomeFailed, TradesimError
+from tradesim.errors import ConfigError, NotReady, SomeFailed, TradesimError
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ def paper_one(config: Path | None, as_of, db: str | None, sets, format: Format, 
     def show() -> None:
         if result.skipped:
             console.print(f"paper {cfg.name}: nothing to do: {result.skipped}.", highlight=False, soft_wrap=True)
-        else:
+        elif result.dates:
             console.print(f"paper {cfg.name}: processed {len(result.dates)} session(s), "
                           f"{result.dates[0]} to {result.dates[-1]} (run {result.run_id} in {url}).",
                           highlight=False, soft_wrap=True)
@@ -135,6 +135,8 @@ def paper_one(config: Path | None, as_of, db: str | None, sets, format: Format, 
     document = paper_document(cfg, result, url)
     if names is None or live:
         emit_result(format, document, paper_rows(document), show, columns=PAPER_CSV_COLUMNS)
+    if result.waiting:
+        raise NotReady(f"paper {cfg.name}: {result.waiting}; run again later (exit 3: not ready)")
     return document
 
 
@@ -153,7 +155,7 @@ def paper_document(config, result, url: str) -> dict:  # noqa: ANN001
     } for day, when in zip(result.processed, result.dates)]
     return {"schema": "tradesim.paper-run/1", "portfolio": config.name, "base_currency": config.base_currency,
             "ledger": url, "run_id": result.run_id if result.run_id >= 0 else None, "as_of": result.as_of,
-            "skipped": result.skipped, "sessions": sessions}
+            "skipped": result.skipped, "waiting": result.waiting, "sessions": sessions}
 
 
 PAPER_CSV_COLUMNS = ("portfolio", "base_currency", "run_id", "day", "nav", "pnl", "costs", "reason", "fills",
