@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 
-from db.session import database_url
+from db.session import check_database, database_url
 from tradesim.cli import app, console, err_console
 from tradesim.cli.output import Format, ResultFormatOption, emit_result
 from tradesim.cli.options import DbOption, SetOption, parse_day
@@ -121,6 +122,7 @@ def paper_one(config: Path | None, as_of, db: str | None, sets, format: Format, 
         raise ConfigError(f"portfolio {cfg.name!r} is also {names[cfg.name]}: a portfolio runs once per session")
     url = database_url(db, cfg.database)
     live = format is Format.table  # people see each day as it is done; scripts get the document at the end
+    check_database(url)
     result = paper_run(cfg, url, as_of,
                        on_day=(lambda day, when: print_day(day, when, cfg.symbols, cfg.base_currency)) if live else None)
 
@@ -178,4 +180,5 @@ def schedule(config: PaperConfig = None, db: DbOption = None, sets: SetOption = 
     logging.getLogger().setLevel(logging.INFO)
     cfg = load_config(config, sets=sets or ())
     url = database_url(db, cfg.database)
+    check_database(url)
     run_scheduler(str(config) if config else None, cfg, url, sets=sets or ())

@@ -14,7 +14,7 @@ import typer
 
 from db.session import database_url
 from tradesim.cli import app, console
-from tradesim.cli.options import DbOption
+from tradesim.cli.options import DbOption, check_writable
 from tradesim.errors import TradesimError
 
 Runs = Annotated[Optional[list[int]], typer.Argument(
@@ -61,6 +61,9 @@ def report(runs: Runs = None, db: DbOption = None, out: Out = None, png: PngDir 
 
     symbols = [s.strip() for part in symbol or () for s in part.split(",") if s.strip()]
     runs = runs or []
+    check_writable(out or default_output(runs), "--out")
+    if png is not None:
+        check_writable(png, "--png", folder=True)
     written = write_report(database_url(db), runs, out or default_output(runs), png_dir=png, log_scale=log,
                            symbols=symbols)
     _print(written)
@@ -70,6 +73,10 @@ def check_report_options(report_path: Path | None, png_dir: Path | None) -> None
     """Before a run starts: --png without --report is a mistake, caught before hours of replay."""
     if png_dir is not None and report_path is None:
         raise TradesimError("--png DIR writes the report's figures: give --report PATH too")
+    if report_path is not None:
+        check_writable(report_path, "--report")
+    if png_dir is not None:
+        check_writable(png_dir, "--png", folder=True)
 
 
 def report_after_run(url: str, run_ids: list[int], report_path: Path | None, png_dir: Path | None) -> None:
