@@ -105,4 +105,7 @@ def _pragma_check(path: Path, pragma: str) -> str | None:
             conn.close()
     except sqlite3.DatabaseError as exc:
         return str(exc)
-    return None if rows == ["ok"] else "; ".join(rows)
+    if rows == ["ok"]:
+        return None
+    found = [line for row in rows for line in str(row).splitlines() if not line.startswith("***")]
+    return found[0] + (", and more" if len(found) > 1 else "") if found else "; ".join(rows)

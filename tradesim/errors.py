@@ -55,3 +55,8 @@ class Interrupted(BaseException):
         super().__init__(signal_name)
         self.signal_name, self.exit_code = signal_name, exit_code
         self.note = ""
+
+
+def not_utf8(exc: UnicodeDecodeError) -> str:
+    """The words for a file that is not UTF-8, with the first bad byte and where it is."""
+    return f"not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})"

@@ -29,7 +29,7 @@ from db.models import CashFlow, Equity, Order, Portfolio, PositionRow, Processed
 from db.session import open_engine
 from tradesim import calendar, daily_summary
 from tradesim.engine import Book, Day, Engine
-from tradesim.errors import DataError, Interrupted, LedgerError
+from tradesim.errors import ConfigError, DataError, Interrupted, LedgerError
 from tradesim.market import Market, build_market
 from tradesim.readiness import readiness
 from tradesim.replay import WARMUP, first_trading_index
@@ -136,7 +136,11 @@ def load_book(conn: Connection, run_id: int, market: Market,
 def paper_run(config: PortfolioConfig, db_url: str, as_of: date | None = None, *,
               on_day: Callable[[Day, date], None] | None = None, now: datetime | None = None) -> PaperResult:
     """Process every unprocessed session up to ``as_of`` (default: the latest completed one)."""
-    as_of = as_of or default_as_of(config, now)
+    latest = default_as_of(config, now)
+    if as_of is not None and as_of > latest:
+        raise ConfigError(f"--as-of {as_of}: the session has not closed yet (the latest closed {config.calendar} "
+                          f"session is {latest})")
+    as_of = as_of or latest
     db = open_engine(db_url)
     try:
         with db.begin() as conn:

@@ -17,7 +17,7 @@ from db.session import open_engine
 from strategies.base import Strategy
 from tradesim.data.source import PriceSource
 from tradesim.engine import Day, Engine
-from tradesim.market import Market, build_market
+from tradesim.market import Market, build_market, missing_data_warnings
 from tradesim.metrics import Summary, summarise
 from tradesim.resolve import source_for
 from tradesim.schema import PortfolioConfig
@@ -115,6 +115,8 @@ def replay(
         raise DataError(f"no trading days between {config.start} and {config.end or 'the end of the data'}")
     days = [d.date() for d in market.dates]
     book = engine.opening_book(start)
+    for w in missing_data_warnings(market, start):
+        log.warning(w)
 
     db = db_engine or (open_engine(db_url) if db_url else None)
     run_id = None
