@@ -14,6 +14,7 @@ One daemon per portfolio and ledger: a second one refuses with one line.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import zlib
@@ -34,6 +35,34 @@ AFTER_CLOSE = timedelta(minutes=30)
 # Set by SIGTERM/SIGINT: a job in progress stops after the day it is on (the worker thread
 # gets no signal of its own), so the daemon stops in moments, not after a long catch-up.
 STOPPING = threading.Event()
+# How long a stop waits for a job still loading prices before leaving it: the process then
+# exits as if killed, which exactly-once makes safe (an open day rolls back, the next run redoes it).
+STOP_GRACE_SECONDS = 10.0
+
+
+class RunningJobs:
+    """How many paper jobs are in progress, so that a stop can wait for them (a while)."""
+
+    def __init__(self) -> None:
+        self.count, self.changed = 0, threading.Condition()
+
+    @contextmanager
+    def one(self) -> Iterator[None]:
+        with self.changed:
+            self.count += 1
+        try:
+            yield
+        finally:
+            with self.changed:
+                self.count -= 1
+                self.changed.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: self.count == 0, timeout)
+
+
+JOBS = RunningJobs()
 
 
 def job_time(config: PortfolioConfig) -> tuple[int, int, str]:
@@ -60,8 +89,9 @@ def scheduled_paper_run(config_path: str | None, db_url: str, sets: Sequence[str
         if STOPPING.is_set():
             raise Interrupted("SIGTERM", 143)
 
-    config = load_config(config_path, sets=sets)
-    result = paper_run(config, db_url, on_day=stop_between_days)
+    with JOBS.one():
+        config = load_config(config_path, sets=sets)
+        result = paper_run(config, db_url, on_day=stop_between_days)
     if result.skipped:
         log.info("paper %s: nothing to do (%s)", config.name, result.skipped)
     elif result.dates:
@@ -207,4 +237,10 @@ def _run_scheduler(config_path: str | None, config: PortfolioConfig, db_url: str
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     scheduler.start()  # blocks until shutdown
+    if not JOBS.wait_idle(STOP_GRACE_SECONDS):
+        log.warning("a paper job was still busy %.0f s after the stop: leaving it (an open day rolls back; "
+                    "the next run redoes it)", STOP_GRACE_SECONDS)
+        log.info("scheduler stopped")
+        logging.shutdown()
+        os._exit(0)  # the worker thread would otherwise hold the process until its job ends
     log.info("scheduler stopped")

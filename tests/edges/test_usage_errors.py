@@ -27,3 +27,28 @@ def test_usage_errors_exit_2_without_a_traceback(args, says) -> None:
 def test_version_prints_the_package_version() -> None:
     result = run("--version")
     assert (result.returncode, result.stdout.strip()) == (0, f"tradesim {tradesim.__version__}")
+
+
+def boom(*_args, **_kwargs) -> None:  # noqa: ANN002, ANN003
+    raise ZeroDivisionError("boom")
+
+
+def test_an_internal_error_is_one_line_and_its_traceback_goes_to_a_file(tmp_path, monkeypatch, capsys) -> None:
+    import re
+
+    import tradesim.cli.replay
+    from tradesim.cli import main
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    monkeypatch.delenv("TRADESIM_DEBUG", raising=False)
+    monkeypatch.setattr(tradesim.cli.replay, "load_config", boom)
+    assert main(["replay"]) == 1
+    err = capsys.readouterr().err.strip()
+    found = re.fullmatch(r"error: internal error: ZeroDivisionError: boom \(traceback in (\S+); --debug or "
+                         r"TRADESIM_DEBUG=1 prints it\)", err)
+    assert found, err
+    written = open(found.group(1)).read()
+    assert found.group(1).startswith(str(tmp_path / "tradesim"))
+    assert "Traceback (most recent call last)" in written and 'raise ZeroDivisionError("boom")' in written
+    with pytest.raises(ZeroDivisionError):
+        main(["replay", "--debug"])

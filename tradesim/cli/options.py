@@ -41,7 +41,7 @@ def check_writable(path: Path, option: str, folder: bool = False) -> None:
         if not os.access(path, os.W_OK):
             raise TradesimError(f"{option} {path}: not writable")
         return
-    parent = next((p for p in path.absolute().parents if p.exists()), None)
+    parent = next((p for p in path.parents if p.exists()), None)
     if parent is None or not parent.is_dir():
         raise TradesimError(f"{option} {path}: {parent} is a file, not a folder")
     if not os.access(parent, os.W_OK | os.X_OK):

@@ -7,6 +7,8 @@ so other commands start as fast as before. ``replay`` and ``compare`` call
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -64,8 +66,9 @@ def report(runs: Runs = None, db: DbOption = None, out: Out = None, png: PngDir 
     check_writable(out or default_output(runs), "--out")
     if png is not None:
         check_writable(png, "--png", folder=True)
-    written = write_report(database_url(db), runs, out or default_output(runs), png_dir=png, log_scale=log,
-                           symbols=symbols)
+    with report_files():
+        written = write_report(database_url(db), runs, out or default_output(runs), png_dir=png, log_scale=log,
+                               symbols=symbols)
     _print(written)
 
 
@@ -84,7 +87,18 @@ def report_after_run(url: str, run_ids: list[int], report_path: Path | None, png
         return
     from tradesim.report import write_report
 
-    _print(write_report(url, run_ids, report_path, png_dir=png_dir))
+    with report_files():
+        written = write_report(url, run_ids, report_path, png_dir=png_dir)
+    _print(written)
+
+
+@contextmanager
+def report_files() -> Iterator[None]:
+    """A report that cannot be written (a full disk, a path that vanished) is one line, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        raise TradesimError(f"{exc.filename or 'report'}: cannot write the report: {exc.strerror or exc}") from None
 
 
 def _print(written) -> None:  # noqa: ANN001
