@@ -17,7 +17,7 @@ from itertools import repeat
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 
 import tradesim
 from db.inserts import insert_if_absent
@@ -104,12 +104,15 @@ def finish_run(engine: Engine, run_id: int, status: str, error: str | None = Non
         conn.execute(update(Run).where(Run.id == run_id).values(**values))
 
 
-def finish_run_after(engine: Engine, run_id: int, exc: BaseException, last_done: date | None) -> None:
-    """Record why a run stopped early: ``interrupted`` (a signal) or ``failed``, with the last
-    committed day; an ``Interrupted`` gets a note for the command's one line."""
+def finish_run_after(engine: Engine, run_id: int, exc: BaseException) -> None:
+    """Record why a run stopped early: ``interrupted`` (a signal) or ``failed``, with its last
+    committed day (read back, so it is exact whenever the signal came); an ``Interrupted``
+    gets a note for the command's one line."""
     from tradesim.errors import Interrupted
 
-    kept = f"last committed day {last_done}" if last_done else "no day committed"
+    with engine.connect() as conn:
+        last = conn.execute(select(func.max(ProcessedDay.day)).where(ProcessedDay.run_id == run_id)).scalar()
+    kept = f"last committed day {last}" if last else "no day committed"
     if isinstance(exc, Interrupted):
         finish_run(engine, run_id, "interrupted", error=f"{exc.signal_name}; {kept}")
         exc.note = f"run {run_id} marked interrupted, {kept}"

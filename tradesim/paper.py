@@ -204,7 +204,7 @@ def paper_run(config: PortfolioConfig, db_url: str, as_of: date | None = None, *
                     if on_day is not None:
                         on_day(day, days[t])
             except Interrupted as exc:
-                ledger.finish_run_after(db, run_id, exc, days[book.t] if loaded or processed else None)
+                ledger.finish_run_after(db, run_id, exc)
                 raise
         with db.begin() as conn:
             ledger.set_run_end(conn, run_id, days[book.t])

@@ -137,7 +137,6 @@ def replay(
     conn = db.connect() if db is not None else None
     group = conn.begin() if conn is not None else None
     grouped = 0
-    last_done: date | None = None
     try:
         for k, t in enumerate(range(start, market.n_days)):
             t1 = time.perf_counter()
@@ -161,7 +160,6 @@ def replay(
             elif fail_on is not None:
                 fail_on(day)
             times.ledger += time.perf_counter() - t2
-            last_done = days[t]
             book = new_book
             nav[k], te[k], alpha[k], costs[k] = day.nav, day.tracking_error, day.adjustment_factor, day.costs
             traded[k] = float(day.fills.notional_base.sum())
@@ -181,7 +179,7 @@ def replay(
         if group is not None and group.is_active:
             group.commit()  # the days before the failure are whole; the failed one rolled back
         if db is not None:
-            ledger.finish_run_after(db, run_id, exc, last_done)
+            ledger.finish_run_after(db, run_id, exc)
         raise
     finally:
         if conn is not None:
