@@ -23,10 +23,8 @@ params = {{ weights = {{ AAA = 0.3, BBB = 0.3, CCC = 0.2, DDD = 0.1 }} }}
 """ + "".join(f'[[instruments]]\nsymbol = "{s}"\n' for s in INSTRUMENTS)
 
 
-@pytest.fixture(scope="session")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A config and 2021-2023 random-walk prices on every XNYS session (seeded)."""
-    path = tmp_path_factory.mktemp("kill")
+def write_portfolio(path: Path) -> Path:
+    """A config and 2021-2023 random-walk prices on every XNYS session (seeded), in ``path``."""
     days = sessions("XNYS", "2021-01-04", AS_OF)
     rng = np.random.default_rng(11)
     prices = 100 * np.exp(np.cumsum(rng.normal(0, 0.015, (len(days), len(INSTRUMENTS))), axis=0))
@@ -36,3 +34,6 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_portfolio(tmp_path_factory.mktemp("kill"))
