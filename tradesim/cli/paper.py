@@ -39,7 +39,7 @@ def print_day(day, when, symbols, currency: str) -> None:  # noqa: ANN001
         console.print(f"  NAV change {day.net_pnl:+,.2f} = price P&L {day.price_pnl:+,.2f} + income "
                       f"{day.income:+,.2f} - costs {day.costs:,.2f}", highlight=False, soft_wrap=True)
     for w in day.warnings:
-        console.print(f"  [yellow]warning:[/] {w}", highlight=False)
+        console.print(f"  [yellow]warning:[/] {escape(w)}", highlight=False)  # a message may hold [brackets]
 
 
 PaperConfigs = Annotated[Optional[list[Path]], typer.Argument(
