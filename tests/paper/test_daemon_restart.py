@@ -21,7 +21,7 @@ def start(config: Path, db: Path) -> subprocess.Popen:
                             env={**os.environ, "COLUMNS": "250"})
 
 
-def read_until(proc: subprocess.Popen, marker: str, timeout: float = 90) -> list[str]:
+def read_until(proc: subprocess.Popen, marker: str, timeout: float = 180) -> list[str]:
     lines: list[str] = []
     deadline = time.monotonic() + timeout
     for line in proc.stdout:
@@ -55,7 +55,7 @@ def test_two_daemons_started_together_one_runs_the_other_refuses_in_one_line(tmp
     procs = [start(config, db), start(config, db)]
     try:
         refused: list[subprocess.Popen] = []
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 180
         while not refused and time.monotonic() < deadline:
             refused = [p for p in procs if p.poll() is not None]
             time.sleep(0.2)
