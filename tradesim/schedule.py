@@ -25,8 +25,8 @@ from pathlib import Path
 
 from tradesim import calendar
 from tradesim.config import load_config
-from tradesim.schema import PortfolioConfig
-from tradesim.errors import Interrupted, LedgerError
+from tradesim.schema import PaperSettings, PortfolioConfig
+from tradesim.errors import Interrupted, LedgerError, TradesimError
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +90,12 @@ def scheduled_paper_run(config_path: str | None, db_url: str, sets: Sequence[str
             raise Interrupted("SIGTERM", 143)
 
     with JOBS.one():
-        config = load_config(config_path, sets=sets)
-        result = paper_run(config, db_url, on_day=stop_between_days)
+        try:
+            config = load_config(config_path, sets=sets)
+            result = paper_run(config, db_url, on_day=stop_between_days)
+        except TradesimError as exc:  # the user's to fix: one line in the log, and the next run tries again
+            log.error("paper run: %s", exc)
+            return None
     if result.skipped:
         log.info("paper %s: nothing to do (%s)", config.name, result.skipped)
     elif result.dates:
@@ -124,6 +128,14 @@ def build_scheduler(config_path: str | None, config: PortfolioConfig, db_url: st
         replace_existing=True, coalesce=True, misfire_grace_time=int(MISFIRE_GRACE.total_seconds()),
     )
     return scheduler
+
+
+def retry_at(now: datetime, until: datetime | None, settings: PaperSettings) -> tuple[datetime | None, datetime | None]:
+    """After a run found prices late: when to try again, and until when (set at the first
+    try). (None, None) once the next try would fall past that deadline."""
+    until = until or now + timedelta(hours=settings.retry_hours)
+    at = now + timedelta(minutes=settings.retry_minutes)
+    return (at, until) if at <= until else (None, None)
 
 
 def ensure_job_table(store) -> None:  # noqa: ANN001
@@ -190,6 +202,7 @@ def run_scheduler(config_path: str | None, config: PortfolioConfig, db_url: str,
 def _run_scheduler(config_path: str | None, config: PortfolioConfig, db_url: str, sets: Sequence[str]) -> None:
     from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_SCHEDULER_STARTED
 
+    STOPPING.clear()
     scheduler = build_scheduler(config_path, config, db_url, sets)
     hour, minute, tz = job_time(config)
     job_id = f"paper:{config.name}"
@@ -207,26 +220,28 @@ def _run_scheduler(config_path: str | None, config: PortfolioConfig, db_url: str
         if not event.retval:
             retry_until[0] = None
             return
-        now = datetime.now(calendar.exchange_timezone(config.calendar))
-        retry_until[0] = retry_until[0] or now + timedelta(hours=config.paper.retry_hours)
-        at = now + timedelta(minutes=config.paper.retry_minutes)
-        if at > retry_until[0]:
+        at, retry_until[0] = retry_at(datetime.now(calendar.exchange_timezone(config.calendar)), retry_until[0],
+                                      config.paper)
+        if at is None:
             log.warning("paper %s: prices still late after %s h; the next scheduled run catches up",
                         config.name, config.paper.retry_hours)
-            retry_until[0] = None
             return
         log.info("paper %s: trying again at %s", config.name, at)
         scheduler.add_job(scheduled_paper_run, "date", run_date=at, args=[config_path, db_url, list(sets)], id="retry",
                           jobstore="memory", replace_existing=True)
 
     def stop(signum, _frame) -> None:  # noqa: ANN001
-        log.info("received %s: stopping the scheduler", signal.Signals(signum).name)
         STOPPING.set()
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
-        else:  # a signal before the scheduler got going: there is nothing to wind down
-            log.info("scheduler stopped")
+        if not scheduler.running:  # a signal before the scheduler got going: there is nothing to wind down
+            log.info("received %s before the scheduler started: scheduler stopped", signal.Signals(signum).name)
             raise SystemExit(0)
+        # Not from the handler itself: the signal may have landed while this (main) thread held a
+        # lock that shutdown needs (the executor's, mid-submit), which would wait forever.
+        threading.Thread(target=shut_down, args=(signal.Signals(signum).name,), daemon=True).start()
+
+    def shut_down(name: str) -> None:
+        log.info("received %s: stopping the scheduler", name)
+        scheduler.shutdown(wait=False)
 
     scheduler.add_listener(started, EVENT_SCHEDULER_STARTED)
     scheduler.add_listener(after_run, EVENT_JOB_EXECUTED)
@@ -236,7 +251,14 @@ def _run_scheduler(config_path: str | None, config: PortfolioConfig, db_url: str
                       misfire_grace_time=None)
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    scheduler.start()  # blocks until shutdown
+    try:
+        scheduler.start()  # blocks until shutdown
+    except Exception:  # noqa: BLE001
+        if not STOPPING.is_set():
+            raise
+        # The stop raced the main loop (shutting down empties the job stores while the loop
+        # removes a finished one-off job): the scheduler is stopping either way.
+        log.debug("scheduler loop ended by the stop", exc_info=True)
     if not JOBS.wait_idle(STOP_GRACE_SECONDS):
         log.warning("a paper job was still busy %.0f s after the stop: leaving it (an open day rolls back; "
                     "the next run redoes it)", STOP_GRACE_SECONDS)

@@ -73,3 +73,17 @@ def test_two_daemons_started_together_one_runs_the_other_refuses_in_one_line(tmp
                 p.send_signal(signal.SIGTERM)
                 p.communicate(timeout=60)
     assert running.returncode == 0
+
+
+def test_late_prices_are_retried_every_retry_minutes_until_retry_hours_after_the_first_try() -> None:
+    from datetime import datetime, timedelta
+
+    from tradesim.schedule import retry_at
+    from tradesim.schema import PaperSettings
+
+    settings = PaperSettings(retry_minutes=30, retry_hours=1)
+    t0 = datetime(2024, 1, 9, 16, 30)
+    deadline = t0 + timedelta(hours=1)
+    assert retry_at(t0, None, settings) == (t0 + timedelta(minutes=30), deadline)
+    assert retry_at(t0 + timedelta(minutes=30), deadline, settings) == (deadline, deadline)
+    assert retry_at(deadline, deadline, settings) == (None, None)  # the next scheduled run catches up
