@@ -153,6 +153,7 @@ def paper_run(config: PortfolioConfig, db_url: str, as_of: date | None = None, *
             with db.connect() as conn:
                 last = conn.execute(select(func.max(ProcessedDay.day)).where(ProcessedDay.run_id == found[0])).scalar()
             if last is not None and last >= as_of:
+                daily_summary.send_owed(db, config, found[0], as_of, db_url)  # retries what failed before
                 return PaperResult(found[0], [], [], as_of, skipped=(
                     f"every session up to {as_of} is already processed (the last processed is {last})"))
         market = paper_market(config, start, as_of, db_url)
