@@ -17,7 +17,7 @@ from itertools import repeat
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 
 import tradesim
 from db.inserts import insert_if_absent
@@ -102,6 +102,22 @@ def finish_run(engine: Engine, run_id: int, status: str, error: str | None = Non
         values["end_date"] = end
     with engine.begin() as conn:
         conn.execute(update(Run).where(Run.id == run_id).values(**values))
+
+
+def finish_run_after(engine: Engine, run_id: int, exc: BaseException) -> None:
+    """Record why a run stopped early: ``interrupted`` (a signal) or ``failed``, with its last
+    committed day (read back, so it is exact whenever the signal came); an ``Interrupted``
+    gets a note for the command's one line."""
+    from tradesim.errors import Interrupted
+
+    with engine.connect() as conn:
+        last = conn.execute(select(func.max(ProcessedDay.day)).where(ProcessedDay.run_id == run_id)).scalar()
+    kept = f"last committed day {last}" if last else "no day committed"
+    if isinstance(exc, Interrupted):
+        finish_run(engine, run_id, "interrupted", error=f"{exc.signal_name}; {kept}")
+        exc.note = f"run {run_id} marked interrupted, {kept}"
+    else:
+        finish_run(engine, run_id, "failed", error=f"{type(exc).__name__}: {exc}")
 
 
 def set_run_end(conn: Connection, run_id: int, end: date) -> None:

@@ -37,7 +37,7 @@ class Run(Base):
     code_version: Mapped[str] = mapped_column(String(64))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    status: Mapped[str] = mapped_column(String(16))  # running | finished | failed
+    status: Mapped[str] = mapped_column(String(16))  # running | finished | failed | interrupted (paper: active)
     start_date: Mapped[date | None] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
     error: Mapped[str | None] = mapped_column(Text)

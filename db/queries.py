@@ -140,7 +140,7 @@ def connect(source: str | Engine | Connection) -> Iterator[Connection]:
 
         if not Path(url.removeprefix("sqlite:///")).exists():
             raise QueryError(f"{url}: no such ledger")
-    engine = open_engine(url)
+    engine = open_engine(url, write=False)  # queries read: a read-only ledger will do
     try:
         with engine.connect() as conn:
             yield _reader(conn)

@@ -16,6 +16,10 @@ import os
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
+
+from db.guard import check_sqlite, sqlite_path
+from tradesim.errors import LedgerError
 
 
 ENV_VAR = "TRADESIM_DB"
@@ -54,24 +58,66 @@ def _sqlite_begin(conn) -> None:  # noqa: ANN001
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def open_engine(url: str, create: bool = True) -> Engine:
-    """An engine on ``url``; ``create`` (the default) creates or upgrades the schema first."""
+def open_engine(url: str, create: bool = True, write: bool | None = None) -> Engine:
+    """An engine on ``url``; ``create`` (the default) creates or upgrades the schema first.
+
+    ``write`` (default: ``create``): the caller will write, so the ledger must be writable
+    and pass SQLite's quick check. Whatever the caller does, a file that is not a tradesim
+    ledger (nor new, nor empty) is refused before anything opens it (``db.guard``).
+    """
+    write = create if write is None else write
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_path(url)
+        if path is not None:
+            check_sqlite(path, write)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise LedgerError(f"{path}: cannot create its folder: {exc.strerror}") from None
         # Named parameters let the ledger pass the same row dicts to SQLite and PostgreSQL.
         engine = create_engine(url, connect_args={"timeout": 30}, paramstyle="named")
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     else:
-        engine = create_engine(url)
+        engine = _server_engine(url)
     if create:
         from db.migrations import ensure_schema
 
         try:
             ensure_schema(engine)
+        except OperationalError as exc:
+            engine.dispose()
+            raise LedgerError(f"{engine.url.render_as_string(hide_password=True)}: cannot open the ledger: "
+                              f"{str(exc.orig).strip().splitlines()[0]}") from None
         except BaseException:
             engine.dispose()
             raise
     return engine
+
+
+def _server_engine(url: str) -> Engine:
+    """A server database's engine, or one line saying what is wrong with the URL or the install."""
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    scheme = url.split("://", 1)[0]
+    try:
+        return create_engine(url)
+    except NoSuchModuleError:
+        raise LedgerError(f"--db {scheme}://...: unknown database URL scheme {scheme!r} (use a file path, "
+                          "sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST/DB)") from None
+    except ArgumentError as exc:
+        raise LedgerError(f"--db: not a database URL ({exc})") from None
+    except ImportError as exc:
+        extra = " (pip install 'tradesim[postgres]')" if scheme.startswith("postgres") else ""
+        raise LedgerError(f"--db {scheme}://...: the driver is not installed: {exc.name or exc}{extra}") from None
+
+
+def check_database(url: str, write: bool = True) -> None:
+    """``open_engine``'s refusals without opening anything: a command calls it before its work,
+    so a bad ``--db`` is reported before a replay, not after it."""
+    if url.startswith("sqlite"):
+        path = sqlite_path(url)
+        if path is not None:
+            check_sqlite(path, write)
+    else:
+        _server_engine(url).dispose()

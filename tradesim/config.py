@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from strategies import file_part, make_strategy, strategy_class
-from tradesim.errors import ConfigError
+from tradesim.errors import ConfigError, not_utf8
 from tradesim.overrides import apply_sets, touches
 from tradesim.resolve import with_instrument_metadata
 # The schema's models, re-exported for code that loads configs and inspects them.
@@ -64,7 +64,12 @@ def load_config(path: str | os.PathLike[str] | None = None, *, sets: Sequence[st
         p = Path(path)
         if not p.is_file():
             raise ConfigError(f"{p}: config file not found")
-        text = p.read_text()
+        try:
+            text = p.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{p}: {not_utf8(exc)}") from None
+        except OSError as exc:
+            raise ConfigError(f"{p}: cannot read the config: {exc.strerror}") from None
         source = str(p)
     try:
         raw = tomllib.loads(text)

@@ -1,7 +1,8 @@
 """User-facing errors: each carries one line that names the culprit.
 
-The CLI prints ``str(error)`` and exits non-zero without a traceback; anything
-that is not a ``TradesimError`` is a bug and keeps its traceback.
+The CLI prints ``str(error)`` and exits with the error's ``exit_code`` (2 a
+mistake, 3 not ready) without a traceback; anything that is not a
+``TradesimError`` is a bug: one line, and its traceback goes to a file.
 """
 
 
@@ -34,3 +35,28 @@ class SomeFailed(TradesimError):
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class NotReady(TradesimError):
+    """The work cannot be done yet (a closed session's prices have not arrived): try later."""
+
+    exit_code = 3
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM: the run stops after its last committed day.
+
+    A ``BaseException``, like ``KeyboardInterrupt``, so that no ``except Exception``
+    swallows it; whoever owns a run row marks it ``interrupted`` and adds a ``note``
+    (which run, which day) before letting it go on.
+    """
+
+    def __init__(self, signal_name: str, exit_code: int) -> None:
+        super().__init__(signal_name)
+        self.signal_name, self.exit_code = signal_name, exit_code
+        self.note = ""
+
+
+def not_utf8(exc: UnicodeDecodeError) -> str:
+    """The words for a file that is not UTF-8, with the first bad byte and where it is."""
+    return f"not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})"

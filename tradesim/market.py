@@ -194,3 +194,18 @@ def check_moves(market: Market, limit: float) -> None:
         move = returns[t, j]
         raise DataError(f"instrument {market.symbols[j]!r} on {market.dates[t].date()}: a move of {move:+.0%} in a day "
                         f"is beyond the sanity limit of {limit:.0%} (data.max_daily_move)")
+
+
+def missing_data_warnings(market: Market, start: int) -> list[str]:
+    """Instruments a replay from ``start`` cannot trade from its first day: never priced at all,
+    or not priced on the first day (held out until their first price)."""
+    has = market.has_price[start:]
+    first_day = market.dates[start].date()
+    never = [s for s, any_price in zip(market.symbols, has.any(axis=0)) if not any_price]
+    late = [s for j, s in enumerate(market.symbols) if has[:, j].any() and not has[0, j]]
+    out = []
+    if never:
+        out.append(f"no prices at all from {first_day} for {', '.join(never)}: never traded")
+    if late:
+        out.append(f"no price on the first day {first_day} for {', '.join(late)}: not traded until their first price")
+    return out

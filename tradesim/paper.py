@@ -16,7 +16,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 
 import numpy as np
@@ -29,8 +29,9 @@ from db.models import CashFlow, Equity, Order, Portfolio, PositionRow, Processed
 from db.session import open_engine
 from tradesim import calendar, daily_summary
 from tradesim.engine import Book, Day, Engine
-from tradesim.errors import DataError, LedgerError
+from tradesim.errors import ConfigError, DataError, Interrupted, LedgerError
 from tradesim.market import Market, build_market
+from tradesim.readiness import readiness
 from tradesim.replay import WARMUP, check_cash_flow_dates, first_trading_index
 from tradesim.resolve import source_for
 from tradesim.schema import PortfolioConfig
@@ -49,6 +50,7 @@ class PaperResult:
     dates: list[date]
     as_of: date
     skipped: str | None = None  # why nothing was done, when nothing was
+    waiting: str | None = None  # what the next session waits for (its prices have not arrived)
 
 
 def default_as_of(config: PortfolioConfig, now: datetime | None = None) -> date:
@@ -149,7 +151,11 @@ def spending_navs(conn: Connection, run_id: int) -> tuple[float, ...]:
 def paper_run(config: PortfolioConfig, db_url: str, as_of: date | None = None, *,
               on_day: Callable[[Day, date], None] | None = None, now: datetime | None = None) -> PaperResult:
     """Process every unprocessed session up to ``as_of`` (default: the latest completed one)."""
-    as_of = as_of or default_as_of(config, now)
+    latest = default_as_of(config, now)
+    if as_of is not None and as_of > latest:
+        raise ConfigError(f"--as-of {as_of}: the session has not closed yet (the latest closed {config.calendar} "
+                          f"session is {latest})")
+    as_of = as_of or latest
     db = open_engine(db_url)
     try:
         with db.begin() as conn:
@@ -158,6 +164,13 @@ def paper_run(config: PortfolioConfig, db_url: str, as_of: date | None = None, *
         if start > as_of:
             return PaperResult(found[0] if found else -1, [], [], as_of,
                                skipped=f"the portfolio starts on {start}, after {as_of}")
+        if found is not None:
+            with db.connect() as conn:
+                last = conn.execute(select(func.max(ProcessedDay.day)).where(ProcessedDay.run_id == found[0])).scalar()
+            if last is not None and last >= as_of:
+                daily_summary.send_owed(db, config, found[0], as_of, db_url)  # retries what failed before
+                return PaperResult(found[0], [], [], as_of, skipped=(
+                    f"every session up to {as_of} is already processed (the last processed is {last})"))
         check_cash_flow_dates(config, start)
         market = paper_market(config, start, as_of, db_url)
         engine = Engine(config, market)
@@ -174,38 +187,53 @@ def paper_run(config: PortfolioConfig, db_url: str, as_of: date | None = None, *
                 book, last = loaded
                 if book.pending.any():
                     writer.pending_day = last
-            todo = range(book.t + 1, market.n_days)
+            ready = readiness(market, book.t + 1, config.paper.patience)
+            todo = range(book.t + 1, ready.last + 1)
             if not len(todo):
+                if ready.waiting_on is not None:
+                    return PaperResult(run_id, [], [], as_of, waiting=ready.reason())
                 daily_summary.send_owed(db, config, run_id, as_of, db_url)  # retries what failed before
                 return PaperResult(run_id, [], [], as_of, skipped=f"every session up to {as_of} is already processed")
             pause_on = os.environ.get(PAUSE_ENV)
-            for t in todo:
-                new_book, day = engine.step(book, t)
-                try:
-                    with conn.begin():
-                        claim_day(conn, run_id, days[t])
-                        writer.write(conn, day, mark_processed=False)
-                        if day.warnings:
-                            conn.execute(update(Run).where(Run.id == run_id)
-                                         .values(warnings=func.coalesce(Run.warnings, 0) + len(day.warnings)))
-                        if config.notify is not None:
-                            daily_summary.owe(conn, run_id, days[t], len(day.warnings))
-                        if pause_on == str(days[t]):
-                            time.sleep(3600)
-                except IntegrityError:
-                    raise LedgerError(f"paper portfolio {config.name!r}: {days[t]} was processed by another run "
-                                      "at the same time; this run stops (run it again to continue)") from None
-                writer.committed(day)
-                book = new_book
-                processed.append(day)
-                if on_day is not None:
-                    on_day(day, days[t])
+            try:
+                for t in todo:
+                    new_book, day = engine.step(book, t)
+                    if t in ready.held:
+                        day = replace(day, warnings=(*day.warnings, held_warning(ready.held[t], days[t], config)))
+                        log.warning(day.warnings[-1])
+                    try:
+                        with conn.begin():
+                            claim_day(conn, run_id, days[t])
+                            writer.write(conn, day, mark_processed=False)
+                            if day.warnings:
+                                conn.execute(update(Run).where(Run.id == run_id)
+                                             .values(warnings=func.coalesce(Run.warnings, 0) + len(day.warnings)))
+                            if config.notify is not None:
+                                daily_summary.owe(conn, run_id, days[t], len(day.warnings))
+                            if pause_on == str(days[t]):
+                                time.sleep(3600)
+                    except IntegrityError:
+                        raise LedgerError(f"paper portfolio {config.name!r}: {days[t]} was processed by another "
+                                          "run at the same time; this run stops (run it again to continue)") from None
+                    writer.committed(day)
+                    book = new_book
+                    processed.append(day)
+                    if on_day is not None:
+                        on_day(day, days[t])
+            except Interrupted as exc:
+                ledger.finish_run_after(db, run_id, exc)
+                raise
         with db.begin() as conn:
-            ledger.set_run_end(conn, run_id, days[-1])
+            ledger.set_run_end(conn, run_id, days[book.t])
         daily_summary.send_owed(db, config, run_id, as_of, db_url)
-        return PaperResult(run_id, processed, [days[d.t] for d in processed], as_of)
+        return PaperResult(run_id, processed, [days[d.t] for d in processed], as_of, waiting=ready.reason())
     finally:
         db.dispose()
+
+
+def held_warning(symbols: tuple[str, ...], day: date, config: PortfolioConfig) -> str:
+    return (f"{', '.join(symbols)}: no price for {day} after waiting {config.paper.patience} sessions "
+            "(paper.patience): held at the last price, not traded")
 
 
 def claim_day(conn: Connection, run_id: int, day: date) -> None:

@@ -17,7 +17,7 @@ from db.session import open_engine
 from strategies.base import Strategy
 from tradesim.data.source import PriceSource
 from tradesim.engine import Day, Engine
-from tradesim.market import Market, build_market
+from tradesim.market import Market, build_market, missing_data_warnings
 from tradesim.metrics import Summary, summarise
 from tradesim.resolve import source_for
 from tradesim.risk_free import risk_free_rates
@@ -128,6 +128,8 @@ def replay(
     check_cash_flow_dates(config, days[start])
     risk_free = risk_free_rates(config.risk_free, market.dates[start:])
     book = engine.opening_book(start)
+    for w in missing_data_warnings(market, start):
+        log.warning(w)
 
     db = db_engine or (open_engine(db_url) if db_url else None)
     run_id = None
@@ -191,7 +193,7 @@ def replay(
         if group is not None and group.is_active:
             group.commit()  # the days before the failure are whole; the failed one rolled back
         if db is not None:
-            ledger.finish_run(db, run_id, "failed", error=f"{type(exc).__name__}: {exc}")
+            ledger.finish_run_after(db, run_id, exc)
         raise
     finally:
         if conn is not None:

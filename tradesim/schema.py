@@ -25,7 +25,8 @@ from tradesim.triggers.spec import TriggerConfig
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # No inf or nan anywhere: TOML spells them (``capital = inf``) and no field means them.
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class CostModel(Frozen):
@@ -157,6 +158,16 @@ class NotifyConfig(Frozen):
     report: str | None = None
 
 
+class PaperSettings(Frozen):
+    # Sessions to wait for a missing bar: once this many sessions after the first one an
+    # instrument missed have prices, sessions go ahead with it held (and say so).
+    patience: int = Field(3, ge=0)
+    # When prices are late, ``paper schedule`` tries again this often until this long after
+    # the first try (then the next scheduled run catches up).
+    retry_minutes: int = Field(30, gt=0)
+    retry_hours: float = Field(6.0, ge=0)
+
+
 Frequency = Literal["M", "Q", "Y"]  # paid on the last session of each month, quarter or year
 
 
@@ -235,6 +246,7 @@ class PortfolioConfig(Frozen):
     trigger: TriggerConfig | None = None  # None: rebalance every day
     # The daily paper job's time, "HH:MM" in the exchange's timezone; unset: 30 minutes after the close.
     schedule_time: str | None = Field(None, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    paper: PaperSettings = PaperSettings()
     calendar: CalendarName = "XNYS"  # exchange_calendars name: trading sessions and the cron clock
     notify: NotifyConfig | None = None  # the paper run's daily summary; not part of the config's hash
     # The annual rate every Sharpe ratio is measured against: a constant (0.04) or a series.

@@ -108,6 +108,18 @@ def _safe_url(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=True)
 
 
+def _refuse_foreign(conn: Connection, url: str) -> None:
+    """A database with tables but not tradesim's is another application's: never adopt it
+    (SQLite files are refused before they are opened, by db.guard; this covers servers)."""
+    from db.guard import ALLOWED_EXTRA, LEDGER_TABLES
+
+    tables = set(inspect(conn).get_table_names())
+    if tables - ALLOWED_EXTRA and not LEDGER_TABLES <= tables:
+        shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+        raise LedgerError(f"{url}: not a tradesim ledger (a database of another application, with tables "
+                          f"{shown}); tradesim leaves it untouched")
+
+
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
     """Bring the ledger to ``revision``; returns (revision before, revision after)."""
     from alembic import command
@@ -116,6 +128,8 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
         _lock(conn)
         before = current_revision(conn)
         _check_known(before, _safe_url(engine))
+        if before is None:
+            _refuse_foreign(conn, _safe_url(engine))
         if before is None and inspect(conn).has_table("runs"):
             command.stamp(alembic_config(conn), BASELINE)
         command.upgrade(alembic_config(conn), revision)

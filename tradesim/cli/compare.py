@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from db.session import database_url
+from db.session import check_database, database_url
 from tradesim.cli import app, console
 from tradesim.cli.options import CapitalOption, ConfigArg, DbOption, EndOption, SetOption, StartOption, parse_day
 from tradesim.cli.replay import day_progress, progress_bar
@@ -102,6 +102,7 @@ def compare(config: ConfigArg = None, start: StartOption = None, end: EndOption 
     cfg = load_config(config, sets=sets or (), start=parse_day(start, "--start"), end=parse_day(end, "--end"),
                       capital=capital)
     url = database_url(db, cfg.database)
+    check_database(url)
     market = load_market(cfg, database_url=url)
     labels = list(variant_runs(cfg, chosen, lambda_list, buffer_list))
     width = max(len(variant_name(label)) for label in labels)

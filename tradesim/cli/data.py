@@ -25,7 +25,7 @@ from sqlalchemy import update
 
 from db.models import Instrument
 from db.price_cache import store_bars
-from db.session import database_url, open_engine
+from db.session import check_database, database_url, open_engine
 from tradesim.cli import app, console, err_console
 from tradesim.cli.options import DbOption
 from tradesim.data.pysystemtrade import PysystemtradeSource
@@ -90,6 +90,7 @@ def import_pysystemtrade_command(
     from tradesim.cli.replay import progress_bar
 
     url = database_url(db)
+    check_database(url)
     with progress_bar() as bar:
         task = bar.add_task(f"import {path}", total=None, day="")
 

@@ -69,3 +69,58 @@ def revision(message: Annotated[str, typer.Option("--message", "-m", help="What 
             engine.dispose()
     console.print(f"wrote {script.path}: review it (autogenerate misses renames and data moves)", highlight=False,
                   soft_wrap=True)
+
+
+@db_app.command()
+def check(db: DbOption = None) -> None:
+    """Integrity, schema version and run states, including runs a killed process left `running`."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DatabaseError
+
+    from db.guard import integrity_check, sqlite_path
+
+    url = database_url(db)
+    path = sqlite_path(url) if url.startswith("sqlite") else None
+    if path is not None and not path.is_file():
+        raise TradesimError(f"{path}: no such ledger")
+    engine = open_engine(url, create=False, write=False)  # refuses what is not a tradesim ledger
+    problems = []
+    try:
+        if path is not None:
+            damage = integrity_check(path)
+            console.print(f"integrity: {'ok' if damage is None else 'DAMAGED: ' + damage}", highlight=False,
+                          soft_wrap=True)
+            if damage is not None:
+                problems.append("the ledger is damaged: restore a backup")
+        else:
+            console.print("integrity: checked by the database server", highlight=False)
+        try:
+            with engine.connect() as conn:
+                revision = migrations.current_revision(conn)
+                runs = conn.execute(text(
+                    "SELECT r.id, r.mode, p.name, r.status, r.started_at, r.error, "
+                    "(SELECT max(day) FROM processed_days d WHERE d.run_id = r.id) "
+                    "FROM runs r JOIN portfolios p ON p.id = r.portfolio_id ORDER BY r.id")).all()
+        except DatabaseError as exc:
+            raise TradesimError(f"{url}: cannot read the ledger: {str(exc.orig).strip()}") from None
+    finally:
+        engine.dispose()
+    head = migrations.head()
+    state = "at head" if revision == head else (
+        "behind: `tradesim db upgrade`" if revision in migrations.revisions() else "unknown to this tradesim")
+    console.print(f"schema: {revision or 'none'} (head {head}: {state})", highlight=False)
+    counts: dict[str, int] = {}
+    for run in runs:
+        counts[run.status] = counts.get(run.status, 0) + 1
+    console.print("runs: " + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none"), highlight=False)
+    for run in runs:
+        last = f"last committed day {run[6]}" if run[6] else "no day committed"
+        if run.status == "running":
+            console.print(f"  run {run.id} ({run.mode} {run.name}) is marked running since {run.started_at}, "
+                          f"{last}: if no tradesim process is writing it, its process was killed "
+                          "(its committed days stand)", highlight=False, soft_wrap=True)
+        elif run.status in ("interrupted", "failed"):
+            console.print(f"  run {run.id} ({run.mode} {run.name}) {run.status}, {last}: {run.error}",
+                          highlight=False, soft_wrap=True)
+    if problems:
+        raise TradesimError(f"{url}: " + "; ".join(problems))

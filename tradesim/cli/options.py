@@ -27,3 +27,22 @@ def parse_day(value: str | None, option: str) -> date | None:
         return datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError:
         raise TradesimError(f"{option}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def check_writable(path: Path, option: str, folder: bool = False) -> None:
+    """Before any work: ``path`` can be written (a file, or a folder with ``folder``), or one line says why."""
+    import os
+
+    what = "folder" if folder else "file"
+    if path.exists():
+        if folder != path.is_dir():
+            raise TradesimError(f"{option} {path}: is {'a file' if path.is_file() else 'a folder'}, "
+                                f"not the {what} to write")
+        if not os.access(path, os.W_OK):
+            raise TradesimError(f"{option} {path}: not writable")
+        return
+    parent = next((p for p in path.parents if p.exists()), None)
+    if parent is None or not parent.is_dir():
+        raise TradesimError(f"{option} {path}: {parent} is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise TradesimError(f"{option} {path}: cannot create it: {parent} is not writable")

@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 
-from db.session import database_url
+from db.session import check_database, database_url
 from tradesim.cli import app, console, err_console
 from tradesim.cli.output import Format, ResultFormatOption, emit_result
 from tradesim.cli.options import DbOption, SetOption, parse_day
 from tradesim.config import load_config
-from tradesim.errors import ConfigError, SomeFailed, TradesimError
+from tradesim.errors import ConfigError, NotReady, SomeFailed, TradesimError
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def print_day(day, when, symbols, currency: str) -> None:  # noqa: ANN001
         console.print(f"  NAV change {day.net_pnl:+,.2f} = price P&L {day.price_pnl:+,.2f} + income "
                       f"{day.income:+,.2f} - costs {day.costs:,.2f}", highlight=False, soft_wrap=True)
     for w in day.warnings:
-        console.print(f"  [yellow]warning:[/] {w}", highlight=False)
+        console.print(f"  [yellow]warning:[/] {escape(w)}", highlight=False)  # a message may hold [brackets]
 
 
 PaperConfigs = Annotated[Optional[list[Path]], typer.Argument(
@@ -124,13 +125,14 @@ def paper_one(config: Path | None, as_of, db: str | None, sets, format: Format, 
         raise ConfigError(f"portfolio {cfg.name!r} is also {names[cfg.name]}: a portfolio runs once per session")
     url = database_url(db, cfg.database)
     live = format is Format.table  # people see each day as it is done; scripts get the document at the end
+    check_database(url)
     result = paper_run(cfg, url, as_of,
                        on_day=(lambda day, when: print_day(day, when, cfg.symbols, cfg.base_currency)) if live else None)
 
     def show() -> None:
         if result.skipped:
             console.print(f"paper {cfg.name}: nothing to do: {result.skipped}.", highlight=False, soft_wrap=True)
-        else:
+        elif result.dates:
             console.print(f"paper {cfg.name}: processed {len(result.dates)} session(s), "
                           f"{result.dates[0]} to {result.dates[-1]} (run {result.run_id} in {url}).",
                           highlight=False, soft_wrap=True)
@@ -138,6 +140,8 @@ def paper_one(config: Path | None, as_of, db: str | None, sets, format: Format, 
     document = paper_document(cfg, result, url)
     if names is None or live:
         emit_result(format, document, paper_rows(document), show, columns=PAPER_CSV_COLUMNS)
+    if result.waiting:
+        raise NotReady(f"paper {cfg.name}: {result.waiting}; run again later (exit 3: not ready)")
     return document
 
 
@@ -157,7 +161,7 @@ def paper_document(config, result, url: str) -> dict:  # noqa: ANN001
     } for day, when in zip(result.processed, result.dates)]
     return {"schema": "tradesim.paper-run/1", "portfolio": config.name, "base_currency": config.base_currency,
             "ledger": url, "run_id": result.run_id if result.run_id >= 0 else None, "as_of": result.as_of,
-            "skipped": result.skipped, "sessions": sessions}
+            "skipped": result.skipped, "waiting": result.waiting, "sessions": sessions}
 
 
 PAPER_CSV_COLUMNS = ("portfolio", "base_currency", "run_id", "day", "nav", "pnl", "costs", "reason", "fills",
@@ -180,4 +184,5 @@ def schedule(config: PaperConfig = None, db: DbOption = None, sets: SetOption = 
     logging.getLogger().setLevel(logging.INFO)
     cfg = load_config(config, sets=sets or ())
     url = database_url(db, cfg.database)
+    check_database(url)
     run_scheduler(str(config) if config else None, cfg, url, sets=sets or ())

@@ -20,6 +20,7 @@ from rich import box
 from rich.table import Table
 
 from tradesim.cli import app, console
+from tradesim.cli.options import check_writable
 from tradesim.errors import TradesimError
 
 DEFAULT_BANDS = "0.6:0.8,0.8:0.9,0.9:1.0,1.0:1.1,1.1:1.3"
@@ -219,6 +220,8 @@ def profile(
     """Maximum-return allocation across beta categories for each beta band, with and without migration."""
     if output not in ("table", "json", "csv"):
         raise TradesimError(f"--format: {output!r} is not table, json or csv")
+    if plot_path is not None:
+        check_writable(plot_path, "--plot")
     if (returns is None) != (betas is None):
         raise TradesimError("--returns and --betas go together (or give neither to estimate from the bundled data)")
     if returns is None:

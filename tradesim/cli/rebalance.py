@@ -19,7 +19,7 @@ import typer
 from rich.table import Table
 
 from tradesim.cli import app, console
-from tradesim.errors import TradesimError
+from tradesim.errors import TradesimError, not_utf8
 from tradesim.rebalance import RebalancePlan, plan_rebalance
 
 
@@ -32,10 +32,15 @@ class OutputFormat(str, Enum):
 def _rows(path: Path, label: str) -> tuple[list[str], list[dict[str, str]]]:
     if not path.is_file():
         raise TradesimError(f"{path}: {label} file not found")
-    with path.open(newline="") as fh:
-        reader = csv.DictReader(fh)
-        header = [h.strip().lower() for h in (reader.fieldnames or [])]
-        rows = [{k.strip().lower(): (v or "").strip() for k, v in row.items() if k is not None} for row in reader]
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            header = [h.strip().lower() for h in (reader.fieldnames or [])]
+            rows = [{k.strip().lower(): (v or "").strip() for k, v in row.items() if k is not None} for row in reader]
+    except UnicodeDecodeError as exc:
+        raise TradesimError(f"{path}: {label} file is {not_utf8(exc)}") from None
+    except OSError as exc:
+        raise TradesimError(f"{path}: cannot read the {label} file: {exc.strerror}") from None
     if not header:
         raise TradesimError(f"{path}: {label} file is empty")
     return header, rows

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from db.session import database_url
+from db.session import check_database, database_url
 from tradesim.cli import app, console, err_console
 from tradesim.cli.options import CapitalOption, ConfigArg, DbOption, EndOption, SetOption, StartOption, parse_day
 from tradesim.cli.report import ReportOption, ReportPngOption, check_report_options, report_after_run
@@ -53,6 +53,7 @@ def replay(config: ConfigArg = None, start: StartOption = None, end: EndOption =
     cfg = load_config(config, sets=sets or (), start=parse_day(start, "--start"), end=parse_day(end, "--end"),
                       capital=capital)
     url = database_url(db, cfg.database)
+    check_database(url)
     market = load_market(cfg, database_url=url)
     with progress_bar() as bar:
         task = bar.add_task(f"replay {cfg.name}", total=None, day="")

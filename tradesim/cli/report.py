@@ -7,6 +7,8 @@ so other commands start as fast as before. ``replay`` and ``compare`` call
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -14,7 +16,7 @@ import typer
 
 from db.session import database_url
 from tradesim.cli import app, console
-from tradesim.cli.options import DbOption
+from tradesim.cli.options import DbOption, check_writable
 from tradesim.errors import TradesimError
 
 Runs = Annotated[Optional[list[int]], typer.Argument(
@@ -73,8 +75,12 @@ def report(runs: Runs = None, db: DbOption = None, out: Out = None, png: PngDir 
         from tradesim.cli.attribution import parse_benchmark
 
         attribution = {"benchmark": parse_benchmark(benchmark), "by": by, "freq": freq.upper()}
-    written = write_report(database_url(db), runs, out or default_output(runs), png_dir=png, log_scale=log,
-                           symbols=symbols, attribution=attribution)
+    check_writable(out or default_output(runs), "--out")
+    if png is not None:
+        check_writable(png, "--png", folder=True)
+    with report_files():
+        written = write_report(database_url(db), runs, out or default_output(runs), png_dir=png, log_scale=log,
+                               symbols=symbols, attribution=attribution)
     _print(written)
 
 
@@ -82,6 +88,10 @@ def check_report_options(report_path: Path | None, png_dir: Path | None) -> None
     """Before a run starts: --png without --report is a mistake, caught before hours of replay."""
     if png_dir is not None and report_path is None:
         raise TradesimError("--png DIR writes the report's figures: give --report PATH too")
+    if report_path is not None:
+        check_writable(report_path, "--report")
+    if png_dir is not None:
+        check_writable(png_dir, "--png", folder=True)
 
 
 def report_after_run(url: str, run_ids: list[int], report_path: Path | None, png_dir: Path | None) -> None:
@@ -89,7 +99,18 @@ def report_after_run(url: str, run_ids: list[int], report_path: Path | None, png
         return
     from tradesim.report import write_report
 
-    _print(write_report(url, run_ids, report_path, png_dir=png_dir))
+    with report_files():
+        written = write_report(url, run_ids, report_path, png_dir=png_dir)
+    _print(written)
+
+
+@contextmanager
+def report_files() -> Iterator[None]:
+    """A report that cannot be written (a full disk, a path that vanished) is one line, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        raise TradesimError(f"{exc.filename or 'report'}: cannot write the report: {exc.strerror or exc}") from None
 
 
 def _print(written) -> None:  # noqa: ANN001

@@ -9,7 +9,7 @@ from typing import IO, Sequence
 import numpy as np
 import pandas as pd
 
-from tradesim.errors import DataError
+from tradesim.errors import DataError, not_utf8
 
 
 def read_wide_csv(path: Path | IO[bytes], label: str, date_column: str | None = None,
@@ -17,13 +17,20 @@ def read_wide_csv(path: Path | IO[bytes], label: str, date_column: str | None = 
     """A wide price file as a float frame indexed by date; errors name the file."""
     try:
         frame = pd.read_csv(path, compression=compression)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError, EOFError) as exc:
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{label}: the file is empty") from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{label}: {not_utf8(exc)}") from None
+    except (OSError, pd.errors.ParserError, EOFError) as exc:
         raise DataError(f"{label}: cannot read prices: {exc}") from None
     if frame.empty or len(frame.columns) < 2:
         raise DataError(f"{label}: no price columns")
     column = date_column or frame.columns[0]
     if column not in frame.columns:
         raise DataError(f"{label}: no {column!r} column")
+    if pd.api.types.is_numeric_dtype(frame[column]):  # numbers would parse as nanoseconds since 1970
+        raise DataError(f"{label}: the first column {column!r} holds numbers, not dates: "
+                        "the file needs a Date column first")
     dates = pd.to_datetime(frame.pop(column), errors="coerce")
     if dates.isna().any():
         row = int(np.flatnonzero(dates.isna().to_numpy())[0]) + 2  # +1 header, +1 one-based

@@ -63,7 +63,7 @@ def read_stamped_csv(path: Path, columns: Sequence[str]) -> pd.DataFrame:
     try:
         # Only a blank is missing: 'n/a' or '#N/A' in a price column is an error, not a gap.
         frame = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"DATETIME": str})
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DataError(f"{label}: cannot read: {exc}") from None
     for col in ("DATETIME", *columns):
         if col not in frame.columns:

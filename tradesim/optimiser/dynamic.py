@@ -95,7 +95,10 @@ def dynamic_search(p: Problem, backend: str = "auto") -> SearchOutcome:
     g = W @ (x - p.x_star)
     module.relax(x, p.x_star, W, np.ascontiguousarray(np.diag(W)), g, c, x0.astype(np.float64), lam,
                  p.lo, p.hi, RELAX_SWEEPS, RELAX_SETTLE)
-    starts["relaxed"] = _clip(p, np.rint(x).astype(np.int64))
+    # On a near-singular covariance with no costs the relaxation can drift without bound (f is
+    # flat along the null direction); such a point is no start, and casting it to int64 is garbage.
+    if np.isfinite(x).all() and np.abs(x).max(initial=0.0) < 2.0**52:
+        starts["relaxed"] = _clip(p, np.rint(x).astype(np.int64))
     nearest_plane = babai_start(p, W)
     if nearest_plane is not None:
         starts["nearest_plane"] = nearest_plane

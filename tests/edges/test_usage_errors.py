@@ -1,0 +1,54 @@
+"""Usage errors and the exit-code contract of ``tradesim`` itself (no command run)."""
+
+from __future__ import annotations
+
+import pytest
+
+import tradesim
+from tests.edges.console import tradesim as run
+
+
+@pytest.mark.parametrize("args, says", [
+    ((), "Usage: tradesim"),
+    (("--bogus",), "No such option: --bogus"),
+    (("nosuch",), "No such command 'nosuch'"),
+    (("replay", "--capital", "abc"), "Invalid value for '--capital'"),
+    (("replay", "--commit-every", "0"), "Invalid value for '--commit-every'"),
+    (("paper",), "Usage: tradesim paper"),
+    (("db", "upgrade", "extra-argument"), "Got unexpected extra argument"),
+])
+def test_usage_errors_exit_2_without_a_traceback(args, says) -> None:
+    result = run(*args)
+    assert result.returncode == 2, result.stderr
+    assert says in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_version_prints_the_package_version() -> None:
+    result = run("--version")
+    assert (result.returncode, result.stdout.strip()) == (0, f"tradesim {tradesim.__version__}")
+
+
+def boom(*_args, **_kwargs) -> None:  # noqa: ANN002, ANN003
+    raise ZeroDivisionError("boom")
+
+
+def test_an_internal_error_is_one_line_and_its_traceback_goes_to_a_file(tmp_path, monkeypatch, capsys) -> None:
+    import re
+
+    import tradesim.cli.replay
+    from tradesim.cli import main
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    monkeypatch.delenv("TRADESIM_DEBUG", raising=False)
+    monkeypatch.setattr(tradesim.cli.replay, "load_config", boom)
+    assert main(["replay"]) == 1
+    err = capsys.readouterr().err.strip()
+    found = re.fullmatch(r"error: internal error: ZeroDivisionError: boom \(traceback in (\S+); --debug or "
+                         r"TRADESIM_DEBUG=1 prints it\)", err)
+    assert found, err
+    written = open(found.group(1)).read()
+    assert found.group(1).startswith(str(tmp_path / "tradesim"))
+    assert "Traceback (most recent call last)" in written and 'raise ZeroDivisionError("boom")' in written
+    with pytest.raises(ZeroDivisionError):
+        main(["replay", "--debug"])
