@@ -125,8 +125,14 @@ def optimise_profile(returns, betas, beta_low: float, beta_high: float, migratio
         after = " after migration" if migration is not None else ""
         raise ValueError(f"beta band [{beta_low:g}, {beta_high:g}] is infeasible: allocations reach betas "
                          f"from {lo:.4g} to {hi:.4g}{after}")
-    res = linprog(-r_x, A_ub=np.vstack([b_x, -b_x]), b_ub=[beta_high, -beta_low], A_eq=np.ones((1, k)), b_eq=[1.0],
-                  bounds=[(0, None)] * k, method="highs")
+    lp = dict(A_ub=np.vstack([b_x, -b_x]), b_ub=[beta_high, -beta_low], A_eq=np.ones((1, k)), b_eq=[1.0],
+              bounds=[(0, None)] * k, method="highs")
+    res = linprog(-r_x, **lp)
+    if res.status == 2:
+        # The band meets the reachable range (checked above), so the problem is feasible: HiGHS's
+        # presolve can still call a band a hair wide at the range's edge infeasible (seen with
+        # [0.75, 0.75 + 6e-8] where only one category has beta 0.75). Solve it without presolve.
+        res = linprog(-r_x, **lp, options={"presolve": False})
     if res.status != 0:
         raise ArithmeticError(f"beta profile: the LP solver failed: {res.message}")
     x = np.clip(res.x, 0.0, None)
