@@ -11,27 +11,10 @@ from sqlalchemy import text
 from db.session import open_engine
 from tests.edges.console import tradesim
 from tests.paper.test_paper_run import ledger
+from tests.paper.test_schedule_and_bad_data import CSV_CONFIG
 from tradesim.config import load_config
 from tradesim.paper import paper_run
 
-CONFIG = """
-name = "late-prices"
-capital = 10000
-start = "2024-01-02"
-[data]
-source = "csv"
-path = "closes.csv"
-[strategy]
-name = "fixed_weights"
-params = {{ weights = {{ AAA = 0.4, BBB = 0.4 }} }}
-[optimiser]
-method = "round"
-{extra}
-[[instruments]]
-symbol = "AAA"
-[[instruments]]
-symbol = "BBB"
-"""
 # XNYS sessions 2024-01-02 .. 2024-01-10; prices move so that each day rebalances.
 ROWS = [("2024-01-02", 100, 50), ("2024-01-03", 101, 51), ("2024-01-04", 97, 52), ("2024-01-05", 104, 50),
         ("2024-01-08", 99, 53), ("2024-01-09", 103, 49), ("2024-01-10", 98, 51)]
@@ -46,7 +29,7 @@ def write(folder: Path, missing: dict[str, str] | None = None, upto: str = "2024
             lines.append(f"{day},{'' if missing.get(day) == 'AAA' else a},{'' if missing.get(day) == 'BBB' else b}")
     (folder / "closes.csv").write_text("\n".join(lines) + "\n")
     config = folder / "paper.toml"
-    config.write_text(CONFIG.format(extra=extra))
+    config.write_text(CSV_CONFIG.format(name="late-prices", extra=extra))
     return config
 
 

@@ -20,8 +20,9 @@ from tradesim.config import load_config
 from tradesim.paper import paper_run
 from tradesim.schedule import MISFIRE_GRACE, build_scheduler, job_time
 
+# Two instruments from a closes.csv beside the config; the late-prices tests use it too.
 CSV_CONFIG = """
-name = "csv-paper"
+name = "{name}"
 capital = 10000
 start = "2024-01-02"
 [data]
@@ -43,7 +44,7 @@ symbol = "BBB"
 def write(tmp_path: Path, closes: str, extra: str = "") -> Path:
     (tmp_path / "closes.csv").write_text(closes)
     path = tmp_path / "paper.toml"
-    path.write_text(CSV_CONFIG.format(extra=extra))
+    path.write_text(CSV_CONFIG.format(name="csv-paper", extra=extra))
     return path
 
 
