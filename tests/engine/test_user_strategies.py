@@ -162,12 +162,15 @@ def test_an_installed_entry_point_appears_under_its_short_name(tmp_path: Path) -
     info = site / "acme_rules-1.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-rules\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\nacme_weights = acme_rules:MyWeights\n")
+    (info / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\nacme_weights = acme_rules:MyWeights\n"
+                                           "acme_broken = acme_gone:Rule\n")
     env = {"PYTHONPATH": str(site), "COLUMNS": "200", "PATH": str(Path(sys.executable).parent)}
     listing = subprocess.run([TRADESIM, "strategies"], capture_output=True, text=True, timeout=120, env=env)
     assert listing.returncode == 0, listing.stderr
     line = next(ln for ln in listing.stdout.splitlines() if "acme_weights" in ln)
     assert "entry point (acme-rules)" in line and "weights: dict[str, float] (required)" in line
+    broken = next(ln for ln in listing.stdout.splitlines() if "acme_broken" in ln)
+    assert "(cannot load)" in broken and "no module named 'acme_gone'" in broken
     path = write_config(tmp_path, "acme_weights", '{ weights = { AAPL = 0.5, KO = 0.5 } }')
     run = subprocess.run([TRADESIM, "replay", str(path), "--db", str(tmp_path / "l.db")],
                          capture_output=True, text=True, timeout=300, env=env)

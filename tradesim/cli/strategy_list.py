@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from tradesim.cli import app, console
+from tradesim.errors import ConfigError
 
 
 def _summary(cls: type) -> str:
@@ -44,7 +45,14 @@ def strategies(spec: Annotated[Optional[str], typer.Argument(
     for column in ("name", "from", "parameters", "what it does"):
         table.add_column(column, overflow="fold")
     for name, origin in entries:
-        cls = strategy_class(name)
+        try:
+            cls = strategy_class(name)
+        except ConfigError as exc:
+            if spec is not None:
+                raise  # the one asked for: its error is the answer
+            # One broken plugin must not hide the others: its row says what is wrong.
+            table.add_row(name, origin, "(cannot load)", escape(str(exc).removeprefix("field 'strategy.name': ")))
+            continue
         table.add_row(name, origin, _params(cls), _summary(cls))
     console.print(table)
     if spec is None:
