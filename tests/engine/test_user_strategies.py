@@ -22,9 +22,9 @@ EXAMPLES = ROOT / "docs" / "examples"
 TRADESIM = shutil.which("tradesim", path=str(Path(sys.executable).parent))
 
 CONFIG = """
-name = "user-strategy"
+name = "{portfolio}"
 capital = 100000
-start = "2021-01-04"
+start = "{start}"
 end = "2021-03-31"
 [strategy]
 name = "{name}"
@@ -55,9 +55,11 @@ class MyWeights:
 '''
 
 
-def write_config(folder: Path, name: str, params: str = "{}") -> Path:
+def write_config(folder: Path, name: str, params: str = "{}", *, portfolio: str = "user-strategy",
+                 start: str = "2021-01-04") -> Path:
+    """Two bundled stocks, rounded, to 2021-03-31, running strategy ``name`` with ``params``."""
     path = folder / "portfolio.toml"
-    path.write_text(CONFIG.format(name=name, params=params))
+    path.write_text(CONFIG.format(name=name, params=params, portfolio=portfolio, start=start))
     return path
 
 

@@ -14,33 +14,15 @@ from sqlalchemy import text
 
 from db.session import open_engine
 from strategies.weights import Weights, aligned
+from tests.engine.test_user_strategies import write_config
 from tradesim.config import load_config
 from tradesim.errors import ConfigError
 from tradesim.replay import replay
 
 TRADESIM = shutil.which("tradesim", path=str(Path(sys.executable).parent))
 
-CONFIG = """
-name = "my-weights"
-capital = 100000
-start = "2021-03-01"
-end = "2021-03-31"
-[strategy]
-name = "{name}"
-params = {params}
-[optimiser]
-method = "round"
-[[instruments]]
-symbol = "AAPL"
-[[instruments]]
-symbol = "KO"
-"""
-
-
 def write(folder: Path, name: str, params: str) -> Path:
-    path = folder / "p.toml"
-    path.write_text(CONFIG.format(name=name, params=params))
-    return path
+    return write_config(folder, name, params, portfolio="my-weights", start="2021-03-01")
 
 
 def test_a_row_dated_d_is_used_from_ds_close_and_holds_until_the_next() -> None:
