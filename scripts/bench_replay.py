@@ -5,14 +5,18 @@
     python scripts/bench_replay.py --futures  # strategies/configs/jumbo.toml from 2000, dynamic optimiser
     python scripts/bench_replay.py --no-ledger
 
-Prints wall time, days per second and the stage split (data, estimates,
-strategy, sizing, broker, ledger). The first call of the optimiser compiles or
-loads numba's cache; a short warm-up replay takes that out of the figures.
+The default replay is first measured as users run it, against its floor: the whole
+``tradesim replay`` command and ``scripts/bench_floor.py``'s bare numpy loop (the same
+accounting, checked to the cent), each in its own process, their CPU times (user +
+system), the ratio and their peak RSS. Then, in this process, wall time, days per second
+and the stage split (data, estimates, strategy, sizing, broker, ledger); numba's cache is
+loaded first, so the split leaves that start-up out.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import tempfile
 import time
@@ -22,6 +26,27 @@ ROOT = Path(__file__).resolve().parent.parent
 FUTURES_DATA = ROOT.parent / "shared" / "data" / "futures"
 
 
+def whole_command_against_floor() -> bool:
+    """The whole default command's CPU against the bare loop's, both checked to the cent."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from bench_floor import agree, floor_process, replay_process
+
+    with tempfile.TemporaryDirectory() as tmp:
+        command = replay_process(Path(tmp))
+    floor = floor_process()
+    print(f"whole command `tradesim replay`: {command['cpu']:.2f} s CPU ({command['wall']:.2f} s wall), "
+          f"peak RSS {command['peak_mb']:.0f} MB; final NAV {command['nav']:,.2f}, {command['fills']:,} fills")
+    print(f"floor `scripts/bench_floor.py`: {floor['cpu']:.2f} s CPU ({floor['wall']:.2f} s wall), "
+          f"peak RSS {floor['peak_mb']:.0f} MB (its optimiser search {floor['search']:.2f} s)")
+    problem = agree(floor, command)
+    if problem:
+        print(problem)
+        return False
+    print(f"ratio: the whole command uses {command['cpu'] / floor['cpu']:.2f}x the floor's CPU "
+          f"(same NAV to the cent, same fills)")
+    return True
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--futures", action="store_true", help="the 100+ instrument Jumbo futures replay")
@@ -29,6 +54,9 @@ def main() -> int:
     parser.add_argument("--end", help="last day (YYYY-MM-DD), for a shorter run")
     args = parser.parse_args()
 
+    if not (args.futures or args.no_ledger or args.end):
+        if not whole_command_against_floor():
+            return 1
     t_start = time.perf_counter()
     from tradesim.config import load_config
     from tradesim.optimiser import warm_up
@@ -62,13 +90,14 @@ def main() -> int:
     days = result.summary.days
     print(f"{config.name}: {market.n_instruments} instruments, {days:,} days "
           f"({result.dates[0].date()} to {result.dates[-1].date()}), optimiser {config.optimiser.method}"
-          + (f" (start {config.optimiser.start})" if config.optimiser.method == "dynamic" else ""))
+          + (f" (start {config.optimiser.start})" if config.optimiser.start else ""))
     print(f"replay: {wall:.2f} s wall for {days:,} days = {days / wall:,.0f} days/s; "
           f"plus {load_seconds:.2f} s loading data; {result.summary.trades:,} fills"
           + (f"; ledger file {size / 1e6:.1f} MB" if url else "; ledger not written"))
     print(f"start-up, outside the replay: imports {import_seconds:.2f} s, numba's first use {warm_seconds:.2f} s "
           f"(loading its cache; numba imports scipy's BLAS on first use); a whole command is about "
           f"{import_seconds + warm_seconds + load_seconds + wall:.1f} s")
+    print(f"peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     print("stage split (seconds):")
     total = sum(times.values())
     for stage in ("data", "estimates", "strategy", "sizing", "broker", "ledger"):
