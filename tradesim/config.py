@@ -22,7 +22,8 @@ from tradesim.overrides import apply_sets, touches
 from tradesim.resolve import with_instrument_metadata
 # The schema's models, re-exported for code that loads configs and inspects them.
 from tradesim.schema import (  # noqa: F401
-    CostModel, DataConfig, EstimatesConfig, FillConfig, Instrument, OptimiserConfig, PortfolioConfig, StrategyConfig,
+    CostModel, DataConfig, EstimatesConfig, FillConfig, Instrument, OptimiserConfig, PortfolioConfig, RiskFreeSeries,
+    StrategyConfig,
     validate_config,
 )
 
@@ -95,7 +96,7 @@ def _resolve_paths(config: PortfolioConfig, base: Path) -> PortfolioConfig:
             updates[name] = _relative_to(value, base)
     top = {}
     rf = config.risk_free
-    if not isinstance(rf, float | int) and _relative_to(rf.file, base) != rf.file:
+    if isinstance(rf, RiskFreeSeries) and _relative_to(rf.file, base) != rf.file:
         top["risk_free"] = rf.model_copy(update={"file": _relative_to(rf.file, base)})
     if updates:
         top["data"] = config.data.model_copy(update=updates)

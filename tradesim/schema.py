@@ -249,11 +249,23 @@ class PortfolioConfig(Frozen):
     paper: PaperSettings = PaperSettings()
     calendar: CalendarName = "XNYS"  # exchange_calendars name: trading sessions and the cron clock
     notify: NotifyConfig | None = None  # the paper run's daily summary; not part of the config's hash
-    # The annual rate every Sharpe ratio is measured against: a constant (0.04) or a series.
-    risk_free: Annotated[float, Field(ge=-0.1, le=1)] | RiskFreeSeries = 0.0
+    # The annual rate every Sharpe ratio is measured against: a constant (0.04), a series
+    # from a file, or a bundled series ("bundled:us_tbill_3m").
+    risk_free: Annotated[float, Field(ge=-0.1, le=1)] | RiskFreeSeries | str = 0.0
     cash_flows: tuple[DatedCashFlow, ...] = ()
     spending: SpendingRule | None = None
     contributions: ContributionPlan | None = None
+
+    @field_validator("risk_free")
+    @classmethod
+    def _known_bundled_rate(cls, rf: float | RiskFreeSeries | str) -> float | RiskFreeSeries | str:
+        if isinstance(rf, str):
+            from tradesim.risk_free import BUNDLED, BUNDLED_PREFIX  # risk_free imports this module
+
+            if rf.removeprefix(BUNDLED_PREFIX) not in BUNDLED or not rf.startswith(BUNDLED_PREFIX):
+                known = ", ".join(f'"{BUNDLED_PREFIX}{name}"' for name in BUNDLED)
+                raise ValueError(f"{rf!r} is not a rate: give a number (0.04), a [risk_free] file, or {known}")
+        return rf
 
     @field_validator("instruments")
     @classmethod

@@ -91,3 +91,64 @@ def test_replay_shows_the_rate_beside_the_sharpe_ratio(tmp_path: Path) -> None:
     line = next(line for line in out.stdout.splitlines() if "Sharpe ratio" in line)
     assert s["risk_free"] == 0.0 and s["sharpe"] > 0.5
     assert f"{s['sharpe'] - 0.04 / s['annual_volatility']:.2f} (rf 4.00%)" in line
+
+
+BUNDLED_FIXTURE = Path(__file__).parent.parent / "fixtures" / "risk_free" / "tbill.toml"
+
+
+def test_the_bundled_tbill_series_is_the_whole_federal_reserve_series_it_names() -> None:
+    """FRED TB3MS as shipped: 407 months without a gap, percent turned into annual decimals."""
+    from tradesim.risk_free import bundled_rate
+
+    rates = bundled_rate("us_tbill_3m")
+    assert len(rates) == 407
+    assert (rates.index == pd.date_range("1990-01-01", "2023-11-01", freq="MS")).all()
+    assert rates["1990-01-01"] == pytest.approx(0.0764) and rates["2022-12-01"] == pytest.approx(0.0425)
+    assert rates["2020-02-01"] == pytest.approx(0.0152) and rates["2020-03-01"] == pytest.approx(0.0029)
+    # each month's average holds on every day of that month
+    days = pd.DatetimeIndex(["2020-02-28", "2020-03-02", "2020-03-31"])
+    np.testing.assert_allclose(risk_free_rates("bundled:us_tbill_3m", days), [0.0152, 0.0029, 0.0029])
+
+
+def test_a_bundled_rate_outside_its_span_is_one_clear_error() -> None:
+    span = r"\(the bundled series covers 1990-01-01 to 2023-11-30\); give a constant or a \[risk_free\] file"
+    with pytest.raises(ConfigError, match=r"risk_free bundled:us_tbill_3m: no rate on 2023-12-01 " + span):
+        risk_free_rates("bundled:us_tbill_3m", pd.DatetimeIndex(["2023-11-30", "2023-12-01"]))
+    with pytest.raises(ConfigError, match=r"no rate on 1989-12-29 " + span):
+        risk_free_rates("bundled:us_tbill_3m", pd.DatetimeIndex(["1989-12-29", "1990-01-02"]))
+
+
+def test_replay_measures_sharpe_against_the_bundled_tbill_rate(tmp_path: Path) -> None:
+    """Buy 80 shares once, filled at 101: NAV 10,000, 10,000, 9,840, 9,920, 10,080, 10,240 over
+    26 Feb - 4 Mar 2020; the three February days at TB3MS's 1.52%, the three March days at 0.29%."""
+    import json
+
+    for name in ("tbill.toml", "closes.csv"):
+        (tmp_path / name).write_text((BUNDLED_FIXTURE.parent / name).read_text())
+    out = subprocess.run([TRADESIM, "replay", str(tmp_path / "tbill.toml"), "--db", str(tmp_path / "l.db"),
+                          "--format", "json"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout)["summary"]
+    r = np.array([0.0, 0.0, -160 / 10_000, 80 / 9_840, 160 / 9_920, 160 / 10_080])
+    excess = r - np.array([0.0152] * 3 + [0.0029] * 3) / 256
+    assert summary["end_nav"] == pytest.approx(10_240.0)
+    assert summary["risk_free"] == pytest.approx(0.00905)  # (3 x 1.52% + 3 x 0.29%) / 6
+    assert summary["sharpe"] == pytest.approx(excess.mean() / r.std(ddof=1) * 16, rel=1e-12)
+    assert summary["sharpe"] == pytest.approx(5.253409908836567, rel=1e-12)
+
+
+def test_a_bundled_rate_that_ends_before_the_run_stops_the_replay(tmp_path: Path) -> None:
+    """The cash-flow fixture trades in 2024, after the bundled series' last month: exit 2, one line,
+    no run written."""
+    (tmp_path / "closes.csv").write_text((FIXTURE.parent / "closes.csv").read_text())
+    config = tmp_path / "p.toml"
+    config.write_text('risk_free = "bundled:us_tbill_3m"\n' + FIXTURE.read_text())
+    out = subprocess.run([TRADESIM, "replay", str(config), "--db", str(tmp_path / "l.db")],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines() == [
+        "error: risk_free bundled:us_tbill_3m: no rate on 2024-04-02 (the bundled series covers 1990-01-01 "
+        "to 2023-11-30); give a constant or a [risk_free] file"]
+    bad = subprocess.run([TRADESIM, "replay", str(config), "--db", str(tmp_path / "l.db"), "--set",
+                          "risk_free=bundled:libor"], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "'bundled:libor' is not a rate" in bad.stderr

@@ -26,7 +26,7 @@ def run_summary(run: RunData) -> Summary:
 def run_risk_free(run: RunData) -> np.ndarray:
     """The annual risk-free rate on each of the run's days, from the config it ran with."""
     spec = run.config.get("risk_free", 0.0)
-    return risk_free_rates(spec if isinstance(spec, int | float) else RiskFreeSeries(**spec), run.days)
+    return risk_free_rates(RiskFreeSeries(**spec) if isinstance(spec, dict) else spec, run.days)
 
 
 def summary_rows(runs: Sequence[RunData]) -> tuple[list[tuple[str, list[str]]], list[tuple[str, list[str]]]]:
