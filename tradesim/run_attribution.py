@@ -18,7 +18,15 @@ each period's start, each segment's return being the equal-weighted return of th
 instruments in it (or the instrument's own, by instrument). Allocation, selection and
 interaction per period and Carino-linked over the run come from ``tradesim.attribution``.
 Prices come from the run's recorded config (its data source), positions and NAV from the ledger.
-Only cash-settled (stock) runs: futures weights are leveraged notionals, not parts of NAV.
+
+Futures (and runs that mix them with stocks): a future's weight is its signed notional
+exposure over NAV (contracts x the held contract's price x multiplier x FX, as the ledger's
+position rows record it), so a leveraged book's weights add up to more than 1 and ``cash``
+(1 - the sum) goes negative. A future's return over a period is its variation margin per
+unit of opening notional: the back-adjusted price's daily changes x each day's FX, over the
+held contract's price x FX at the opening close, exactly what the engine settles into cash
+(roll costs, like all costs, fall in ``trading``). Cash earns 0, so a future's return is an
+excess return, as a future's is: weights x returns is again the opening book's return.
 """
 
 from __future__ import annotations
@@ -109,9 +117,6 @@ def segment_of(symbols: list[str], instruments: pd.DataFrame, by: str) -> dict[s
 
 def run_book(run, market, bounds: np.ndarray, labels: pd.Index, by: str) -> Book:  # noqa: ANN001
     """Weights at each period's opening close and the opening book's returns, from the ledger and prices."""
-    kinds = set(run.instruments["kind"]) if len(run.instruments) else set()
-    if "future" in kinds:
-        raise AttributionError(f"run {run.run_id} holds futures: attribution needs cash-settled holdings")
     days = run.days
     value = _values(run, days)  # (day, symbol) base-currency holdings at each close
     nav = run.equity["nav"]
@@ -120,13 +125,12 @@ def run_book(run, market, bounds: np.ndarray, labels: pd.Index, by: str) -> Book
     at = dates.get_indexer(days)
     if (at < 0).any():
         raise AttributionError(f"run {run.run_id}: its days are not all in its data source's prices")
-    level = market.close * market.fx  # base-currency value of one unit
     seg = segment_of(list(value.columns), run.instruments, by)
     weights, returns = [], []
     for a, b in zip(bounds[:-1], bounds[1:]):
         held = value.iloc[a]
-        growth = pd.Series({s: level[at[b], col[s]] / level[at[a], col[s]] - 1.0 for s in held.index[held != 0]},
-                           dtype=float)
+        moved = period_returns(market, at[a], at[b])
+        growth = pd.Series({s: moved[col[s]] for s in held.index[held != 0]}, dtype=float)
         w = (held / nav.iloc[a]).groupby(seg).sum()
         gained = (held[growth.index] * growth).groupby(pd.Series(seg)[growth.index]).sum()
         r = (gained / held[held != 0].groupby(pd.Series(seg)[held.index[held != 0]]).sum()).reindex(w.index)
@@ -139,6 +143,18 @@ def run_book(run, market, bounds: np.ndarray, labels: pd.Index, by: str) -> Book
     daily = pd.Series(growth_daily / nav.to_numpy()[:-1], index=days[1:])
     actual = pd.Series([float(daily.iloc[a:b].prod() - 1.0) for a, b in zip(bounds[:-1], bounds[1:])], index=labels)
     return Book(pd.DataFrame(weights, index=labels).fillna(0.0), pd.DataFrame(returns, index=labels), actual)
+
+
+def period_returns(market, start: int, end: int) -> np.ndarray:  # noqa: ANN001
+    """Each instrument's return from market day ``start``'s close to day ``end``'s, in the base
+    currency: a stock's value (close x FX) grows; a future earns its daily variation margin
+    (back-adjusted change x that day's FX) per unit of opening notional (held price x FX)."""
+    level = market.close * market.fx
+    with np.errstate(invalid="ignore", divide="ignore"):
+        stock = level[end] / level[start] - 1.0
+        margin = (np.diff(market.close[start:end + 1], axis=0) * market.fx[start + 1:end + 1]).sum(axis=0)
+        future = margin / (market.contract_price[start] * market.fx[start])
+    return np.where(market.is_future, future, stock)
 
 
 def _values(run, days: pd.DatetimeIndex) -> pd.DataFrame:  # noqa: ANN001
@@ -164,10 +180,10 @@ def mix_book(mix: Mapping[str, float], run, market, bounds: np.ndarray, labels: 
     dates = pd.DatetimeIndex(market.dates).tz_localize(None) if market.dates.tz is not None else market.dates
     at = dates.get_indexer(run.days)
     col = {s: j for j, s in enumerate(market.symbols)}
-    level = market.close * market.fx
     returns = []
     for a, b in zip(bounds[:-1], bounds[1:]):
-        growth = {s: level[at[b], col[s]] / level[at[a], col[s]] - 1.0 for s in symbols}
+        moved = period_returns(market, at[a], at[b])
+        growth = {s: moved[col[s]] for s in symbols}
         r = pd.Series(growth).groupby(pd.Series(seg)).mean()
         r[CASH] = 0.0
         returns.append(r.reindex(list(mix)))

@@ -116,3 +116,83 @@ def test_the_report_has_an_attribution_section(ledger) -> None:
     html = render_report(conn, [run], attribution={"benchmark": MIX, "by": "instrument", "freq": "M"}).html
     assert '<section id="attribution">' in html
     assert "<td>2024-02</td><td class=\"num\">+2.00%</td>" in html
+
+
+FUTURES_FIXTURE = FIXTURE.parent / "two_futures.toml"
+FUTURES_MIX = {"Equity": 0.5, "Bond": 1.0, "cash": -0.5}
+
+
+@pytest.fixture(scope="module")
+def futures_ledger(tmp_path_factory):
+    """Capital 100,000 USD, no costs, bought once at the 31 January close and held:
+    FUTA (USD, x10) 0.5 x 100,000 / (10 x 100) = 50 contracts; FUTB (EUR, x100)
+    1.0 x 100,000 / (100 x 125 x 1.10) = 7.27, rounded to 7.
+      day    FUTA  FUTB  EURUSD  variation margin (USD)                         NAV
+      01-30   100   125   1.10                                                   100,000
+      01-31   100   125   1.10   (filled at the close: nothing)                  100,000
+      02-01   105   126   1.12   50 x 5 x 10 = 2,500; 7 x 1 x 100 x 1.12 = 784   103,284
+      02-29   110   124   1.08   2,500; 7 x -2 x 100 x 1.08 = -1,512             104,272
+      03-01   110   125   1.10   0; 7 x 1 x 100 x 1.10 = 770                     105,042
+    """
+    path = tmp_path_factory.mktemp("futures_attr") / "l.db"
+    run = replay(load_config(FUTURES_FIXTURE), f"sqlite:///{path}").run_id
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        yield path, conn, run
+    engine.dispose()
+
+
+def test_futures_weights_are_notional_exposure_over_nav_and_returns_are_variation_margin(futures_ledger) -> None:
+    """2024-02 opens at the 31 January close: FUTA 50 x 100 x 10 = 50,000 (0.5 of NAV), FUTB
+    7 x 125 x 100 x 1.10 = 96,250 (0.9625), cash 1 - 1.4625 = -0.4625. Returns per unit of
+    opening notional: FUTA (5 + 5) / 100 = 10%; FUTB (1 x 1.12 - 2 x 1.08) / (125 x 1.10)
+    = -1.04 / 137.5. Their sum, 0.5 x 0.1 + 0.9625 x -1.04 / 137.5 = 0.04272, is NAV's
+    4,272 / 100,000 exactly: a bought-and-held futures book leaves nothing to trading.
+    2024-03 opens at 29 February: FUTA 55,000, FUTB 7 x 124 x 100 x 1.08 = 93,744 over
+    104,272; FUTB earns 1 x 1.10 / (124 x 1.08)."""
+    _, conn, run = futures_ledger
+    a = attribute_run(conn, run, FUTURES_MIX, by="asset_class", freq="M")
+    bond_feb, bond_mar = -1.04 / 137.5, 1.10 / (124 * 1.08)
+    np.testing.assert_allclose(a.attribution.portfolio_return, [0.0, 0.04272, 93_744 / 104_272 * bond_mar],
+                               atol=1e-12)
+    np.testing.assert_allclose(a.portfolio_actual, [0.0, 0.04272, 770 / 104_272], atol=1e-12)
+    np.testing.assert_allclose(a.trading, [0.0, 0.0, 0.0], atol=1e-12)
+    # The mix: Equity 50%, Bond 100%, cash -50%, i.e. the same leverage, bond-heavier.
+    bench_feb = 0.5 * 0.1 + bond_feb
+    np.testing.assert_allclose(a.benchmark_actual, [0.0, bench_feb, bond_mar], atol=1e-12)
+    alloc = a.attribution.allocation
+    assert alloc.loc["2024-02", "Bond"] == pytest.approx((0.9625 - 1.0) * (bond_feb - bench_feb), abs=1e-12)
+    assert alloc.loc["2024-02", "Equity"] == pytest.approx(0.0, abs=1e-15)
+    assert alloc.loc["2024-02", "cash"] == pytest.approx((-0.4625 + 0.5) * (0.0 - bench_feb), abs=1e-12)
+    assert alloc.loc["2024-03", "Bond"] == pytest.approx((93_744 / 104_272 - 1.0) * (bond_mar - bond_mar), abs=1e-12)
+    assert alloc.loc["2024-03", "Equity"] == pytest.approx((55_000 / 104_272 - 0.5) * (0.0 - bond_mar), abs=1e-12)
+    assert alloc.loc["2024-03", "cash"] == pytest.approx(
+        (1 - 148_744 / 104_272 + 0.5) * (0.0 - bond_mar), abs=1e-12)
+    assert a.attribution.selection.abs().to_numpy().max() < 1e-15
+    assert a.attribution.total()["total"] == pytest.approx(
+        1.04272 * (1 + 770 / 104_272) - (1 + bench_feb) * (1 + bond_mar), abs=1e-12)
+    from tradesim.report.ledger import load_run
+    from tradesim.run_attribution import _market, period_bounds, run_book
+
+    recorded = load_run(conn, run)
+    bounds, labels = period_bounds(recorded.days, "M")
+    book = run_book(recorded, _market(recorded), bounds, labels, "instrument")
+    np.testing.assert_allclose(book.weights.loc["2024-02", ["FUTA", "FUTB", "cash"]], [0.5, 0.9625, -0.4625])
+    np.testing.assert_allclose(book.weights.loc["2024-03", ["FUTA", "FUTB"]], [55_000 / 104_272, 93_744 / 104_272])
+    np.testing.assert_allclose(book.returns.loc["2024-02", ["FUTA", "FUTB", "cash"]], [0.1, bond_feb, 0.0])
+
+
+def test_tradesim_attribution_of_a_futures_run_against_itself_and_by_instrument(futures_ledger) -> None:
+    path, conn, run = futures_ledger
+    assert attribute_run(conn, run, run, by="instrument", freq="M").attribution.total().abs().max() < 1e-15
+    out = subprocess.run([TRADESIM, "attribution", str(run), "--db", str(path), "-b", "FUTA=0.5,FUTB=1.0,cash=-0.5",
+                          "--by", "instrument", "--freq", "M", "--format", "json"], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    assert [r["period"] for r in rows] == ["2024-01", "2024-02", "2024-03", "linked"]
+    assert rows[1]["portfolio"] == pytest.approx(0.04272) and rows[1]["trading"] == pytest.approx(0.0, abs=1e-12)
+    # FUTB under the mix by 0.0375 while FUTB trails the mix by 0.05; cash over it by 0.0375.
+    bench_feb = 0.05 - 1.04 / 137.5
+    assert rows[1]["allocation"] == pytest.approx(-0.0375 * -0.05 + 0.0375 * -bench_feb, abs=1e-12)
+    assert rows[-1]["portfolio"] == pytest.approx(0.05042)
