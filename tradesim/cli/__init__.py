@@ -19,13 +19,51 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.text import Text
+from typer.core import TyperCommand, TyperGroup
 from typer.exceptions import TyperException
 
 import tradesim
 from tradesim.errors import Interrupted, TradesimError
 
+
+
+class _Listed(TyperCommand):
+    """A command known by its name and help line only, until it is run (see COMMANDS)."""
+
+
+class _LazyCommands(TyperGroup):
+    """The root group: lists every command from COMMANDS and builds one only when it is resolved
+    (run, or asked for its own help), importing its module then."""
+
+    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+        super().__init__(**kwargs)
+        self._listing = False
+        for name, (_, line) in COMMANDS.items():
+            self.commands.setdefault(name, _Listed(name=name, help=line))
+
+    def list_commands(self, ctx) -> list[str]:  # noqa: ANN001
+        return [*COMMANDS, *(name for name in self.commands if name not in COMMANDS)]
+
+    def get_command(self, ctx, cmd_name: str):  # noqa: ANN001, ANN201
+        command = self.commands.get(cmd_name)
+        if isinstance(command, _Listed) and not self._listing:
+            from importlib import import_module
+
+            import_module(f"tradesim.cli.{COMMANDS[cmd_name][0]}")  # registers its commands on ``app``
+            command = self.commands[cmd_name] = typer.main.get_group(app).commands[cmd_name]
+        return command
+
+    def format_help(self, ctx, formatter) -> None:  # noqa: ANN001
+        self._listing = True  # the listing shows help lines: no module needs importing for it
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+
 app = typer.Typer(
     name="tradesim",
+    cls=_LazyCommands,
     help="Event-driven trading simulation: replay, paper trading and the trade ledger.",
     no_args_is_help=True,
     add_completion=False,
@@ -59,26 +97,53 @@ def _root(
 err_console = Console(stderr=True)
 
 
-# The module that defines each command. Only the module of the command being run is
-# imported (each pulls in pandas, SQLAlchemy, matplotlib... as it needs them); help and
-# unknown commands import them all, so the listing is complete.
-COMMAND_MODULES = {
-    "replay": "replay", "compare": "compare", "paper": "paper", "report": "report",
-    "runs": "history", "trades": "history", "orders": "history", "fills": "history",
-    "positions": "history", "equity": "history", "pnl": "history",
-    "data": "data", "db": "dbcmd", "rebalance": "rebalance", "profile": "profile",
-    "strategies": "strategy_list", "check": "check", "sweep": "sweep", "stress": "allocation", "mix": "allocation",
-    "attribution": "attribution",
+# Every command, in the order ``tradesim --help`` lists them: the module that defines it and the
+# line the listing shows. Listing reads this table, so ``--help`` and ``--version`` import no
+# command module (each pulls in pandas, SQLAlchemy, numba... as it needs them); a module is imported
+# only when its command runs or shows its own help. tests/test_cli_startup.py checks that every
+# line here is the real command's first help paragraph, so the two cannot drift.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "replay": ("replay", "Replay a portfolio over historical prices; every order and fill goes to the ledger."),
+    "compare": ("compare", "Replay one strategy with fractional, rounded, buffered and dynamically optimised "
+                           "positions."),
+    "sweep": ("sweep", "Run many variants of a config (a grid or a sweep file) on Dask; each variant is a run "
+                       "in the ledger."),
+    "paper": ("paper", "Paper trading: process each trading day once, after the close."),
+    "report": ("report", "Write a run's report: equity, risk, positions, tracking error, costs, P&L and the "
+                         "last trades."),
+    "runs": ("history", "The runs in the ledger: id, portfolio, mode, comparison variant, dates, processed "
+                        "days, status, config hash."),
+    "trades": ("history", "Trades: fills with their order's side and reason, by fill date."),
+    "fills": ("history", "Fills: price, commission, slippage and FX as the simulated broker recorded them."),
+    "orders": ("history", "Orders by decision date, with the target position and the unrounded optimum."),
+    "positions": ("history", "Holdings at the close: the run's last day unless --since/--until ask for a "
+                             "range."),
+    "equity": ("history", "NAV, P&L, costs and exposure per day, with the tracking error and what the sizing "
+                          "step did."),
+    "pnl": ("history", "P&L by instrument, asset class and/or month: gross, costs apart, net (base currency)."),
+    "attribution": ("attribution", "Allocation, selection and interaction per period and Carino-linked over "
+                                   "the run, plus trading."),
+    "check": ("check", "Checks on a strategy before you trust its backtest."),
+    "strategies": ("strategy_list", "List the strategies a config's strategy.name can take, with their "
+                                    "parameters and defaults."),
+    "data": ("data", "Price data: imports into the database's price cache."),
+    "db": ("dbcmd", "The ledger database: schema version and migrations."),
+    "rebalance": ("rebalance", "Drift against a target mix and the trades that restore it."),
+    "profile": ("profile", "Maximum-return allocation across beta categories for each beta band, with and "
+                           "without migration."),
+    "stress": ("allocation", "Each scenario's return, loss and value after, and pass or fail against a floor."),
+    "mix": ("allocation", "Expected return, volatility, Sharpe and each class's contributions; then the "
+                          "constraint checks."),
 }
+COMMAND_MODULES = {name: module for name, (module, _) in COMMANDS.items()}
 
 
-def _register(argv: list[str] | None = None) -> None:
+def _register() -> None:
+    """Import every command module, registering all commands on ``app`` (tests that want them all)."""
     from importlib import import_module
 
-    command = next((a for a in (argv or []) if not a.startswith("-")), None)
-    modules = [COMMAND_MODULES[command]] if command in COMMAND_MODULES else sorted(set(COMMAND_MODULES.values()))
-    for name in modules:
-        import_module(f"tradesim.cli.{name}")  # registers its commands on ``app``
+    for name in sorted(set(COMMAND_MODULES.values())):
+        import_module(f"tradesim.cli.{name}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,7 +155,6 @@ def main(argv: list[str] | None = None) -> int:
     # --debug is read here, wherever it stands (``tradesim replay --debug`` too).
     debug = "--debug" in args or os.environ.get(DEBUG_ENV, "") not in ("", "0")
     args = [a for a in args if a != "--debug"]
-    _register(args)
     try:
         with signals_raise_interrupted():
             code = app(args=args, standalone_mode=False)
