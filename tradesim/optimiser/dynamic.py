@@ -99,11 +99,15 @@ def dynamic_search(p: Problem, backend: str = "auto") -> SearchOutcome:
     # flat along the null direction); such a point is no start, and casting it to int64 is garbage.
     if np.isfinite(x).all() and np.abs(x).max(initial=0.0) < 2.0**52:
         starts["relaxed"] = _clip(p, np.rint(x).astype(np.int64))
-    nearest_plane = babai_start(p, W)
+    nearest_plane = babai_start(p, W, module)
     if nearest_plane is not None:
         starts["nearest_plane"] = nearest_plane
 
     q = p.v * p.v * np.diag(p.Sigma)
+    P = 2.0 * W
+    symmetric = bool(np.array_equal(P, P.T))
+    p_max, p_min = np.empty(p.n), np.empty(p.n)
+    module.row_extremes(P, p_max, p_min)
     best, best_f, moves, seen = None, np.inf, 0, set()
     for start in starts.values():
         key = start.tobytes()
@@ -115,8 +119,9 @@ def dynamic_search(p: Problem, backend: str = "auto") -> SearchOutcome:
         Se = p.Sigma @ e
         te2 = float(e @ Se)
         cost = float(np.abs(x - x0) @ c)
-        taken, _, _, _ = module.local_search(x, p.v, q, 2.0 * W, p.Sigma, Se, te2, c, x0, lam, cost,
-                                             p.lo, p.hi, move_limit(p.n), MIN_GAIN)
+        taken, _, _, _ = module.local_search(x, p.v, q, P, p.Sigma, Se, te2, c, x0, lam, cost,
+                                             p.lo, p.hi, move_limit(p.n), MIN_GAIN, symmetric,
+                                             p_max, p_min)
         moves += int(taken)
         f_x = f(x)
         if f_x < best_f:
@@ -124,27 +129,16 @@ def dynamic_search(p: Problem, backend: str = "auto") -> SearchOutcome:
     return SearchOutcome(best, passes, moves)
 
 
-def babai_start(p: Problem, W: np.ndarray) -> np.ndarray | None:
-    """Babai's nearest-plane rounding of x* (within the bounds), or None where
-    diag(v) Sigma diag(v) is singular (no Cholesky factor: one start fewer).
-
-    With W = R'R (R upper triangular), TE^2 = sum_k (R_kk y_k + sum_{j>k} R_kj y_j)^2
-    for y = x - x*: fixing positions from the last down, each is rounded to the
-    value that zeroes its own term given those already fixed.
-    """
+def babai_start(p: Problem, W: np.ndarray, module) -> np.ndarray | None:  # noqa: ANN001
+    """Babai's nearest-plane rounding of x* within the bounds (`kernels_*.nearest_plane`),
+    or None where diag(v) Sigma diag(v) = W is singular (no Cholesky factor: one start fewer)
+    or nearly so (a centre out of reach)."""
     try:
-        R = np.linalg.cholesky(W).T
+        L = np.linalg.cholesky(W)
     except np.linalg.LinAlgError:
         return None
     x = np.zeros(p.n, dtype=np.int64)
-    y = np.zeros(p.n)
-    for k in range(p.n - 1, -1, -1):
-        centre = p.x_star[k] - float(R[k, k + 1:] @ y[k + 1:]) / R[k, k]
-        if not abs(centre) < 1e12:  # a near-singular factor: no sensible start here
-            return None
-        x[k] = min(max(np.rint(centre), p.lo[k]), p.hi[k])
-        y[k] = x[k] - p.x_star[k]
-    return x
+    return x if module.nearest_plane(L, p.x_star, p.lo, p.hi, x) else None
 
 
 def _clip(p: Problem, x: np.ndarray) -> np.ndarray:

@@ -170,28 +170,40 @@ def relax(x, x_star, W, Wd, g, c, x0, lam, lo, hi, max_sweeps, settle):
 
 
 @njit(cache=True, nogil=True)
-def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves, gain):
-    """kernels_numpy.local_search, compiled: the same candidates in the same order."""
+def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves, gain, symmetric, p_max, p_min):
+    """kernels_numpy.local_search, compiled: the same decisions. ``symmetric``: P == P.T exactly;
+    p_max, p_min: each row's largest and smallest P_ij off the diagonal (`row_extremes`)."""
     n = x.shape[0]
     g = np.empty(n)
     dc_up = np.empty(n)
     dc_down = np.empty(n)
+    pen_up = np.empty(n)
+    pen_down = np.empty(n)
+    row = np.empty(n)
+    f_up = np.empty(n)
+    f_down = np.empty(n)
     for moves in range(max_moves):
         f_x = math.sqrt(max(te2, 0.0)) + lam * cost
-        best_f = np.inf
-        best = -1
+        threshold = f_x - gain * f_x
+        # Single moves, filled branch-free, then the first lowest under the threshold: the
+        # move kernels_numpy takes (its first minimum, when that is under the threshold).
         for i in range(n):
             g[i] = (2.0 * v[i]) * Se[i]
             d = x[i] - x0[i]
             dc_up[i] = c[i] if d >= 0 else -c[i]
             dc_down[i] = c[i] if d <= 0 else -c[i]
-            f_up = math.sqrt(max(te2 + (g[i] + q[i]), 0.0)) + lam * (cost + dc_up[i])
-            f_down = math.sqrt(max(te2 + (q[i] - g[i]), 0.0)) + lam * (cost + dc_down[i])
-            if x[i] + 1 <= hi[i] and f_up < best_f:
-                best_f, best = f_up, 2 * i
-            if x[i] - 1 >= lo[i] and f_down < best_f:
-                best_f, best = f_down, 2 * i + 1
-        if best >= 0 and best_f < f_x - gain * f_x:
+            pen_up[i] = 0.0 if x[i] + 1 <= hi[i] else np.inf
+            pen_down[i] = 0.0 if x[i] - 1 >= lo[i] else np.inf
+            f_up[i] = (math.sqrt(max(te2 + (g[i] + q[i]), 0.0)) + lam * (cost + dc_up[i])) + pen_up[i]
+            f_down[i] = (math.sqrt(max(te2 + (q[i] - g[i]), 0.0)) + lam * (cost + dc_down[i])) + pen_down[i]
+        best_f = threshold
+        best = -1
+        for i in range(n):
+            if f_up[i] < best_f:
+                best_f, best = f_up[i], 2 * i
+            if f_down[i] < best_f:
+                best_f, best = f_down[i], 2 * i + 1
+        if best >= 0:
             i = best // 2
             if best % 2 == 0:
                 te2 = te2 + (g[i] + q[i])
@@ -204,35 +216,81 @@ def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves
                 x[i] -= 1
                 _add_row(Se, -1 * v[i], Sigma, i)
             continue
-        best_f = np.inf
+        # Pairs. Only a move below the threshold is taken, so the scan starts there and keeps
+        # the first lowest candidate under it: the same move as the first minimum overall
+        # whenever that is under it (kernels_numpy's argmin), and none otherwise. A row's f
+        # are filled branch-free (vectorised, square roots included; an infeasible j gets
+        # + inf), then scanned. Where P is exactly symmetric, (j, i) of "+1 on both" and
+        # "-1 on both" repeats (i, j) bit for bit and comes later, so only j > i is filled.
+        # A row is skipped when a lower bound on its f cannot beat the best so far: the bound
+        # takes the smallest j terms over all j, the row's extreme P_ij off the diagonal, and
+        # a margin (1e-9 of the terms' sizes) far above any rounding, so no winner is skipped.
+        b_down, b_up, c_down, c_up, c_max, g_max, q_max = np.inf, np.inf, np.inf, np.inf, 0.0, 0.0, 0.0
+        for j in range(n):
+            g_max = max(g_max, abs(g[j]))
+            q_max = max(q_max, q[j])
+            if pen_down[j] == 0.0:
+                b_down = min(b_down, q[j] - g[j])
+                c_down = min(c_down, dc_down[j])
+            if pen_up[j] == 0.0:
+                b_up = min(b_up, q[j] + g[j])
+                c_up = min(c_up, dc_up[j])
+            c_max = max(c_max, c[j])
+        best_f = threshold
         best_kind, best_i, best_j = -1, 0, 0
         for kind in range(3):
             for i in range(n):
-                for j in range(n):
-                    if i == j:
-                        continue
-                    qq = q[i] + q[j]
-                    if kind == 0:
-                        if not (x[i] + 1 <= hi[i] and x[j] - 1 >= lo[j]):
-                            continue
-                        t2 = te2 + (((g[i] - g[j]) + qq) - P[i, j])
-                        dc = dc_up[i] + dc_down[j]
-                    elif kind == 1:
-                        if not (x[i] + 1 <= hi[i] and x[j] + 1 <= hi[j]):
-                            continue
-                        t2 = te2 + (((g[i] + g[j]) + qq) + P[i, j])
-                        dc = dc_up[i] + dc_up[j]
-                    else:
-                        if not (x[i] - 1 >= lo[i] and x[j] - 1 >= lo[j]):
-                            continue
-                        t2 = te2 + (((-g[i] - g[j]) + qq) + P[i, j])
-                        dc = dc_down[i] + dc_down[j]
-                    f = math.sqrt(max(t2, 0.0)) + lam * (cost + dc)
-                    if f < best_f:
-                        best_f, best_kind, best_i, best_j = f, kind, i, j
-                        best_te2, best_dc = t2, dc
-        if best_kind < 0 or not best_f < f_x - gain * f_x:
+                if kind < 2 and not x[i] + 1 <= hi[i]:
+                    continue
+                if kind == 2 and not x[i] - 1 >= lo[i]:
+                    continue
+                gi, qi = g[i], q[i]
+                if kind == 0:
+                    a, b, pb, cb, dci = gi, b_down, -p_max[i], c_down, dc_up[i]
+                elif kind == 1:
+                    a, b, pb, cb, dci = gi, b_up, p_min[i], c_up, dc_up[i]
+                else:
+                    a, b, pb, cb, dci = -gi, b_down, p_min[i], c_down, dc_down[i]
+                if not b < np.inf:
+                    continue  # no j can move that way
+                t2_low = te2 + a + qi + b + pb
+                slack = 1e-9 * (abs(te2) + 2.0 * (g_max + q_max) + max(abs(p_max[i]), abs(p_min[i])))
+                f_low = math.sqrt(max(t2_low - slack, 0.0)) + lam * (cost + dci + cb) - 1e-9 * lam * (cost + 3.0 * c_max)
+                if f_low >= best_f:
+                    continue
+                first = i + 1 if (kind > 0 and symmetric) else 0
+                if kind == 0:
+                    dci = dc_up[i]
+                    for j in range(first, n):
+                        t2 = te2 + (((gi - g[j]) + (qi + q[j])) - P[i, j])
+                        row[j] = (math.sqrt(max(t2, 0.0)) + lam * (cost + (dci + dc_down[j]))) + pen_down[j]
+                elif kind == 1:
+                    dci = dc_up[i]
+                    for j in range(first, n):
+                        t2 = te2 + (((gi + g[j]) + (qi + q[j])) + P[i, j])
+                        row[j] = (math.sqrt(max(t2, 0.0)) + lam * (cost + (dci + dc_up[j]))) + pen_up[j]
+                else:
+                    dci = dc_down[i]
+                    for j in range(first, n):
+                        t2 = te2 + (((-gi - g[j]) + (qi + q[j])) + P[i, j])
+                        row[j] = (math.sqrt(max(t2, 0.0)) + lam * (cost + (dci + dc_down[j]))) + pen_down[j]
+                if first == 0:
+                    row[i] = np.inf
+                for j in range(first, n):
+                    if row[j] < best_f:
+                        best_f, best_kind, best_i, best_j = row[j], kind, i, j
+        if best_kind < 0:
             return moves, te2, cost, True
+        i, j = best_i, best_j
+        if best_kind == 0:
+            best_te2 = te2 + (((g[i] - g[j]) + (q[i] + q[j])) - P[i, j])
+            best_dc = dc_up[i] + dc_down[j]
+        elif best_kind == 1:
+            best_te2 = te2 + (((g[i] + g[j]) + (q[i] + q[j])) + P[i, j])
+            best_dc = dc_up[i] + dc_up[j]
+        else:
+            best_te2 = te2 + (((-g[i] - g[j]) + (q[i] + q[j])) + P[i, j])
+            best_dc = dc_down[i] + dc_down[j]
         a = 1 if best_kind < 2 else -1
         b = -1 if best_kind == 0 else (1 if best_kind == 1 else -1)
         x[best_i] += a
@@ -242,3 +300,32 @@ def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves
         te2 = best_te2
         cost = cost + best_dc
     return max_moves, te2, cost, False
+
+
+@njit(cache=True, nogil=True)
+def nearest_plane(L, x_star, lo, hi, x):
+    """kernels_numpy.nearest_plane, compiled: the same sums in the same order."""
+    n = x.shape[0]
+    s = np.zeros(n)
+    for k in range(n - 1, -1, -1):
+        centre = x_star[k] - s[k] / L[k, k]
+        if not abs(centre) < 1e12:
+            return False
+        x[k] = min(max(np.rint(centre), lo[k]), hi[k])
+        y = x[k] - x_star[k]
+        for i in range(k):
+            s[i] += L[k, i] * y
+    return True
+
+
+@njit(cache=True, nogil=True)
+def row_extremes(P, p_max, p_min):
+    """Each row's largest and smallest entry off the diagonal (for local_search's bound)."""
+    n = P.shape[0]
+    for i in range(n):
+        hi_, lo_ = -np.inf, np.inf
+        for j in range(n):
+            if j != i:
+                hi_ = max(hi_, P[i, j])
+                lo_ = min(lo_, P[i, j])
+        p_max[i], p_min[i] = hi_, lo_

@@ -163,7 +163,8 @@ def relax(x, x_star, W, Wd, g, c, x0, lam, lo, hi, max_sweeps, settle):
     return max_sweeps
 
 
-def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves, gain):
+def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves, gain, symmetric=False,
+                 p_max=None, p_min=None):
     """Best-improvement descent with +-1 moves on one instrument, then paired moves.
 
     Single moves are tried first (2N candidates); only when none lowers f are the
@@ -174,6 +175,8 @@ def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves
     A move is taken when it lowers f by more than the fraction ``gain`` of f (rounding
     in the incremental TE^2 must not make two opposite moves both look better).
     Returns (moves, te2, cost, settled); settled is False when max_moves stopped it.
+    ``symmetric`` (P == P.T exactly), ``p_max`` and ``p_min`` (`row_extremes`) only let
+    kernels_numba skip pairs that cannot win.
     """
     n = x.shape[0]
     f1 = np.empty((n, 2))
@@ -236,3 +239,32 @@ def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves
         te2 = float(te2_pair[kind][i, j])
         cost = cost + float(dc_pair[kind][i, j])
     return max_moves, te2, cost, False
+
+
+def nearest_plane(L, x_star, lo, hi, x):
+    """Babai's nearest-plane rounding of x* into x (int64, within lo..hi), with L the lower
+    Cholesky factor of diag(v) Sigma diag(v) = R'R, R = L'. For y = x - x*,
+    TE^2 = sum_k (R_kk y_k + sum_{j>k} R_kj y_j)^2: fixing positions from the last down, each
+    is rounded to the value that zeroes its own term given those already fixed. s_k holds
+    sum_{j>k} R_kj y_j, added to as each y_j is fixed (j descending, as kernels_numba does).
+    Returns False (x unfinished) where a near-singular factor puts a centre out of reach.
+    """
+    n = x.shape[0]
+    s = np.zeros(n)
+    for k in range(n - 1, -1, -1):
+        centre = x_star[k] - s[k] / L[k, k]
+        if not abs(centre) < 1e12:
+            return False
+        x[k] = min(max(np.rint(centre), lo[k]), hi[k])
+        y = x[k] - x_star[k]
+        s[:k] += L[k, :k] * y
+    return True
+
+
+def row_extremes(P, p_max, p_min):
+    """Each row's largest and smallest entry off the diagonal (for kernels_numba's bound)."""
+    off = P.astype(np.float64, copy=True)
+    np.fill_diagonal(off, -np.inf)
+    p_max[:] = off.max(axis=1) if off.size else p_max
+    np.fill_diagonal(off, np.inf)
+    p_min[:] = off.min(axis=1) if off.size else p_min
