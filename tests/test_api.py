@@ -147,6 +147,19 @@ def test_compare_is_the_comparison_table_with_the_same_runs(closes: pd.DataFrame
     assert "dynamic" in VARIANTS
 
 
+def test_compare_has_turnover_in_contracts_and_daily_te() -> None:
+    """One stock at 300 for 4 days, then 150; capital 10,000 at weight 0.5, no costs. Rounding buys
+    rint(16.67) = 17 shares, and after the drop (NAV 10,000 - 17 x 150 = 7,450, target 24.83) 8 more:
+    25 shares in 8 days, 3.125 a day, 800 a year. The ideal trades 16.67 then 8.33: 25 too."""
+    days = pd.bdate_range("2021-01-04", periods=8)
+    prices = pd.DataFrame({"A": [300.0] * 4 + [150.0] * 4}, index=days)
+    table = tradesim.compare(prices, weights=pd.DataFrame({"A": [0.5]}, index=days[:1]), capital=10_000, costs={})
+    rounded = table.loc["rounded"]
+    assert (rounded["total_turnover"], rounded["avg_daily_turnover"], rounded["annual_turnover"]) == (25.0, 3.125, 800.0)
+    assert table.loc["fractional", "total_turnover"] == pytest.approx(25.0, abs=1e-9)
+    assert (table["avg_tracking_error_daily"] == table["avg_tracking_error"] / 16).all()
+
+
 def test_a_kept_ledger_and_the_report(tmp_path: Path, closes: pd.DataFrame) -> None:
     result = tradesim.backtest(closes.loc["2019"], weights=WEIGHTS, db=str(tmp_path / "kept.db"), name="kept")
     runs = subprocess.run([TRADESIM, "runs", "--db", str(tmp_path / "kept.db"), "--format", "csv"],

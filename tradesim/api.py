@@ -22,7 +22,7 @@ from sqlalchemy import Engine as DbEngine
 
 from tradesim.errors import ConfigError
 from tradesim.market import Market
-from tradesim.metrics import DAYS_PER_YEAR
+from tradesim.metrics import daily_te, unit_turnover
 from tradesim.schema import PortfolioConfig
 
 SOURCE = "tradesim.backtest"
@@ -221,17 +221,19 @@ def guide_summary(result, units_traded: float) -> dict[str, float]:  # noqa: ANN
     """The run's figures under the guide's names (turnover in contracts or shares), and ours."""
     s = result.summary
     traded = result.adjustment_factor[result.paths_traded] if result.paths_traded is not None else result.adjustment_factor
-    days = max(s.days, 1)
+    total, per_day, per_year = unit_turnover(units_traded, s.days)
+    te = float(np.mean(result.tracking_error)) if len(result.tracking_error) else float("nan")
     return {
         "annualized_return": s.annual_return,
         "annualized_volatility": s.annual_volatility,
         "sharpe_ratio": s.sharpe,
         "max_drawdown": s.max_drawdown,
-        "avg_tracking_error": float(np.mean(result.tracking_error)) if len(result.tracking_error) else float("nan"),
+        "avg_tracking_error": te,  # annualised
+        "avg_tracking_error_daily": daily_te(te),
         "avg_adjustment_factor": float(np.mean(traded)) if len(traded) else float("nan"),
-        "total_turnover": units_traded,
-        "avg_daily_turnover": units_traded / days,
-        "annual_turnover": units_traded / days * DAYS_PER_YEAR,
+        "total_turnover": total,  # contracts (shares), bought plus sold
+        "avg_daily_turnover": per_day,
+        "annual_turnover": per_year,
         "annual_notional_turnover": s.annual_notional_turnover,
         "total_costs": s.total_costs,
         "trades": s.trades,

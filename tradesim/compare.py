@@ -33,7 +33,7 @@ from sqlalchemy import Engine as DbEngine
 
 from strategies.base import Strategy
 from tradesim.market import Market
-from tradesim.metrics import DAYS_PER_YEAR, Summary, daily_returns
+from tradesim.metrics import DAYS_PER_YEAR, Summary, daily_returns, daily_te, unit_turnover
 from tradesim.replay import ReplayResult, replay
 from tradesim.schema import CostModel, PortfolioConfig
 
@@ -55,6 +55,16 @@ class VariantRow:
     correlation: float  # of daily returns with the fractional run
     adjustment_factor: float  # average alpha on days the optimiser traded
     run_id: int | None
+    units_traded: float = 0.0  # contracts (shares) bought plus sold over the run
+
+    @property
+    def tracking_error_daily(self) -> float:
+        return daily_te(self.tracking_error)
+
+    @property
+    def contracts(self) -> tuple[float, float, float]:
+        """Contracts (shares) traded: in total, a day, a year."""
+        return unit_turnover(self.units_traded, self.summary.days)
 
 
 def variant_config(config: PortfolioConfig, method: str, free: bool = False, **optimiser) -> PortfolioConfig:
@@ -116,7 +126,8 @@ def compare(config: PortfolioConfig, db_url: str | None, market: Market,
         traded = result.adjustment_factor[result.paths_traded] if result.paths_traded is not None else result.adjustment_factor
         drag = results["fractional"].summary.annual_return - result.summary.annual_return
         rows.append(VariantRow(name, result.summary, float(np.mean(result.tracking_error)), realised, drag, corr,
-                               float(np.mean(traded)) if len(traded) else float("nan"), result.run_id))
+                               float(np.mean(traded)) if len(traded) else float("nan"), result.run_id,
+                               result.units_traded))
     return rows, results
 
 

@@ -12,6 +12,7 @@ average so tables show it beside the ratio.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +36,19 @@ class Summary:
     money_weighted_return: float = np.nan  # annualised IRR of the owner's flows (= annual_return without flows)
     external_flows: float = 0.0  # net money the owner moved in (+) or out (-), base currency
     total_return: float = 0.0  # over the whole run, time-weighted (end / start - 1 without flows)
+
+
+def daily_te(annualised: float) -> float:
+    """An annualised tracking error as a daily one (the optimiser's TE comes from an
+    annualised covariance: a day's is that over sqrt(256))."""
+    return annualised / math.sqrt(DAYS_PER_YEAR)
+
+
+def unit_turnover(units: float, days: int) -> tuple[float, float, float]:
+    """Contracts (or shares) bought plus sold: in total, a day and a year (the guide's
+    total_turnover, avg_daily_turnover and annual_turnover)."""
+    per_day = units / max(days, 1)
+    return units, per_day, per_day * DAYS_PER_YEAR
 
 
 def sharpe_cell(s: Summary) -> str:

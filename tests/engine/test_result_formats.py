@@ -6,16 +6,21 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 from dataclasses import asdict
 from pathlib import Path
 
+from sqlalchemy import create_engine, text
+
 from db import queries
 from tests.paper.test_schedule_and_bad_data import write
+from tradesim.cli.compare import COLUMNS as COMPARE_COLUMNS
 from tradesim.compare import compare
 from tradesim.config import load_config
 from tradesim.replay import load_market, replay
 
+COLUMN = {header: k for k, (header, _) in enumerate(COMPARE_COLUMNS)}
 CLOSES = "Date,AAA,BBB\n2024-01-02,100,50\n2024-01-03,101,51\n2024-01-04,102,52\n2024-01-05,104,50\n2024-01-08,103,51\n"
 
 
@@ -63,6 +68,34 @@ def test_compare_json(tmp_path: Path) -> None:
         nan_is_null = lambda x: None if x != x else x  # noqa: E731 - JSON has no NaN: null, as documented
         assert (got["tracking_error"], got["tracking_error_vs_ideal"], got["drag"], got["adjustment_factor"]) == (
             want.tracking_error, want.realised_te, want.drag, nan_is_null(want.adjustment_factor))
+        assert got["tracking_error_daily"] == want.tracking_error / 16  # annualised over sqrt(256)
+        assert (got["contracts_traded"], got["contracts_per_day"], got["contracts_per_year"]) == (
+            want.units_traded, want.units_traded / 5, want.units_traded / 5 * 256)  # 5 days
+
+
+def test_compare_turnover_in_contracts_is_the_ledgers_fills(tmp_path: Path) -> None:
+    """Closes 100, 101, 102, 104, 103 (AAA) and 50, 51, 52, 50, 51 (BBB); capital 10,000 at 0.4 each,
+    rounded, no costs; a decision fills at the next close. Day 1: 4,000 / 100 = 40 AAA, 4,000 / 50 = 80
+    BBB. Day 2 (bought at its close, NAV 10,000): 4,000 / 101 = 39.6 -> 40, 4,000 / 51 = 78.4 -> 78: sell 2.
+    Day 3, NAV 10,000 + 40 + 80 = 10,120: 4,048 / 102 = 39.7 -> 40, 4,048 / 52 = 77.8 -> 78. Day 4, NAV
+    10,120 + 80 - 156 = 10,044: 4,017.6 / 104 = 38.6 -> 39 (sell 1), 4,017.6 / 50 = 80.4 -> 80 (buy 2).
+    Day 5's decision would fill after the end. 40 + 80 + 2 + 1 + 2 = 125 contracts in 5 days: 25 a day,
+    6,400 a year."""
+    path = write(tmp_path, CLOSES)
+    db = tmp_path / "l.db"
+    rows = list(csv.DictReader(io.StringIO(tradesim("compare", str(path), "--db", str(db), "--variants", "rounded",
+                                                    "-f", "csv"))))
+    rounded = next(row for row in rows if row["variant"] == "rounded")
+    assert (rounded["contracts_traded"], rounded["contracts_per_day"], rounded["contracts_per_year"]) == (
+        "125.0", "25.0", "6400.0")
+    with create_engine(f"sqlite:///{db}").connect() as conn:
+        traded = conn.execute(text("SELECT sum(abs(quantity)) FROM fills WHERE run_id = :r"),
+                              {"r": int(rounded["run_id"])}).scalar()
+    assert traded == 125.0
+    table = subprocess.run(["tradesim", "-q", "compare", str(path), "--db", str(db), "--variants", "rounded"],
+                           capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "200"})
+    line = next(line.split() for line in table.stdout.splitlines() if line.split()[:1] == ["rounded"])
+    assert line[COLUMN["ctrs/yr"]] == "6.4k" and line[COLUMN["ctrs"]] == "125" and line[COLUMN["ctrs/d"]] == "25.0"
 
 
 def test_paper_run_json_is_the_ledgers_days(tmp_path: Path) -> None:

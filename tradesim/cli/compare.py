@@ -5,21 +5,24 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
-
 from db.session import check_database, database_url
 from tradesim.cli import app, console
 from tradesim.cli.options import CapitalOption, ConfigArg, DbOption, EndOption, SetOption, StartOption, parse_day
 from tradesim.cli.replay import day_progress, progress_bar
 from tradesim.cli.report import ReportOption, ReportPngOption, check_report_options, report_after_run
-from tradesim.cli.output import Format, ResultFormatOption, emit_result, variant_name
+from tradesim.cli.output import Col, Format, ResultFormatOption, emit_result, text, variant_name, write_table
 from tradesim.cli.tables import compare_document, compare_rows
 from tradesim.config import load_config
 from tradesim.errors import TradesimError
 from tradesim.metrics import DAYS_PER_YEAR
 
 
-COLUMNS = ("", "return", "vol", "SR", "maxDD", "costs", "turn", "TE", "TEideal", "drag", "corr", "alpha")
+# (header, optional): at a console too narrow for all of them, write_table leaves out the
+# optional ones, rightmost first (so the least needed stand last) and names them;
+# --markdown and --format csv/json have them all.
+COLUMNS = (("variant", False), ("return", False), ("vol", True), ("SR", False), ("costs", False), ("turn", True),
+           ("ctrs/yr", False), ("TE", False), ("TEday", False), ("TEideal", False), ("drag", False),
+           ("maxDD", True), ("corr", True), ("alpha", True), ("ctrs", True), ("ctrs/d", True))
 
 
 def _number_list(value: str | None, option: str) -> list[float] | None:
@@ -49,10 +52,12 @@ def _variant_list(value: str | None) -> tuple[str, ...]:
 
 def compare_cells(r) -> list[str]:  # noqa: ANN001
     s = r.summary
+    total, per_day, per_year = r.contracts
     return [variant_name(r.variant), f"{s.annual_return:.1%}", f"{s.annual_volatility:.1%}", f"{s.sharpe:.2f}",
-            f"{s.max_drawdown:.0%}", short_money(s.total_costs), f"{s.annual_notional_turnover:.1f}",
-            f"{r.tracking_error:.2%}", f"{r.realised_te:.2%}", f"{r.drag:.2%}", f"{r.correlation:.3f}",
-            f"{r.adjustment_factor:.2f}"]
+            short_money(s.total_costs), f"{s.annual_notional_turnover:.1f}", short_money(per_year),
+            f"{r.tracking_error:.2%}", f"{r.tracking_error_daily:.3%}", f"{r.realised_te:.2%}", f"{r.drag:.2%}",
+            f"{s.max_drawdown:.0%}", f"{r.correlation:.3f}", f"{r.adjustment_factor:.2f}", short_money(total),
+            f"{per_day:,.1f}"]
 
 
 def short_money(x: float) -> str:
@@ -62,18 +67,15 @@ def short_money(x: float) -> str:
     return f"{x:.0f}"
 
 
-def compare_table(title: str, rows) -> Table:  # noqa: ANN001
-    # Twelve columns in 80 characters: no box lines, one space between columns.
-    table = Table(title=title, box=None, padding=(0, 1, 0, 0), pad_edge=False, header_style="bold underline")
-    for col in COLUMNS:
-        table.add_column(col, justify="left" if not col else "right", no_wrap=True)
-    for r in rows:
-        table.add_row(*compare_cells(r))
-    return table
+def compare_table(title: str, rows) -> None:  # noqa: ANN001
+    """The table, through the project's writer: it never cuts a cell at any width."""
+    headers = [header for header, _ in COLUMNS]
+    spec = [Col(header, header, text, right=k > 0, optional=optional) for k, (header, optional) in enumerate(COLUMNS)]
+    write_table(title, headers, [compare_cells(r) for r in rows], spec)
 
 
 def compare_markdown(rows) -> str:  # noqa: ANN001
-    lines = ["| " + " | ".join(c or "variant" for c in COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    lines = ["| " + " | ".join(header for header, _ in COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     lines += ["| " + " | ".join(compare_cells(r)) + " |" for r in rows]
     return "\n".join(lines)
 
@@ -115,14 +117,16 @@ def compare(config: ConfigArg = None, start: StartOption = None, end: EndOption 
 
     def show() -> None:
         title = f"{cfg.name}, capital {cfg.capital:,.0f} {cfg.base_currency}: {dates[0].date()} to {dates[-1].date()}"
-        console.print(compare_table(title, rows))
+        compare_table(title, rows)
         if markdown:
             console.print(compare_markdown(rows), markup=False, highlight=False, soft_wrap=True)
         console.print(f"ideal: fractional positions traded free of costs; frac+costs: the same paying costs (Carver's "
                       f"benchmark); buffered: rounded with a static buffer of {cfg.optimiser.position_buffer:.0%} of "
                       f"the average position. costs in {cfg.base_currency}; turn: annual notional turnover (traded "
-                      f"value / NAV); SR: Sharpe ratio over a risk-free rate of {rows[0].summary.risk_free:.2%}; TE: the average of each day's tracking error of the held "
-                      "positions against the unrounded optimum, annualised; TEideal: annualised tracking error of "
+                      f"value / NAV); ctrs, ctrs/d, ctrs/yr: contracts (shares) bought plus sold in total, a day, a "
+                      f"year; SR: Sharpe ratio over a risk-free rate of {rows[0].summary.risk_free:.2%}; TE: the average of each day's tracking error of the held "
+                      "positions against the unrounded optimum, annualised (TEday: the same, daily, TE / 16); "
+                      "TEideal: annualised tracking error of "
                       "daily returns against the ideal; drag: the ideal's annual "
                       "return minus this one's; corr: correlation with the ideal; alpha: average adjustment factor on "
                       "trading days. Runs " + ", ".join(f"{variant_name(r.variant)}={r.run_id}" for r in rows)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from rich.table import Table
 
-from tradesim.metrics import DAYS_PER_YEAR, Summary, sharpe_cell
+from tradesim.metrics import DAYS_PER_YEAR, Summary, daily_te, sharpe_cell, unit_turnover
 
 
 def short_period(s: Summary) -> bool:
@@ -54,8 +54,10 @@ def compare_document(config, rows, results, url: str | None) -> dict:  # noqa: A
         "capital": config.capital, "ledger": url, "start": dates[0].date(), "end": dates[-1].date(),
         "variants": [{
             "variant": r.variant, "run_id": r.run_id, "summary": summary_record(r.summary),
-            "tracking_error": r.tracking_error, "tracking_error_vs_ideal": r.realised_te, "drag": r.drag,
+            "tracking_error": r.tracking_error, "tracking_error_daily": r.tracking_error_daily,
+            "tracking_error_vs_ideal": r.realised_te, "drag": r.drag,
             "correlation": r.correlation, "adjustment_factor": r.adjustment_factor,
+            **dict(zip(("contracts_traded", "contracts_per_day", "contracts_per_year"), r.contracts)),
             "warnings": len(results[r.variant].warnings),
         } for r in rows],
     }
@@ -71,14 +73,12 @@ def compare_rows(document: dict) -> list[dict]:
 def sizing_rows(result) -> list[tuple[str, str]]:  # noqa: ANN001
     """Turnover in contracts (or shares), the average tracking error against x* (annualised,
     as the optimiser measures it, with the daily figure) and the average adjustment factor."""
-    days = max(len(result.tracking_error), 1)
-    per_day = result.units_traded / days
+    _, per_day, per_year = unit_turnover(result.units_traded, len(result.tracking_error))
     te = float(np.mean(result.tracking_error)) if len(result.tracking_error) else 0.0
     traded = result.adjustment_factor if result.paths_traded is None else result.adjustment_factor[result.paths_traded]
     alpha = f"{float(np.mean(traded)):.2f} (days that traded)" if len(traded) else "(no trading day)"
-    return [("Contracts traded", f"{result.units_traded:,.0f} ({per_day:,.1f} a day, "
-                                 f"{per_day * DAYS_PER_YEAR:,.0f} a year)"),
-            ("Average tracking error", f"{te:.2%} annualised ({te / np.sqrt(DAYS_PER_YEAR):.3%} daily)"),
+    return [("Contracts traded", f"{result.units_traded:,.0f} ({per_day:,.1f} a day, {per_year:,.0f} a year)"),
+            ("Average tracking error", f"{te:.2%} annualised ({daily_te(te):.3%} daily)"),
             ("Average adjustment factor", alpha)]
 
 
