@@ -23,7 +23,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FUTURES_DATA = ROOT.parent / "shared" / "data" / "futures"
+# Beside the repository (/work/main) or beside the folder of worktrees (/work/wt/iN).
+FUTURES_DATA = next((d for d in (ROOT.parent / "shared" / "data" / "futures", ROOT.parent.parent / "shared" / "data" / "futures")
+                     if d.is_dir()), ROOT.parent / "shared" / "data" / "futures")
 
 
 def whole_command_against_floor() -> bool:
@@ -69,7 +71,8 @@ def main() -> int:
         if not FUTURES_DATA.is_dir():
             print(f"skipped: the futures data is not at {FUTURES_DATA}")
             return 0
-        config = load_config(ROOT / "strategies" / "configs" / "jumbo.toml", **overrides)
+        config = load_config(ROOT / "strategies" / "configs" / "jumbo.toml", sets=[f'data.path="{FUTURES_DATA}"'],
+                             **overrides)
     else:
         config = load_config(None, **overrides)
     t_warm = time.perf_counter()

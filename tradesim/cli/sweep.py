@@ -72,7 +72,7 @@ def show_sweep(url: str, sweep_id: str, sort: str | None, fmt: Format) -> None:
     emit(fmt, f"sweep {sweep_id}: {len(table.rows)} variants", table.columns, table.rows, spec)
     if fmt is Format.table:
         console.print("return, vol, SR, maxDD: annualised; costs in the base currency; turn: annual turnover; "
-                      "TE: average daily tracking error against the unrounded optimum; alpha: average adjustment "
+                      "TE: the average of each day's tracking error against the unrounded optimum, annualised; alpha: average adjustment "
                       "factor on trading days" + ("; drag and TEideal: against the variant's ideal (fractional "
                       "positions, no costs)" if table.compared else "") + ".", highlight=False)
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 import numpy as np
 
-from tradesim.metrics import DAYS_PER_YEAR, Summary, sharpe_cell, summarise
+from tradesim.metrics import DAYS_PER_YEAR, Summary, daily_te, sharpe_cell, summarise
 from tradesim.risk_free import risk_free_rates
 from tradesim.schema import OptimiserConfig, RiskFreeSeries
 from tradesim.report.ledger import RunData
@@ -55,7 +55,8 @@ def summary_rows(runs: Sequence[RunData]) -> tuple[list[tuple[str, list[str]]], 
           if any(s.external_flows for s in sums) else []),
         row("Annual notional turnover", lambda r, s: f"{s.annual_notional_turnover:.2f}x"),
         row("Trades (fills)", lambda r, s: f"{s.trades:,}"),
-        row("Average tracking error", lambda r, s: f"{r.equity['tracking_error'].mean():.2%}"),
+        row("Average tracking error", lambda r, s: f"{r.equity['tracking_error'].mean():.2%} annualised "
+                                                   f"({daily_te(r.equity['tracking_error'].mean()):.3%} daily)"),
         row("Trading days", lambda r, s: f"{s.days:,} ({r.days[0]:%Y-%m-%d} to {r.days[-1]:%Y-%m-%d})"),
     ]
     provenance = [
