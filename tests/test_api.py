@@ -160,6 +160,19 @@ def test_compare_has_turnover_in_contracts_and_daily_te() -> None:
     assert (table["avg_tracking_error_daily"] == table["avg_tracking_error"] / 16).all()
 
 
+def test_compare_takes_the_commands_variant_lambda_and_buffer_lists(closes: pd.DataFrame) -> None:
+    prices = closes.loc["2019"]
+    table = tradesim.compare(prices, weights=WEIGHTS, capital=250_000, rebalance="weekly",
+                             variants=["rounded", "dynamic"], lambdas=[0, 50], buffers=[0.05])
+    assert list(table.index) == ["fractional", "rounded", "dynamic lambda=0 buffer=0.05", "dynamic lambda=50 buffer=0.05"]
+    default = tradesim.compare(prices, weights=WEIGHTS, capital=250_000, rebalance="weekly", variants=["dynamic"])
+    assert table.loc["dynamic lambda=50 buffer=0.05", "end_nav"] == default.loc["dynamic", "end_nav"]  # the defaults
+    te = table.loc["dynamic lambda=50 buffer=0.05", "avg_tracking_error"]
+    assert te > 0 and table.loc["dynamic lambda=50 buffer=0.05", "avg_tracking_error_daily"] == te / 16
+    with pytest.raises(ConfigError, match="unknown variant 'magic'"):
+        tradesim.compare(prices, weights=WEIGHTS, variants=["magic"])
+
+
 def test_a_kept_ledger_and_the_report(tmp_path: Path, closes: pd.DataFrame) -> None:
     result = tradesim.backtest(closes.loc["2019"], weights=WEIGHTS, db=str(tmp_path / "kept.db"), name="kept")
     runs = subprocess.run([TRADESIM, "runs", "--db", str(tmp_path / "kept.db"), "--format", "csv"],

@@ -290,12 +290,20 @@ def compare(prices: pd.DataFrame | Mapping[str, pd.DataFrame], *, weights: pd.Da
             buffer_fraction: float = 0.05, rebalance: str | Mapping[str, Any] = "daily",
             costs: Mapping[str, float] | None = None, fills: str = "next", start: Any = None, end: Any = None,
             fx: pd.DataFrame | None = None, base_currency: str = "USD", name: str = "notebook",
-            db: str | None = None, sets: Sequence[str] = ()) -> pd.DataFrame:
+            db: str | None = None, sets: Sequence[str] = (), variants: Sequence[str] | None = None,
+            lambdas: Sequence[float] | None = None, buffers: Sequence[float] | None = None) -> pd.DataFrame:
     """``tradesim compare`` from Python: one row per variant (the ideal, rounded, dynamic...), indexed by variant.
 
     Arguments as ``backtest``; every variant is a full replay in the ledger (``run_id`` column).
+    ``variants``, ``lambdas``, ``buffers``: as the command's --variants, --lambda, --buffer
+    (greedy and dynamic run once per cost multiplier and buffer, labelled e.g.
+    "dynamic lambda=10 buffer=0.05").
     """
-    from tradesim.compare import compare as run_compare
+    from tradesim.compare import DEFAULT_VARIANTS, VARIANTS, compare as run_compare
+
+    unknown = [v for v in (variants or ()) if v not in VARIANTS]
+    if unknown:
+        raise ConfigError(f"tradesim.compare: unknown variant {unknown[0]!r} (known: {', '.join(VARIANTS)})")
 
     close, opens = _closes_and_opens(prices)
     name_, params_, instance = _strategy(weights, strategy, params)
@@ -306,7 +314,9 @@ def compare(prices: pd.DataFrame | Mapping[str, pd.DataFrame], *, weights: pd.Da
                           sets=sets)
     market = _market(config, close, opens, fx)
     engine, _ = _ledger(db)
-    rows, results = run_compare(config, None, market, strategy=instance, db_engine=engine)
+    rows, results = run_compare(config, None, market, strategy=instance, db_engine=engine,
+                                variants=tuple(variants) if variants else DEFAULT_VARIANTS,
+                                lambdas=list(lambdas) if lambdas else None, buffers=list(buffers) if buffers else None)
     table = pd.DataFrame([{"variant": r.variant, **guide_summary(results[r.variant], results[r.variant].units_traded),
                            "realised_te": r.realised_te, "drag": r.drag, "correlation": r.correlation,
                            "run_id": r.run_id} for r in rows]).set_index("variant")

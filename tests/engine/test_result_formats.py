@@ -11,6 +11,7 @@ import subprocess
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import create_engine, text
 
 from db import queries
@@ -47,9 +48,15 @@ def test_replay_json_and_csv(tmp_path: Path) -> None:
     expected = replay(load_config(path), None)
     assert doc == {"schema": "tradesim.replay/1", "portfolio": "csv-paper", "base_currency": "USD", "run_id": 1,
                    "ledger": f"sqlite:///{db}", "start": "2024-01-02", "end": "2024-01-08",
-                   "summary": summary_of(expected.summary), "warnings": 0}
+                   "summary": summary_of(expected.summary), "warnings": 0,
+                   # rounded, 125 contracts in 5 days (test_compare_turnover_in_contracts_is_the_ledgers_fills)
+                   "contracts_traded": 125.0, "contracts_per_day": 25.0, "contracts_per_year": 6400.0,
+                   "tracking_error": float(np.mean(expected.tracking_error)),
+                   "tracking_error_daily": float(np.mean(expected.tracking_error)) / 16,
+                   "adjustment_factor": float(np.mean(expected.adjustment_factor[expected.paths_traded]))}
     rows = list(csv.DictReader(io.StringIO(tradesim("replay", str(path), "--db", str(db), "-f", "csv"))))
     assert len(rows) == 1 and rows[0]["run_id"] == "2"
+    assert (rows[0]["contracts_traded"], rows[0]["tracking_error_daily"]) == ("125.0", repr(doc["tracking_error_daily"]))
     assert {k: rows[0][k] for k in doc["summary"]} == {k: repr(v) if isinstance(v, float) else str(v)
                                                        for k, v in doc["summary"].items()}
 

@@ -36,8 +36,19 @@ def replay_document(config, result, url: str | None) -> dict:  # noqa: ANN001
     return {
         "schema": "tradesim.replay/1", "portfolio": config.name, "base_currency": config.base_currency,
         "run_id": result.run_id, "ledger": url, "start": result.dates[0].date(), "end": result.dates[-1].date(),
-        "summary": summary_record(result.summary), "warnings": len(result.warnings),
+        "summary": summary_record(result.summary), **sizing_record(result), "warnings": len(result.warnings),
     }
+
+
+def sizing_record(result) -> dict:  # noqa: ANN001
+    """The sizing step's figures: average TE against x* (annualised, and daily beside it),
+    average adjustment factor on days that traded, contracts (shares) traded."""
+    te = float(np.mean(result.tracking_error)) if len(result.tracking_error) else 0.0
+    traded = result.adjustment_factor if result.paths_traded is None else result.adjustment_factor[result.paths_traded]
+    total, per_day, per_year = unit_turnover(result.units_traded, len(result.tracking_error))
+    return {"tracking_error": te, "tracking_error_daily": daily_te(te),
+            "adjustment_factor": float(np.mean(traded)) if len(traded) else float("nan"),
+            "contracts_traded": total, "contracts_per_day": per_day, "contracts_per_year": per_year}
 
 
 def replay_row(document: dict) -> dict:
@@ -73,13 +84,12 @@ def compare_rows(document: dict) -> list[dict]:
 def sizing_rows(result) -> list[tuple[str, str]]:  # noqa: ANN001
     """Turnover in contracts (or shares), the average tracking error against x* (annualised,
     as the optimiser measures it, with the daily figure) and the average adjustment factor."""
-    _, per_day, per_year = unit_turnover(result.units_traded, len(result.tracking_error))
-    te = float(np.mean(result.tracking_error)) if len(result.tracking_error) else 0.0
-    traded = result.adjustment_factor if result.paths_traded is None else result.adjustment_factor[result.paths_traded]
-    alpha = f"{float(np.mean(traded)):.2f} (days that traded)" if len(traded) else "(no trading day)"
-    return [("Contracts traded", f"{result.units_traded:,.0f} ({per_day:,.1f} a day, {per_year:,.0f} a year)"),
-            ("Average tracking error", f"{te:.2%} annualised ({daily_te(te):.3%} daily)"),
-            ("Average adjustment factor", alpha)]
+    r = sizing_record(result)
+    alpha = r["adjustment_factor"]
+    return [("Contracts traded", f"{r['contracts_traded']:,.0f} ({r['contracts_per_day']:,.1f} a day, "
+                                 f"{r['contracts_per_year']:,.0f} a year)"),
+            ("Average tracking error", f"{r['tracking_error']:.2%} annualised ({r['tracking_error_daily']:.3%} daily)"),
+            ("Average adjustment factor", f"{alpha:.2f} (days that traded)" if alpha == alpha else "(no trading day)")]
 
 
 def flow_rows(s: Summary, ccy: str) -> list[tuple[str, str]]:
