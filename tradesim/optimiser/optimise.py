@@ -43,9 +43,10 @@ def optimise_positions(
     min_positions, max_positions  (N,) or scalar whole-contract bounds, +-inf or None
                          for none (see reduce_only_bounds, no_trade_bounds); a
                          fractional bound is moved inwards to a whole number.
-    method               "dynamic" (default): the best of several starts (rint(x*), x0,
-                         greedy, the rounded continuous optimum) improved by +-1 and
-                         paired moves until none lowers f, with bounded work, then
+    method               "dynamic" (default): several starts (rint(x*), x0, greedy, the
+                         rounded continuous optimum, Babai's nearest plane), each improved
+                         by +-1 and paired moves until none lowers f, the best kept, with
+                         bounded work, then
                          Carver's buffering (see optimiser/dynamic.py);
                          "greedy": the SPEC's algorithm, pysystemtrade's results
                          (Carver's reference);
