@@ -13,12 +13,14 @@ tradesim is refused with a ``LedgerError``.
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 
-from db.guard import check_sqlite, sqlite_path
+from db import guard
+from db.guard import check_sqlite, sqlite_path, writable
 from tradesim.errors import LedgerError
 
 
@@ -34,9 +36,10 @@ def database_url(cli_value: str | None = None, config_value: str | None = None) 
     return f"sqlite:///{Path(value).expanduser()}"
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
+def _sqlite_pragmas(dbapi_conn, _record, wal: bool = True) -> None:  # noqa: ANN001
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
+    if wal:
+        cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
@@ -66,17 +69,27 @@ def open_engine(url: str, create: bool = True, write: bool | None = None) -> Eng
     ledger (nor new, nor empty) is refused before anything opens it (``db.guard``).
     """
     write = create if write is None else write
+    read_only = False
     if url.startswith("sqlite"):
         path = sqlite_path(url)
         if path is not None:
             check_sqlite(path, write)
+            # A reader of a ledger it cannot write (read-only file, folder or mount) opens it
+            # read-only: the ledger's own pragmas and journal files would fail there.
+            read_only = not write and path.is_file() and path.stat().st_size > 0 and not writable(path)
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise LedgerError(f"{path}: cannot create its folder: {exc.strerror}") from None
         # Named parameters let the ledger pass the same row dicts to SQLite and PostgreSQL.
-        engine = create_engine(url, connect_args={"timeout": 30}, paramstyle="named")
-        event.listen(engine, "connect", _sqlite_pragmas)
+        if read_only:
+            engine = create_engine(url, creator=lambda: guard.read_only(path), paramstyle="named")
+            event.listen(engine, "connect", partial(_sqlite_pragmas, wal=False))
+        else:
+            engine = create_engine(url, connect_args={"timeout": 30}, paramstyle="named")
+            event.listen(engine, "connect", _sqlite_pragmas)
+            if write and path is not None:
+                event.listen(engine, "close", lambda dbapi_conn, _record: guard.session_closing(path, dbapi_conn))
         event.listen(engine, "begin", _sqlite_begin)
     else:
         engine = _server_engine(url)
@@ -84,7 +97,7 @@ def open_engine(url: str, create: bool = True, write: bool | None = None) -> Eng
         from db.migrations import ensure_schema
 
         try:
-            ensure_schema(engine)
+            ensure_schema(engine, can_upgrade=not read_only)
         except OperationalError as exc:
             engine.dispose()
             raise LedgerError(f"{engine.url.render_as_string(hide_password=True)}: cannot open the ledger: "

@@ -9,11 +9,14 @@ the ``tradesim`` console script of this interpreter's environment:
   ledger's bytes unchanged;
 - SIGKILL of replays and paper runs at random moments (seeded): the ledger must be a
   prefix of an uninterrupted run, and a rerun must complete it to the same rows;
+- SIGKILL of `db upgrade` of a ledger at the first schema revision, at random moments
+  of its transaction: the ledger must be exactly the old one or exactly the upgraded
+  one, and a rerun must give an uninterrupted upgrade's ledger;
 - SIGINT and SIGTERM of each: exit 130 and 143, the run marked interrupted;
 - two paper runs started together on one ledger: the same rows as one run.
 
-"rows lost" counts rows of an uninterrupted run missing after kill + rerun (or a race);
-"days doubled" counts rows beyond it. Both must be 0.
+"rows lost" counts rows of an uninterrupted run (or upgrade) missing after kill + rerun
+(or a race); "days doubled" counts rows beyond it. Both must be 0.
 """
 
 from __future__ import annotations
@@ -36,8 +39,10 @@ from tests.edges.cases import BASE, CASES, Case  # noqa: E402
 from tests.edges.conftest import AS_OF, write_portfolio  # noqa: E402
 from tests.edges.console import TRADESIM, tradesim  # noqa: E402
 from tests.edges.test_bad_inputs import digest, prepare  # noqa: E402
+from tests.edges.old_ledger import contents, revision  # noqa: E402
 from tests.edges.test_kill_suite import kill_during, last_day, prefix, rows, started_writing, \
     without_last_status  # noqa: E402
+from tests.edges.test_upgrade_kills import OLD, build_old_ledger, kill_upgrade, transaction_time  # noqa: E402
 
 REPLAY = ["replay", "kill.toml", "--end", AS_OF, "--commit-every", "1"]
 PAPER = ["paper", "run", "kill.toml", "--as-of", AS_OF]
@@ -118,6 +123,36 @@ def kills(root: Path, n: int, seed: int) -> tuple[Counter, dict]:
     return totals, clean
 
 
+def upgrade_kills(folder: Path, n: int, seed: int) -> Counter:
+    """SIGKILL `db upgrade` ``n`` times; the ledger is the old or the upgraded one, then the upgraded one."""
+    import shutil
+
+    from db import migrations
+
+    old = build_old_ledger(folder, "old.db")
+    reference = folder / "upgraded.db"
+    shutil.copy(old, reference)
+    window = transaction_time(reference, folder)
+    before, after = contents(old), contents(reference)
+    totals: Counter = Counter()
+    rng = random.Random(seed)
+    for k in range(n):
+        db = folder / f"upgrade-{k}.db"
+        shutil.copy(old, db)
+        kill_upgrade(db, rng, folder, window)
+        totals["kills (db upgrade)"] += 1
+        found = revision(db)
+        where = "the old revision" if found == OLD else "head" if found == migrations.head() else found
+        totals[f"... left at {where}"] += 1
+        if contents(db) != (before if found == OLD else after):
+            totals["half-upgraded after a kill"] += 1
+        assert tradesim("db", "upgrade", "--db", db.name, cwd=folder).returncode == 0
+        lost, doubled = difference(contents(db), after)
+        totals["rows lost"] += lost
+        totals["days doubled"] += doubled
+    return totals
+
+
 def races(root: Path, n: int, clean: dict) -> Counter:
     folder = root
     totals: Counter = Counter()
@@ -138,7 +173,7 @@ def races(root: Path, n: int, clean: dict) -> Counter:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kills", type=int, default=10, help="SIGKILLs of each of replay and paper run")
+    parser.add_argument("--kills", type=int, default=10, help="SIGKILLs of each of replay, paper run and db upgrade")
     parser.add_argument("--races", type=int, default=3, help="pairs of paper runs started together")
     parser.add_argument("--jobs", type=int, default=4, help="bad inputs run at once")
     parser.add_argument("--seed", type=int, default=11)
@@ -150,13 +185,15 @@ def main() -> None:
         (root / "kills").mkdir()
         inputs = bad_inputs(root / "inputs", args.jobs)
         faults, clean = kills(root / "kills", args.kills, args.seed)
+        faults += upgrade_kills(root / "kills", args.kills, args.seed)
         faults += races(root / "kills", args.races, clean)
     tried = sum(inputs.values())
     print(f"tradesim fault suite ({time.perf_counter() - t0:.0f} s)")
     print(f"{'inputs tried':<32}{tried:>6}")
     for name in ("clear errors", "notices (exit 0, said so)", "tracebacks", "silent or wrong results"):
         print(f"{name:<32}{inputs[name] + (faults['tracebacks'] if name == 'tracebacks' else 0):>6}")
-    for name in ("kills (replay)", "kills (paper)", "not a prefix after a kill", "signals",
+    for name in ("kills (replay)", "kills (paper)", "not a prefix after a kill", "kills (db upgrade)",
+                 "... left at the old revision", "... left at head", "half-upgraded after a kill", "signals",
                  "signals with a wrong exit code", "races", "rows lost", "days doubled"):
         print(f"{name:<32}{faults[name]:>6}")
 

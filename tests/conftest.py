@@ -1,10 +1,18 @@
-"""Suite-wide guards: no test may reach the network."""
+"""Suite-wide guards: no test may reach the network, nor write the user's state folder."""
 
 from __future__ import annotations
 
+import os
 import socket
+import tempfile
 
 import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """tradesim keeps crash reports and its records of sound ledgers in $XDG_STATE_HOME/tradesim:
+    a scratch folder for the suite (and every command it starts)."""
+    os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="tradesim-test-state-")
 
 
 class NetworkBlocked(RuntimeError):

@@ -138,11 +138,17 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
     return before, after
 
 
-def ensure_schema(engine: Engine) -> None:
-    """Upgrade to head when behind, refuse a newer ledger, else do nothing (the common case)."""
+def ensure_schema(engine: Engine, can_upgrade: bool = True) -> None:
+    """Upgrade to head when behind, refuse a newer ledger, else do nothing (the common case).
+
+    ``can_upgrade`` False: the ledger is read-only here, so one that is behind is refused in one line."""
     with engine.connect() as conn:
         revision = current_revision(conn)
     if revision == head():
         return
     _check_known(revision, _safe_url(engine))
+    if not can_upgrade:
+        raise LedgerError(f"{_safe_url(engine)}: the ledger's schema ({revision or 'none'}) is behind this "
+                          f"tradesim's ({head()}) and the ledger is read-only here: run `tradesim db upgrade` "
+                          "where it can be written")
     upgrade(engine)

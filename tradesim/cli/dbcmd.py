@@ -17,15 +17,15 @@ db_app = typer.Typer(help="The ledger database: schema version and migrations.",
 app.add_typer(db_app, name="db")
 
 
-def _engine(db: str | None):  # noqa: ANN202
+def _engine(db: str | None, write: bool = False):  # noqa: ANN202
     url = database_url(db)
-    return url, open_engine(url, create=False)  # no automatic upgrade: these commands are explicit
+    return url, open_engine(url, create=False, write=write)  # no automatic upgrade: these commands are explicit
 
 
 @db_app.command()
 def upgrade(db: DbOption = None) -> None:
     """Bring the ledger's schema to this tradesim's head revision (a new database gets it whole)."""
-    url, engine = _engine(db)
+    url, engine = _engine(db, write=True)  # a writable, sound ledger (db.guard), before anything changes
     try:
         before, after = migrations.upgrade(engine)
     finally:

@@ -1,0 +1,103 @@
+"""The quick check before a write session, skipped only on a file exactly as tradesim left it.
+
+A ledger passes ``PRAGMA quick_check`` before anything writes to it. That reads the whole
+file (seconds on a large ledger), so a file whose fingerprint is the one recorded when it was
+last known sound is not read again, for at most ``SOUND_FOR`` after its last full check.
+These tests pin down when the check runs: after anything but tradesim changed the file,
+after a killed session, after a week; and that a file damaged in place is still refused.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from pathlib import Path
+
+import pytest
+
+from db import guard
+from tests.edges.cases import BASE, damage
+from tests.edges.conftest import AS_OF
+from tests.edges.console import tradesim
+from tests.edges.test_kill_suite import kill_during
+from tradesim.config import load_config
+from tradesim.replay import replay
+
+
+@pytest.fixture
+def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """This test's own records of sound ledgers (children inherit the variable)."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    return tmp_path / "state"
+
+
+@pytest.fixture
+def checks(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The files ``PRAGMA quick_check`` reads, in order."""
+    seen: list[Path] = []
+    real = guard.quick_check
+
+    def counted(path: Path) -> str | None:
+        seen.append(path)
+        return real(path)
+
+    monkeypatch.setattr(guard, "quick_check", counted)
+    return seen
+
+
+def portfolio(folder: Path) -> Path:
+    for name, content in BASE.items():
+        (folder / name).write_text(content)
+    return folder / "good.toml"
+
+
+def test_a_file_as_the_last_write_session_left_it_is_not_read_again(tmp_path: Path, state: Path,
+                                                                     checks: list[Path]) -> None:
+    config, db = load_config(portfolio(tmp_path)), tmp_path / "ledger.db"
+    replay(config, f"sqlite:///{db}")  # a new file: nothing to check
+    assert checks == [] and guard.known_sound(db)
+    replay(config, f"sqlite:///{db}")  # as the first left it
+    assert checks == [] and guard.known_sound(db)
+
+
+def test_a_file_changed_by_anything_else_is_checked_again(tmp_path: Path, state: Path, checks: list[Path]) -> None:
+    config, db = load_config(portfolio(tmp_path)), tmp_path / "ledger.db"
+    replay(config, f"sqlite:///{db}")
+    t = time.time() + 5
+    os.utime(db, (t, t))  # what a copy over it, a restore or another tool does to its times
+    assert not guard.known_sound(db)
+    replay(config, f"sqlite:///{db}")
+    assert checks == [db]
+    assert guard.known_sound(db)
+
+
+def test_a_full_check_is_trusted_for_a_week_at_most(tmp_path: Path, state: Path, checks: list[Path]) -> None:
+    config, db = load_config(portfolio(tmp_path)), tmp_path / "ledger.db"
+    replay(config, f"sqlite:///{db}")
+    guard.remember_sound(db, checked=time.time() - guard.SOUND_FOR - 1)
+    assert not guard.known_sound(db)
+    replay(config, f"sqlite:///{db}")
+    assert checks == [db]
+
+
+def test_a_ledger_damaged_in_place_after_a_clean_session_is_refused(tmp_path: Path, state: Path) -> None:
+    portfolio(tmp_path)
+    first = tradesim("replay", "good.toml", "--db", "ledger.db", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert guard.known_sound(tmp_path / "ledger.db")  # the record the next session would trust
+    damage(tmp_path / "ledger.db")
+    again = tradesim("replay", "good.toml", "--db", "ledger.db", cwd=tmp_path)
+    assert again.returncode == 2
+    assert again.stderr.strip().splitlines() == [again.stderr.strip()]
+    assert "ledger.db: the ledger is damaged (" in again.stderr
+
+
+def test_a_killed_session_leaves_the_file_to_be_checked_again(folder: Path, state: Path) -> None:
+    db = folder / "gate-killed.db"
+    args = ["replay", "kill.toml", "--end", AS_OF, "--commit-every", "1", "--db", db.name]
+    assert tradesim(*args[:-1], "gate-clean.db", cwd=folder).returncode == 0
+    assert guard.known_sound(folder / "gate-clean.db")
+    code = kill_during(args, db, random.Random(7), folder)
+    assert code == -9
+    assert not guard.known_sound(db)
