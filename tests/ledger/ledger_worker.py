@@ -22,7 +22,7 @@ from db.session import open_engine
 
 def wait_for(gate: Path) -> None:
     Path(f"{gate}.ready-{os.getpid()}").touch()
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 600  # the other worker may still be importing on a loaded machine
     while not gate.exists():
         if time.monotonic() > deadline:
             raise SystemExit("the gate never opened")
