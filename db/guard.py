@@ -54,8 +54,8 @@ def read_only(path: Path) -> sqlite3.Connection:
             raise  # not the missing index: e.g. locked
     wal = Path(f"{path}-wal")
     if wal.exists() and wal.stat().st_size > 0:
-        raise LedgerError(f"{path}: cannot read the ledger: it is read-only and {wal.name} holds commits not yet "
-                          "in the file (open it once where it can be written, or copy it with its -wal file)")
+        raise LedgerError(f"{path}: cannot read the ledger: it is read-only here and {wal.name} holds commits not "
+                          "yet in the file (open it once where it can be written: SQLite then moves them in)")
     return sqlite3.connect(f"{uri}?immutable=1", uri=True)
 
 
@@ -72,6 +72,9 @@ def check_sqlite(path: Path, write: bool) -> None:
     """Refuse, in one line, a path that is not a new, empty or tradesim SQLite ledger."""
     if path.is_dir():
         raise LedgerError(f"{path}: is a folder, not a ledger file")
+    if path.exists() and not path.is_file():
+        # A device or a FIFO: reading its header could block forever, and SQLite cannot keep a ledger there.
+        raise LedgerError(f"{path}: not a regular file (a device, FIFO or socket), so not a ledger file")
     parent = next((p for p in path.parents if p.exists()), None)
     if parent is not None and not parent.is_dir():
         raise LedgerError(f"{path}: {parent} is a file, not a folder")

@@ -63,7 +63,7 @@ def load_config(path: str | os.PathLike[str] | None = None, *, sets: Sequence[st
         source = f"<default config {DEFAULT_CONFIG}>"
     else:
         p = Path(path)
-        if not p.is_file():
+        if not p.exists() or p.is_dir():  # a pipe (tradesim replay <(...)) is read like a file
             raise ConfigError(f"{p}: config file not found")
         try:
             text = p.read_text(encoding="utf-8")
@@ -76,7 +76,8 @@ def load_config(path: str | os.PathLike[str] | None = None, *, sets: Sequence[st
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
-    base = Path(path).parent if path is not None else Path.cwd()
+    # Data files are relative to the config's folder; a pipe's folder (/dev/fd) is no one's: the working directory.
+    base = Path(path).parent if path is not None and Path(path).is_file() else Path.cwd()
     config = parse_config(raw, source, sets=sets, base=base, **overrides)
     return with_instrument_metadata(config, source)
 

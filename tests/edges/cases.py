@@ -80,7 +80,7 @@ class Case:
     says: str  # a substring of the one line on stderr (of stdout, for a help page)
     files: dict[str, str | bytes] = field(default_factory=dict)
     # "copy" (as ledger.db) or "paper" (as paper.db): a small replay's or paper run's ledger;
-    # "foreign", "damaged", "newer", "random" (as NAME.db): made so
+    # "foreign", "damaged", "newer", "random", "fifo" (as NAME.db): made so
     ledger: str | None = None
     warning: bool = False  # exit 0: a warning or a notice, not an error
 
@@ -221,6 +221,13 @@ CASES = [
       "unknown database URL scheme 'postgresql+nosuch'"),
     c("db-driver-not-installed", "replay good.toml --db mysql://u@127.0.0.1/x", 2, "the driver is not installed"),
     c("db-query-missing-ledger", "trades --db missing.db", 2, "missing.db: no such ledger"),
+    c("db-is-a-device", "replay good.toml --db /dev/null", 2, "/dev/null: not a regular file"),
+    c("db-query-a-device", "runs --db /dev/null", 2, "/dev/null: not a regular file"),
+    c("db-upgrade-a-device", "db upgrade --db /dev/null", 2, "/dev/null: not a regular file"),
+    c("db-check-a-device", "db check --db /dev/null", 2, "/dev/null: not a regular file"),
+    c("db-is-a-fifo", "runs --db fifo.db", 2, "fifo.db: not a regular file", ledger="fifo"),
+    c("db-paper-on-a-fifo", "paper run good.toml --as-of 2024-01-10 --db fifo.db", 2, "fifo.db: not a regular file",
+      ledger="fifo"),
     c("db-check-missing-ledger", "db check --db missing.db", 2, "missing.db: no such ledger"),
     c("db-no-such-run", "report 99 --db ledger.db", 2, "99", ledger="copy"),
     # -- output paths, checked before the work

@@ -46,6 +46,8 @@ def prepare(case: Case, folder: Path, ledgers: dict[str, Path]) -> Path | None:
     target = folder / f"{case.ledger}.db"
     if case.ledger == "random":
         target.write_bytes(os.urandom(8192))
+    elif case.ledger == "fifo":
+        os.mkfifo(target)  # no writer: whoever opens it to read waits forever
     elif case.ledger == "foreign":
         foreign_sqlite(target)
     else:

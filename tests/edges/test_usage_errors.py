@@ -52,3 +52,23 @@ def test_an_internal_error_is_one_line_and_its_traceback_goes_to_a_file(tmp_path
     assert "Traceback (most recent call last)" in written and 'raise ZeroDivisionError("boom")' in written
     with pytest.raises(ZeroDivisionError):
         main(["replay", "--debug"])
+
+
+def test_a_config_from_a_pipe_is_read_and_its_paths_are_the_working_directorys(tmp_path) -> None:  # noqa: ANN001
+    """``tradesim replay <(generate-config)``: the config is a pipe, not a file, and it has no folder of its own."""
+    import shutil
+    import subprocess
+
+    from tests.edges.cases import BASE
+    from tests.edges.console import TRADESIM
+
+    if shutil.which("bash") is None:
+        pytest.skip("process substitution needs bash")
+    for name, content in BASE.items():
+        (tmp_path / name).write_text(content)
+    result = subprocess.run(["bash", "-c", f'"{TRADESIM}" replay <(cat good.toml) --db ledger.db'], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    piped = run("trades", "--db", "ledger.db", cwd=tmp_path).stdout
+    assert run("replay", "good.toml", "--db", "file.db", cwd=tmp_path).returncode == 0
+    assert piped == run("trades", "--db", "file.db", cwd=tmp_path).stdout and "AAA" in piped

@@ -11,7 +11,7 @@ from db import migrations
 from db.session import database_url, open_engine
 from tradesim.cli import app, console
 from tradesim.cli.options import DbOption
-from tradesim.errors import TradesimError
+from tradesim.errors import LedgerError, TradesimError
 
 db_app = typer.Typer(help="The ledger database: schema version and migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -25,9 +25,14 @@ def _engine(db: str | None, write: bool = False):  # noqa: ANN202
 @db_app.command()
 def upgrade(db: DbOption = None) -> None:
     """Bring the ledger's schema to this tradesim's head revision (a new database gets it whole)."""
+    from sqlalchemy.exc import OperationalError
+
     url, engine = _engine(db, write=True)  # a writable, sound ledger (db.guard), before anything changes
     try:
         before, after = migrations.upgrade(engine)
+    except OperationalError as exc:  # e.g. locked by a writer for longer than the busy timeout; nothing changed
+        raise LedgerError(f"{url}: cannot upgrade the ledger: {str(exc.orig).strip().splitlines()[0]}; "
+                          "nothing was changed") from None
     finally:
         engine.dispose()
     if before == after:
@@ -81,7 +86,7 @@ def check(db: DbOption = None) -> None:
 
     url = database_url(db)
     path = sqlite_path(url) if url.startswith("sqlite") else None
-    if path is not None and not path.is_file():
+    if path is not None and not path.exists():
         raise TradesimError(f"{path}: no such ledger")
     engine = open_engine(url, create=False, write=False)  # refuses what is not a tradesim ledger
     problems = []
