@@ -71,6 +71,7 @@ class RunSummary(Base):
     annual_return: Mapped[float] = mapped_column(Float)
     annual_volatility: Mapped[float] = mapped_column(Float)
     sharpe: Mapped[float] = mapped_column(Float)
+    sharpe_rf: Mapped[float | None] = mapped_column(Float)  # the annual risk-free rate the Sharpe ratio is over (NULL: older ledgers)
     max_drawdown: Mapped[float] = mapped_column(Float)
     total_costs: Mapped[float] = mapped_column(Float)
     annual_notional_turnover: Mapped[float] = mapped_column(Float)

@@ -152,3 +152,34 @@ def test_a_bundled_rate_that_ends_before_the_run_stops_the_replay(tmp_path: Path
     bad = subprocess.run([TRADESIM, "replay", str(config), "--db", str(tmp_path / "l.db"), "--set",
                           "risk_free=bundled:libor"], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "'bundled:libor' is not a rate" in bad.stderr
+
+
+def test_compare_shows_each_rows_rate_beside_its_sharpe_ratio(tmp_path: Path) -> None:
+    """Each variant's SR cell carries its rate; in an 80-column terminal the rate moves to a line
+    under the title (one config, one span: every variant's rate is the same)."""
+    import json
+    import os
+
+    for name in ("tbill.toml", "closes.csv"):
+        (tmp_path / name).write_text((BUNDLED_FIXTURE.parent / name).read_text())
+    base = [TRADESIM, "compare", str(tmp_path / "tbill.toml"), "--variants", "rounded", "--set", "trigger.kind=daily"]
+    env = {**os.environ, "COLUMNS": "120"}
+    wide = subprocess.run([*base, "--db", str(tmp_path / "a.db"), "--markdown"], capture_output=True, text=True,
+                          timeout=300, env=env)
+    assert wide.returncode == 0, wide.stderr
+    data = subprocess.run([*base, "--db", str(tmp_path / "b.db"), "--format", "json"], capture_output=True,
+                          text=True, timeout=300, env=env)
+    variants = json.loads(data.stdout)["variants"]
+    assert [v["summary"]["risk_free"] for v in variants] == [pytest.approx(0.00905)] * 2
+    for v in variants:
+        cell = f"{v['summary']['sharpe']:.2f} (rf 0.91%)"
+        table_row = next(line for line in wide.stdout.splitlines()
+                         if line.split() and line.split()[0] == {"fractional": "ideal"}.get(v["variant"], v["variant"]))
+        markdown_row = next(line for line in wide.stdout.splitlines()
+                            if line.startswith(f"| {'ideal' if v['variant'] == 'fractional' else v['variant']} |"))
+        assert cell in table_row and f"| {cell} |" in markdown_row
+    narrow = subprocess.run([*base, "--db", str(tmp_path / "c.db")], capture_output=True, text=True, timeout=300,
+                            env={**env, "COLUMNS": "80"})
+    assert narrow.returncode == 0, narrow.stderr
+    assert "SR: Sharpe ratio over rf 0.91%" in narrow.stdout and "(rf 0.91%)" not in narrow.stdout
+    assert max(len(line) for line in narrow.stdout.splitlines()[:6]) <= 80

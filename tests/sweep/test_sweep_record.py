@@ -165,3 +165,41 @@ def test_a_bad_grid_is_one_line_and_exit_2_with_nothing_written(tmp_path) -> Non
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.startswith("error: variant cost_multiplier=lots: ") and "optimiser.cost_multiplier" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and not db.exists()
+
+
+def test_each_variants_sharpe_is_over_its_own_risk_free_rate_and_shows_it(tmp_path) -> None:
+    """A sweep over the rate itself: 0, 4% and the bundled T-bill rate. Each recorded Sharpe
+    ratio is the variant's daily returns over its own rate; 4% lowers it by exactly 0.04 /
+    annual volatility; the CSV puts the rate beside the ratio, the Sharpe figure's caption
+    names the rates."""
+    from tradesim.metrics import sharpe_ratio
+    from tradesim.report.sweep import render_sweep
+    from tradesim.risk_free import risk_free_rates
+
+    url = f"sqlite:///{tmp_path / 'sweep.db'}"
+    plan = sweep.plan(small, ["risk_free=0,0.04,bundled:us_tbill_3m"])
+    outcome = sweep.run(plan, url, None, load_market=load_market)
+    assert len(outcome.recorded) == 3 and not outcome.failed
+    alone = replay(small(["risk_free=0"]), None)
+    r = daily_returns(alone.nav, small([]).capital)
+    tbill = risk_free_rates("bundled:us_tbill_3m", alone.dates)
+    with open_engine(url).connect() as conn:
+        table = sweep_table(conn, plan.sweep_id)
+        html = render_sweep(conn, plan.sweep_id, "sharpe", lines=True).html
+    sr, rf = table.columns.index("sharpe"), table.columns.index("sharpe_rf")
+    rows = {row[table.columns.index(table.keys[0])]: row for row in table.rows}
+    assert set(rows) == {0, 0.04, "bundled:us_tbill_3m"}
+    assert rows[0][rf] == 0.0 and rows[0.04][rf] == pytest.approx(0.04, rel=1e-12)
+    assert rows["bundled:us_tbill_3m"][rf] == pytest.approx(float(np.mean(tbill)), rel=1e-12)
+    assert 0.005 < rows["bundled:us_tbill_3m"][rf] < 0.03  # 2019-2020: TB3MS fell from 2.4% to 0.1%
+    assert rows[0][sr] == pytest.approx(sharpe_ratio(r), rel=1e-12)
+    assert rows[0.04][sr] == pytest.approx(sharpe_ratio(r, 0.04), rel=1e-12)
+    assert rows[0][sr] - rows[0.04][sr] == pytest.approx(0.04 / alone.summary.annual_volatility, rel=1e-9)
+    assert rows["bundled:us_tbill_3m"][sr] == pytest.approx(sharpe_ratio(r, tbill), rel=1e-12)
+    rates = f"{np.mean(tbill):.2%}"
+    assert f"over a risk-free rate of 0.00% or {rates} or 4.00%" in html
+    shown = subprocess.run([str(BIN / "tradesim"), "runs", "--sweep", plan.sweep_id, "--format", "csv", "--db",
+                            url.removeprefix("sqlite:///")], capture_output=True, text=True, timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    header = shown.stdout.splitlines()[0].split(",")
+    assert header.index("sharpe_rf") == header.index("sharpe") + 1

@@ -14,7 +14,7 @@ from tradesim.cli.output import Col, Format, ResultFormatOption, emit_result, te
 from tradesim.cli.tables import compare_document, compare_rows
 from tradesim.config import load_config
 from tradesim.errors import TradesimError
-from tradesim.metrics import DAYS_PER_YEAR
+from tradesim.metrics import DAYS_PER_YEAR, sharpe_cell
 
 
 # (header, optional): at a console too narrow for all of them, write_table leaves out the
@@ -53,7 +53,7 @@ def _variant_list(value: str | None) -> tuple[str, ...]:
 def compare_cells(r) -> list[str]:  # noqa: ANN001
     s = r.summary
     total, per_day, per_year = r.contracts
-    return [variant_name(r.variant), f"{s.annual_return:.1%}", f"{s.annual_volatility:.1%}", f"{s.sharpe:.2f}",
+    return [variant_name(r.variant), f"{s.annual_return:.1%}", f"{s.annual_volatility:.1%}", sharpe_cell(s),
             short_money(s.total_costs), f"{s.annual_notional_turnover:.1f}", short_money(per_year),
             f"{r.tracking_error:.2%}", f"{r.tracking_error_daily:.3%}", f"{r.realised_te:.2%}", f"{r.drag:.2%}",
             f"{s.max_drawdown:.0%}", f"{r.correlation:.3f}", f"{r.adjustment_factor:.2f}", short_money(total),

@@ -54,7 +54,8 @@ def _value(v) -> str:  # noqa: ANN001
 
 
 FIGURE_COLS = {"annual_return": num("annual_return", "return", _pct), "annual_volatility": num("annual_volatility", "vol", _pct),
-               "sharpe": num("sharpe", "SR", _fixed(2)), "max_drawdown": num("max_drawdown", "maxDD", _pct),
+               "sharpe": num("sharpe", "SR", _fixed(2)), "sharpe_rf": num("sharpe_rf", "rf", _pct2),
+               "max_drawdown": num("max_drawdown", "maxDD", _pct),
                "total_costs": num("total_costs", "costs", short_money), "annual_notional_turnover": num("annual_notional_turnover", "turn", _fixed(1)),
                "tracking_error": num("tracking_error", "TE", _pct2), "adjustment_factor": num("adjustment_factor", "alpha", _fixed(2)),
                "drag": num("drag", "drag", _pct2), "realised_te": num("realised_te", "TEideal", _pct2)}
@@ -71,7 +72,8 @@ def show_sweep(url: str, sweep_id: str, sort: str | None, fmt: Format) -> None:
     spec += [c for name, c in FIGURE_COLS.items() if table.compared or name not in ("drag", "realised_te")]
     emit(fmt, f"sweep {sweep_id}: {len(table.rows)} variants", table.columns, table.rows, spec)
     if fmt is Format.table:
-        console.print("return, vol, SR, maxDD: annualised; costs in the base currency; turn: annual turnover; "
+        console.print("return, vol, SR, maxDD: annualised; rf: the annual risk-free rate beside the Sharpe ratio "
+                      "(SR) it is measured against; costs in the base currency; turn: annual turnover; "
                       "TE: the average of each day's tracking error against the unrounded optimum, annualised; alpha: average adjustment "
                       "factor on trading days" + ("; drag and TEideal: against the variant's ideal (fractional "
                       "positions, no costs)" if table.compared else "") + ".", highlight=False)

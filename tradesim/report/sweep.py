@@ -74,6 +74,10 @@ def render_sweep(conn: Connection, sweep_id: str, metric: str = "sharpe", x: str
     picture = png(fig)
     what = f"{NAMES[metric]} over {x}" + (f" and {y}" if y else "")
     caption = what + (f"; one {'panel' if y else 'line'} per value of {', '.join(others)}" if others else "")
+    if metric == "sharpe":
+        rates = sorted({r for r in table.column("sharpe_rf") if r is not None})
+        known = "" if len(rates) == len(set(table.column("sharpe_rf"))) else ", unknown for runs of an older ledger"
+        caption += f"; over a risk-free rate of {' or '.join(f'{r:.2%}' for r in rates) or 'unknown'}{known}"
     section = Section("sweep", f"Sweep {sweep_id}", f"{len(table.rows)} variants recorded.",
                       figures=[FigureBlock(name, picture, caption)])
     return SweepReport(page(f"Sweep {sweep_id}: {what}", f"{len(table.rows)} variants", [section]), {name: picture})

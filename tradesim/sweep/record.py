@@ -91,6 +91,7 @@ def record(db: Engine, sweep_id: str, label: str, result: VariantResult, dates: 
 def _summary_values(result: VariantResult, comparison: Comparison | None) -> dict:
     s = result.summary
     return {"annual_return": s.annual_return, "annual_volatility": s.annual_volatility, "sharpe": s.sharpe,
+            "sharpe_rf": s.risk_free,
             "max_drawdown": s.max_drawdown, "total_costs": s.total_costs, "annual_notional_turnover": s.annual_notional_turnover,
             "trades": s.trades, "days": s.days, "start_nav": s.start_nav, "end_nav": s.end_nav,
             "tracking_error": result.tracking_error, "adjustment_factor": result.adjustment_factor,

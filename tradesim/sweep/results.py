@@ -12,7 +12,8 @@ from db.models import Run, RunSummary, Sweep
 from tradesim.errors import TradesimError
 
 # (column, header in the table) of the figures; CSV and JSON carry every column by its name.
-METRICS = (("annual_return", "return"), ("annual_volatility", "vol"), ("sharpe", "SR"), ("max_drawdown", "maxDD"),
+METRICS = (("annual_return", "return"), ("annual_volatility", "vol"), ("sharpe", "SR"), ("sharpe_rf", "rf"),
+           ("max_drawdown", "maxDD"),
            ("total_costs", "costs"), ("annual_notional_turnover", "turn"), ("tracking_error", "TE"),
            ("adjustment_factor", "alpha"), ("drag", "drag"), ("realised_te", "TEideal"))
 EXTRA = ("trades", "days", "end_nav", "seconds")
