@@ -2,6 +2,8 @@
 
     python scripts/replay_allocations.py [--markdown] [--configs DIR]
 
+``--markdown`` prints the README's table (without the timings) and the notes under it.
+
 The ledger is kept in memory (no database). Each strategy's own story comes from what it
 logs during the replay (structured ``extra`` on the log records): the tactical tilts, a
 CPPI floor breach, the beta profile's quarterly allocations.
@@ -96,10 +98,16 @@ def main() -> None:
                      f"{s.total_costs:,.0f}", f"{s.end_nav:,.0f}", f"{seconds:.1f}",
                      notes(cfg.strategy.name, collect.payloads, result.dates[0])])
     if args.markdown:
-        print("| " + " | ".join(header) + " |")
-        print("|" + "|".join("---" for _ in header) + "|")
+        # The README's table, as printed: timings (noisy) stay out, the notes follow as a list.
+        shown = header[:-2]
+        print("| " + " | ".join(shown) + " |")
+        print("|" + "|".join("---" for _ in shown) + "|")
         for r in rows:
-            print("| " + " | ".join(r) + " |")
+            print("| " + " | ".join(r[:-2]) + " |")
+        print()
+        for r in rows:
+            if r[-1]:
+                print(f"- {r[0]}: {r[-1]}")
         return
     from rich.console import Console
     from rich.table import Table

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from tradesim.errors import ConfigError
-from tradesim.schema import RiskFreeSeries
+from tradesim.schema import BUNDLED_RATE_PREFIX as BUNDLED_PREFIX, RiskFreeSeries
 
 
 # Bundled rate series: name -> (file in tradesim/data/datasets, its rate column, the
@@ -28,7 +28,6 @@ BUNDLED = {
     # applies to every day of that month. Provenance: datasets/NOTICE-us_tbill_3m.txt.
     "us_tbill_3m": ("us_tbill_3m.csv", "TB3MS", 0.01, pd.Timestamp("2023-11-30")),
 }
-BUNDLED_PREFIX = "bundled:"
 
 
 @lru_cache(maxsize=None)

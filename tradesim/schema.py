@@ -216,6 +216,12 @@ class ContributionPlan(Frozen):
         return amount
 
 
+# Rate series shipped in tradesim/data/datasets, named in a config as "bundled:NAME"
+# (tradesim.risk_free reads them).
+BUNDLED_RATE_PREFIX = "bundled:"
+BUNDLED_RATES = ("us_tbill_3m",)
+
+
 class RiskFreeSeries(Frozen):
     """A risk-free rate that changes: a CSV of dates and annual rates (0.04 for 4%), each
     rate holding until the next date. ``column``: the rate's column (default: the second)."""
@@ -260,10 +266,8 @@ class PortfolioConfig(Frozen):
     @classmethod
     def _known_bundled_rate(cls, rf: float | RiskFreeSeries | str) -> float | RiskFreeSeries | str:
         if isinstance(rf, str):
-            from tradesim.risk_free import BUNDLED, BUNDLED_PREFIX  # risk_free imports this module
-
-            if rf.removeprefix(BUNDLED_PREFIX) not in BUNDLED or not rf.startswith(BUNDLED_PREFIX):
-                known = ", ".join(f'"{BUNDLED_PREFIX}{name}"' for name in BUNDLED)
+            if rf.removeprefix(BUNDLED_RATE_PREFIX) not in BUNDLED_RATES or not rf.startswith(BUNDLED_RATE_PREFIX):
+                known = ", ".join(f'"{BUNDLED_RATE_PREFIX}{name}"' for name in BUNDLED_RATES)
                 raise ValueError(f"{rf!r} is not a rate: give a number (0.04), a [risk_free] file, or {known}")
         return rf
 

@@ -98,8 +98,10 @@ BUNDLED_FIXTURE = Path(__file__).parent.parent / "fixtures" / "risk_free" / "tbi
 
 def test_the_bundled_tbill_series_is_the_whole_federal_reserve_series_it_names() -> None:
     """FRED TB3MS as shipped: 407 months without a gap, percent turned into annual decimals."""
-    from tradesim.risk_free import bundled_rate
+    from tradesim.risk_free import BUNDLED, bundled_rate
+    from tradesim.schema import BUNDLED_RATES
 
+    assert set(BUNDLED) == set(BUNDLED_RATES)  # every rate a config may name has its file
     rates = bundled_rate("us_tbill_3m")
     assert len(rates) == 407
     assert (rates.index == pd.date_range("1990-01-01", "2023-11-01", freq="MS")).all()
