@@ -112,7 +112,7 @@ def check_sqlite(path: Path, write: bool) -> None:
                                   f"`tradesim db check --db {path}` reports it; restore a backup")
             remember_sound(path, checked=time.time())
     if write:
-        _SESSIONS.setdefault(path.resolve(), _record(path).get("checked", time.time()))
+        _SESSIONS.setdefault(path.resolve(), _checked_at(_record(path)) or time.time())
 
 
 def sqlite_tables(path: Path) -> set[str]:
@@ -206,9 +206,13 @@ def _record(path: Path) -> dict:
 def known_sound(path: Path) -> bool:
     """Is the file exactly as it was when last known sound, within ``SOUND_FOR`` of a full check?"""
     record = _record(path)
-    checked = record.get("checked")
-    return (isinstance(checked, (int, float)) and time.time() - checked < SOUND_FOR
-            and record.get("fingerprint") == fingerprint(path))
+    return time.time() - _checked_at(record) < SOUND_FOR and record.get("fingerprint") == fingerprint(path)
+
+
+def _checked_at(record: object) -> float:
+    """When a record's ledger was last checked in full (0 for anything else: a hand-edited file)."""
+    checked = record.get("checked") if isinstance(record, dict) else None
+    return float(checked) if isinstance(checked, (int, float)) and not isinstance(checked, bool) else 0.0
 
 
 def remember_sound(path: Path, checked: float) -> None:
@@ -219,8 +223,7 @@ def remember_sound(path: Path, checked: float) -> None:
         return
     records = _records()
     records[str(path.resolve())] = {"fingerprint": found, "checked": checked}
-    kept = dict(sorted(records.items(), key=lambda kv: -kv[1].get("checked", 0)
-                       if isinstance(kv[1], dict) else 0)[:_KEPT])
+    kept = dict(sorted(records.items(), key=lambda kv: -_checked_at(kv[1]))[:_KEPT])
     target = _records_file()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -76,7 +76,7 @@ def bad_inputs(root: Path, jobs: int) -> Counter:
         folder.mkdir()
         kept = prepare(case, folder, ledgers)
         before = digest(kept) if kept else None
-        result = tradesim(*case.args, cwd=folder)
+        result = tradesim(*case.args, cwd=folder, env=case.env)
         out = result.stdout + result.stderr
         if "Traceback" in out:
             return "tracebacks"

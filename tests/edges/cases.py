@@ -2,9 +2,9 @@
 
 Each case is a folder (the base files below plus its own), a command line run by the
 real console script there, and what must come back: the exit code and the one line
-that names the problem. ``{d}`` in an argument is the case's folder. A case with
-``ledger`` gets a copy of a small replay's ledger as ``ledger.db``, whose bytes must
-not change.
+that names the problem. A case with ``ledger`` gets a copy of a small replay's ledger
+as ``ledger.db`` (or a ledger made as it says), whose bytes must not change; ``env``
+adds to the command's environment.
 """
 
 from __future__ import annotations
@@ -83,12 +83,15 @@ class Case:
     # "foreign", "damaged", "newer", "random", "fifo" (as NAME.db): made so
     ledger: str | None = None
     warning: bool = False  # exit 0: a warning or a notice, not an error
+    env: dict[str, str] = field(default_factory=dict)  # the command's environment, beyond the test's
 
 
 def c(id: str, args: str | tuple, code: int, says: str, **kw) -> Case:  # noqa: A002, ANN003
     return Case(id, tuple(args.split()) if isinstance(args, str) else args, code, says, **kw)
 
 
+# An environment without the postgres extra: this psycopg shadows the installed one and fails as a missing one does.
+NO_PSYCOPG = {"shim/psycopg/__init__.py": "raise ImportError(\"No module named 'psycopg'\", name='psycopg')\n"}
 NOT_UTF8 = "Date,AAA,BBB\n2024-01-02,100,50\n2024-01-03,1\xe901,51\n".encode("latin-1")
 R = "replay good.toml --db ledger.db"
 
@@ -220,6 +223,12 @@ CASES = [
     c("db-unknown-driver", "replay good.toml --db postgresql+nosuch://u@127.0.0.1/x", 2,
       "unknown database URL scheme 'postgresql+nosuch'"),
     c("db-driver-not-installed", "replay good.toml --db mysql://u@127.0.0.1/x", 2, "the driver is not installed"),
+    c("db-postgres-without-the-extra", "replay good.toml --db postgresql+psycopg://u:p@127.0.0.1/x", 2,
+      "the driver is not installed: psycopg (pip install 'tradesim[postgres]')", files=NO_PSYCOPG,
+      env={"PYTHONPATH": "shim"}),
+    c("db-postgres-without-the-extra-query", "runs --db postgresql://u:p@127.0.0.1/x", 2,
+      "the driver is not installed: psycopg (pip install 'tradesim[postgres]')", files=NO_PSYCOPG,
+      env={"PYTHONPATH": "shim"}),
     c("db-query-missing-ledger", "trades --db missing.db", 2, "missing.db: no such ledger"),
     c("db-is-a-device", "replay good.toml --db /dev/null", 2, "/dev/null: not a regular file"),
     c("db-query-a-device", "runs --db /dev/null", 2, "/dev/null: not a regular file"),
@@ -229,6 +238,7 @@ CASES = [
     c("db-paper-on-a-fifo", "paper run good.toml --as-of 2024-01-10 --db fifo.db", 2, "fifo.db: not a regular file",
       ledger="fifo"),
     c("db-check-missing-ledger", "db check --db missing.db", 2, "missing.db: no such ledger"),
+    c("db-current-missing-ledger", "db current --db typo/missing.db", 2, "typo/missing.db: no such ledger"),
     c("db-no-such-run", "report 99 --db ledger.db", 2, "99", ledger="copy"),
     # -- output paths, checked before the work
     c("report-under-a-file", f"{R} --report closes.csv/r.html", 2, "--report closes.csv/r.html: closes.csv is a file",

@@ -69,7 +69,7 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple]:
         folder = tmp_path_factory.mktemp(case.id)
         kept = prepare(case, folder, ledgers)
         before = digest(kept) if kept else None
-        result = tradesim(*case.args, cwd=folder)
+        result = tradesim(*case.args, cwd=folder, env=case.env)
         return result, before, digest(kept) if kept else None
 
     with ThreadPoolExecutor(max_workers=max(2, 2 * (os.cpu_count() or 1))) as pool:

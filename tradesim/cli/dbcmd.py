@@ -22,6 +22,16 @@ def _engine(db: str | None, write: bool = False):  # noqa: ANN202
     return url, open_engine(url, create=False, write=write)  # no automatic upgrade: these commands are explicit
 
 
+def _must_exist(url: str) -> Path | None:
+    """The SQLite file of ``url``, refused in one line if there is none (None for a server)."""
+    from db.guard import sqlite_path
+
+    path = sqlite_path(url) if url.startswith("sqlite") else None
+    if path is not None and not path.exists():
+        raise TradesimError(f"{path}: no such ledger")
+    return path
+
+
 @db_app.command()
 def upgrade(db: DbOption = None) -> None:
     """Bring the ledger's schema to this tradesim's head revision (a new database gets it whole)."""
@@ -44,6 +54,7 @@ def upgrade(db: DbOption = None) -> None:
 @db_app.command()
 def current(db: DbOption = None) -> None:
     """Print the ledger's schema revision and this tradesim's head."""
+    _must_exist(database_url(db))  # a question about a ledger must not create one at a mistyped path
     url, engine = _engine(db)
     try:
         with engine.connect() as conn:
@@ -82,12 +93,10 @@ def check(db: DbOption = None) -> None:
     from sqlalchemy import text
     from sqlalchemy.exc import DatabaseError
 
-    from db.guard import integrity_check, sqlite_path
+    from db.guard import integrity_check
 
     url = database_url(db)
-    path = sqlite_path(url) if url.startswith("sqlite") else None
-    if path is not None and not path.exists():
-        raise TradesimError(f"{path}: no such ledger")
+    path = _must_exist(url)
     engine = open_engine(url, create=False, write=False)  # refuses what is not a tradesim ledger
     problems = []
     try:
