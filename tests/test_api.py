@@ -98,6 +98,13 @@ def test_the_guides_metrics_on_a_hand_computed_fixture() -> None:
     for name in ("annualized_return", "avg_tracking_error", "avg_adjustment_factor", "total_turnover",
                  "avg_daily_turnover", "annual_turnover"):
         assert name in s
+    # The Sharpe ratio with the rate it is over beside it: returns 0, 0, 0, 0, -25%, 0, 0, 0.
+    r = np.array([0.0] * 4 + [-0.25] + [0.0] * 3)
+    over = tradesim.backtest(prices, weights=weights, capital=10_000, optimiser="round", costs={},
+                             sets=["risk_free=0.04"]).summary
+    assert s["risk_free"] == 0.0 and s["sharpe_ratio"] == pytest.approx(r.mean() / r.std(ddof=1) * 16, rel=1e-12)
+    assert over["risk_free"] == pytest.approx(0.04)
+    assert over["sharpe_ratio"] == pytest.approx((r.mean() - 0.04 / 256) / r.std(ddof=1) * 16, rel=1e-12)
 
 
 def test_a_strategy_by_name_or_instance_runs_as_the_weights_do(closes: pd.DataFrame) -> None:

@@ -227,6 +227,7 @@ def guide_summary(result, units_traded: float) -> dict[str, float]:  # noqa: ANN
         "annualized_return": s.annual_return,
         "annualized_volatility": s.annual_volatility,
         "sharpe_ratio": s.sharpe,
+        "risk_free": s.risk_free,  # the annual rate sharpe_ratio is over (its average for a series)
         "max_drawdown": s.max_drawdown,
         "avg_tracking_error": te,  # annualised
         "avg_tracking_error_daily": daily_te(te),
