@@ -1,9 +1,11 @@
-"""Writing the ledger: one transaction per trading day.
+"""Writing the ledger: whole trading days inside the caller's transaction.
 
-``write_day`` records a day's fills, orders, positions, equity and
-diagnostics and marks the day processed, all inside the caller's transaction:
-a failure anywhere rolls the whole day back, and the processed-day key
-(run, day) makes a second attempt at the same day fail instead of doubling it.
+``DayWriter`` records a day's fills, orders, positions, equity and diagnostics and
+marks the day processed, all inside the caller's transaction: paper trading writes
+and commits each day (``write``), a replay stages days and writes a group of them in
+one statement per table (``stage``, ``flush``). A failure anywhere rolls the whole
+transaction back, and the processed-day key (run, day) makes a second attempt at the
+same day fail instead of doubling it.
 """
 
 from __future__ import annotations
@@ -11,8 +13,7 @@ from __future__ import annotations
 import json
 import subprocess
 from datetime import UTC, date, datetime
-from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
 
@@ -24,26 +25,6 @@ from db.inserts import insert_if_absent
 from db.models import CashFlow, Diagnostic, Equity, Fill, Instrument, Order, Portfolio, PositionRow, ProcessedDay, Run
 from tradesim.engine import Day
 from tradesim.schema import PortfolioConfig
-
-
-@contextmanager
-def day_savepoint(conn: Connection) -> Iterator[None]:
-    """One day, all or nothing, inside a longer transaction.
-
-    Plain SQL on the DBAPI cursor (SQLite and PostgreSQL alike): SQLAlchemy's
-    ``begin_nested`` costs about as much per day as writing the day itself.
-    """
-    cursor = conn.connection.cursor()
-    cursor.execute("SAVEPOINT tradesim_day")
-    try:
-        yield
-    except BaseException:
-        cursor.execute("ROLLBACK TO SAVEPOINT tradesim_day")
-        cursor.execute("RELEASE SAVEPOINT tradesim_day")
-        cursor.close()
-        raise
-    cursor.execute("RELEASE SAVEPOINT tradesim_day")
-    cursor.close()
 
 
 def code_version() -> str:
@@ -142,6 +123,17 @@ def diagnostics_values(day: Day) -> dict:
             "rebalanced": len(day.orders.instrument) > 0}
 
 
+_PENDING = object()  # a fill's decision date: the day whose pending orders it fills
+
+
+@dataclass(frozen=True, slots=True)
+class _StagedDay:
+    day: object  # the trading day (ISO text on SQLite)
+    tables: dict[str, tuple[int, dict]]  # table -> (rows, {column: list of values, or one for every row})
+    cancelled: list[int]  # instrument ids of the pending orders that could not fill this day
+    pending: bool  # its orders wait for the next day to fill
+
+
 class DayWriter:
     """Turns ``Day`` records into rows, through statements compiled once.
 
@@ -164,6 +156,7 @@ class DayWriter:
         self._sql: dict[str, str] = {}
         self._cols: dict[str, list[str]] = {}
         self._positional = False
+        self._staged: list[_StagedDay] = []
 
     def _compile(self, conn: Connection) -> None:
         dialect = conn.dialect
@@ -203,78 +196,135 @@ class DayWriter:
     def _row(self, name: str, **values) -> tuple | dict:  # noqa: ANN003
         return tuple(values[c] for c in self._cols[name]) if self._positional else values
 
-    def write(self, conn: Connection, day: Day, mark_processed: bool = True) -> None:
+    def prepare(self, conn: Connection) -> None:
+        """Compile the statements for ``conn``'s dialect (``stage`` needs it done)."""
         if not self._sql:
             self._compile(conn)
-        sql, run, ids = self._sql, self.run_id, self.instrument_ids
-        # The DBAPI cursor of the connection's open transaction: a day is a handful of
-        # small batches and SQLAlchemy's per-statement bookkeeping would cost more than
-        # the inserts themselves.
-        cursor = conn.connection.cursor()
-        many, one = cursor.executemany, cursor.execute
+
+    def write(self, conn: Connection, day: Day, mark_processed: bool = True) -> None:
+        """Write one day now, inside the caller's transaction (paper trading, sweeps)."""
+        self.prepare(conn)
+        self.stage(day, mark_processed)
+        self.flush(conn)
+
+    def stage(self, day: Day, mark_processed: bool = True) -> None:
+        """Keep the day's rows in memory for the next ``flush``.
+
+        A replay writes its days in batches: one statement per table for a whole group of
+        days, inside the transaction that commits them. The day's rows are built first and
+        kept with a single append, so an interruption leaves either the whole day staged or
+        none of it.
+        """
+        run, ids = self.run_id, self.instrument_ids
         today = self.days[day.t]
         fills, orders = day.fills, day.orders
+        tables: dict[str, tuple[int, dict]] = {}
         n_orders = len(orders.instrument)
         if n_orders:
             q = orders.quantity
-            many(sql["orders"], self._rows("orders", n_orders, {
+            tables["orders"] = (n_orders, {
                 "run_id": run, "day": today, "instrument_id": ids[orders.instrument].tolist(), "quantity": q.tolist(),
                 "side": np.where(q > 0, "BUY", "SELL").tolist(), "target": orders.target.tolist(),
                 "optimal": orders.optimal.tolist(), "reason": orders.reason or "",
-                "status": "filled" if orders.filled_same_day else "pending"}))
-        if self.pending_day is not None:
-            for j in fills.cancelled.tolist():
-                one(sql["mark_cancelled"], self._row("mark_cancelled", r=run, d=self.pending_day, i=int(ids[j]),
-                                                     was="pending", now="cancelled"))
-            one(sql["mark_filled"], self._row("mark_filled", r=run, d=self.pending_day, was="pending", now="filled",
-                                              i=None))
+                "status": "filled" if orders.filled_same_day else "pending"})
         n_fills = len(fills.instrument)
         if n_fills:
             # Same-close fills (when configured) come last and belong to today's orders.
             from_today = n_fills - (n_orders if orders.filled_same_day else 0)
-            many(sql["fills"], self._rows("fills", n_fills, {
-                "run_id": run, "day": today,
-                "decided_on": [today if k >= from_today else self.pending_day for k in range(n_fills)],
+            decided_on = [today if k >= from_today else _PENDING for k in range(n_fills)]
+            tables["fills"] = (n_fills, {
+                "run_id": run, "day": today, "decided_on": decided_on,
                 "instrument_id": ids[fills.instrument].tolist(), "quantity": fills.quantity.tolist(),
                 "price": fills.price.tolist(), "contract_price": fills.notional_price.tolist(),
                 "commission": fills.commission.tolist(), "slippage": fills.slippage.tolist(),
                 "fx": fills.fx.tolist(), "cost_base": fills.cost_base.tolist(),
-                "notional_base": fills.notional_base.tolist()}))
+                "notional_base": fills.notional_base.tolist()})
         held = np.flatnonzero(day.positions)
         if len(held):
-            many(sql["positions"], self._rows("positions", len(held), {
+            tables["positions"] = (len(held), {
                 "run_id": run, "day": today, "instrument_id": ids[held].tolist(),
                 "quantity": day.positions[held].tolist(), "price": day.prices[held].tolist(),
-                "fx": day.fx[held].tolist(), "notional_base": day.exposure[held].tolist()}))
-        one(sql["equity"], self._row("equity", run_id=run, day=today, **equity_values(day)))
-        if day.cash_flows:
-            self._write_cash_flows(many, day, today)
-        one(sql["diagnostics"], self._row("diagnostics", run_id=run, day=today, **diagnostics_values(day)))
-        if day.external_flows:  # the owner's money in or out: account-level rows
-            many(sql["cash_flows"], [self._row(
-                "cash_flows", run_id=run, day=today, kind=f.kind, external=f.external, instrument_id=None,
-                amount=f.amount, currency=f.currency, fx=f.fx, amount_base=f.amount_base, note=f.note)
-                for f in day.external_flows])
+                "fx": day.fx[held].tolist(), "notional_base": day.exposure[held].tolist()})
+        tables["equity"] = (1, {"run_id": run, "day": today, **equity_values(day)})
+        flows = self._cash_flow_rows(day, today)
+        if flows:
+            tables["cash_flows"] = (len(flows), {c: [f[c] for f in flows] for c in flows[0]})
+        tables["diagnostics"] = (1, {"run_id": run, "day": today, **diagnostics_values(day)})
         if mark_processed:  # paper trading claims the day first, in the same transaction
-            one(sql["processed_days"], self._row("processed_days", run_id=run, day=today, processed_at=utc_now()))
+            tables["processed_days"] = (1, {"run_id": run, "day": today, "processed_at": utc_now()})
+        self._staged.append(_StagedDay(today, tables, ids[fills.cancelled].tolist(),
+                                       bool(n_orders) and not orders.filled_same_day))
+
+    def flush(self, conn: Connection) -> None:
+        """Write the staged days inside the caller's transaction, in the order they were staged.
+
+        Orders wait for the next day to learn whether they filled: the orders of a staged
+        day are written already settled by the day staged after it, and the pending orders
+        of the last day written before (``pending_day``) are settled by UPDATE.
+        """
+        staged, self._staged = self._staged, []
+        if not staged:
+            return
+        self.prepare(conn)
+        sql = self._sql
+        cursor = conn.connection.cursor()
+        if self.pending_day is not None:
+            for i in staged[0].cancelled:
+                cursor.execute(sql["mark_cancelled"], self._row("mark_cancelled", r=self.run_id, d=self.pending_day,
+                                                                 i=i, was="pending", now="cancelled"))
+            cursor.execute(sql["mark_filled"], self._row("mark_filled", r=self.run_id, d=self.pending_day,
+                                                         was="pending", now="filled", i=None))
+        settled = [self._settle(staged[k], staged[k + 1]) for k in range(len(staged) - 1)] + [None]
+        # The decision date of the orders each staged day fills.
+        decided = [self.pending_day] + [day.day if day.pending else None for day in staged[:-1]]
+        for name in ("orders", "fills", "positions", "equity", "cash_flows", "diagnostics", "processed_days"):
+            columns = {c: [] for c in self._cols[name]}
+            n = 0
+            for k, day in enumerate(staged):
+                if name not in day.tables:
+                    continue
+                size, values = day.tables[name]
+                if name == "orders" and settled[k] is not None:
+                    values = {**values, "status": settled[k]}
+                elif name == "fills":
+                    values = {**values, "decided_on": [decided[k] if d is _PENDING else d for d in values["decided_on"]]}
+                for c, column in columns.items():
+                    v = values[c]
+                    column.extend(v if isinstance(v, list) else repeat(v, size))
+                n += size
+            if n:
+                rows = list(zip(*columns.values()))
+                cursor.executemany(sql[name], rows if self._positional else [dict(zip(columns, r)) for r in rows])
         cursor.close()
 
-    def _write_cash_flows(self, many, day: Day, today) -> None:  # noqa: ANN001
-        """Income rows (dividends, withholding, split cash), dated the day the cash moves."""
-        flows = day.cash_flows
+    @staticmethod
+    def _settle(day: "_StagedDay", after: "_StagedDay") -> list[str] | None:
+        """The statuses of ``day``'s orders once ``after`` (the next trading day) has filled them."""
+        if not day.pending:
+            return None
+        size, values = day.tables["orders"]
+        cancelled = set(after.cancelled)
+        return ["cancelled" if i in cancelled else "filled" for i in values["instrument_id"]]
 
-        def when(pay) -> object:  # noqa: ANN001
-            if pay is None:
-                return today
-            moved = pay.astype(object)
-            return moved.isoformat() if self._positional else moved
-
-        many(self._sql["cash_flows"], self._rows("cash_flows", len(flows), {
-            "run_id": self.run_id, "day": [when(f.pay_date) for f in flows], "kind": [f.kind for f in flows],
-            "external": False, "instrument_id": [int(self.instrument_ids[f.instrument]) for f in flows],
-            "amount": [f.amount for f in flows], "currency": [self.currencies[f.instrument] for f in flows],
-            "fx": [f.fx for f in flows], "amount_base": [f.amount_base for f in flows],
-            "note": [f.note for f in flows]}))
+    def _cash_flow_rows(self, day: Day, today) -> list[dict]:  # noqa: ANN001
+        """The day's cash-flow rows: income (dividends, withholding, split cash, dated the day the
+        cash moves), then the owner's money in or out (account-level rows)."""
+        rows = []
+        for f in day.cash_flows:
+            if f.pay_date is None:
+                when = today
+            else:
+                moved = f.pay_date.astype(object)
+                when = moved.isoformat() if self._positional else moved
+            rows.append({"run_id": self.run_id, "day": when, "kind": f.kind, "external": False,
+                         "instrument_id": int(self.instrument_ids[f.instrument]), "amount": f.amount,
+                         "currency": self.currencies[f.instrument], "fx": f.fx, "amount_base": f.amount_base,
+                         "note": f.note})
+        for f in day.external_flows:
+            rows.append({"run_id": self.run_id, "day": today, "kind": f.kind, "external": f.external,
+                         "instrument_id": None, "amount": f.amount, "currency": f.currency, "fx": f.fx,
+                         "amount_base": f.amount_base, "note": f.note})
+        return rows
 
     def write_daily(self, conn: Connection, first: int, equity: dict[str, list],
                     diagnostics: dict[str, list]) -> None:

@@ -46,7 +46,7 @@ def _sqlite_pragmas(dbapi_conn, _record, wal: bool = True) -> None:  # noqa: ANN
     cur.close()
     # pysqlite opens transactions on its own and knows nothing of SAVEPOINT; hand
     # transaction control to SQLAlchemy (its documented recipe: driver autocommit and
-    # an explicit BEGIN from the "begin" event), so a replay can give each day a savepoint.
+    # an explicit BEGIN from the "begin" event), so transactions begin and end where the code says.
     dbapi_conn.isolation_level = None
 
 

@@ -98,8 +98,14 @@ class TrendCarry(VectorStrategy):
 
     def weights_table(self, ctx: StrategyContext) -> np.ndarray:
         m = ctx.market
-        self.forecasts = self.rule_forecasts(ctx)
-        stacked = np.stack(list(self.forecasts.values()), axis=2)
+        rules = self.rule_forecasts(ctx)
+        # One (T, N, R) table, each rule's forecast becoming a view into it as it is copied
+        # (its own array freed), so the forecasts never exist twice over.
+        stacked = np.empty((*ctx.market.close.shape, len(rules)))
+        for r, name in enumerate(rules):
+            stacked[:, :, r] = rules[name]
+            rules[name] = stacked[:, :, r]
+        self.forecasts = rules
         self.combined, self.fdm_used = combine_forecasts(stacked, self.rule_weights(), self.fdm, self.cap,
                                                          self.fdm_cap, self.fdm_min_observations)
         live = np.isfinite(self.combined) & np.isfinite(ctx.vol) & (ctx.vol > 0)

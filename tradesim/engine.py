@@ -173,6 +173,9 @@ class Engine:
             self.unit_cost = self.unit_cost * self.cost_deflator
         self.vol_filled = np.nan_to_num(self.vol, nan=0.0)
         self.any_stale = (~m.has_price).any(axis=1)
+        # Calendar days, boxed once: pandas' per-element access costs more than the day's accounting.
+        self.days = [d.date() for d in m.dates]
+        self.days64 = [np.datetime64(d, "D") for d in self.days]
         self.has_futures = bool(m.is_future.any())
         self._corr_seen: np.ndarray | None = None
         self._shrunk: np.ndarray | None = None
@@ -264,7 +267,7 @@ class Engine:
         """Positions, pending orders, cash, receivables, cash-flow rows and income after
         day t's splits and dividends, and the receivables whose pay date has come."""
         m, cash, receivable = self.market, book.cash, book.receivable
-        today = np.datetime64(m.dates[t].date(), "D")
+        today = self.days64[t]
         if receivable:
             cash += sum(amount for pay, amount in receivable if pay <= today)
             receivable = tuple(r for r in receivable if r[0] > today)
@@ -400,7 +403,7 @@ class Engine:
         if not self.any_stale[t]:
             return ()
         stale = np.flatnonzero(~m.has_price[t] & (book.positions != 0))
-        day = m.dates[t].date()
+        day = self.days[t]
         return tuple(f"{m.symbols[j]} has no price on {day}: valued at its last price, not traded" for j in stale)
 
 

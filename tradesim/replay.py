@@ -29,9 +29,9 @@ log = logging.getLogger(__name__)
 # correlations several months. Replays load this much before ``start``.
 WARMUP = timedelta(days=730)
 
-# Days per commit in a replay (each day is still its own savepoint: all or nothing).
-# Every commit rewrites the index pages the day touched; committing each day makes the
-# default replay about 5 s slower. `tradesim replay --commit-every 1` asks for it.
+# Days per commit in a replay, written together (one statement per table) and committed
+# whole. Every commit rewrites the index pages the days touched; committing each day makes
+# the default replay about 5 s slower. `tradesim replay --commit-every 1` asks for it.
 COMMIT_EVERY = 64
 
 
@@ -105,9 +105,10 @@ def replay(
 ) -> ReplayResult:
     """Run ``config`` over its date range; ``db_url`` None keeps the ledger in memory only.
 
-    ``on_day(done, total)`` reports progress; ``fail_on`` is a test hook called
-    inside each day's transaction. ``commit_every``: days per commit (each day is
-    its own savepoint either way); 1 commits every day, as paper trading does.
+    ``on_day(done, total)`` reports progress; ``fail_on`` is a test hook called on
+    each day before its rows are kept (raising there stops the run with that day
+    unwritten). ``commit_every``: days per commit, written together (each day is all or
+    nothing either way); 1 commits every day, as paper trading does.
     ``strategy``: an instance to run instead of the one the config names (the Python API's).
     ``on_step(day)`` sees each day's record (a sweep collects its ledger rows there).
     """
@@ -149,7 +150,25 @@ def replay(
     warnings: list[str] = []
     conn = db.connect() if db is not None else None
     group = conn.begin() if conn is not None else None
+    if conn is not None:
+        writer.prepare(conn)
     grouped = 0
+    last_staged: Day | None = None
+
+    def write_group(more: bool = True) -> None:
+        """The staged days, one statement per table, committed together: all or none of them;
+        ``more``: begin the next group's transaction."""
+        nonlocal group, grouped
+        try:
+            writer.flush(conn)
+            group.commit()
+        except BaseException:
+            group.rollback()  # an interruption mid-batch must not commit part of it
+            raise
+        writer.committed(last_staged)
+        if more:
+            group, grouped = conn.begin(), 0
+
     try:
         for k, t in enumerate(range(start, market.n_days)):
             t1 = time.perf_counter()
@@ -157,21 +176,17 @@ def replay(
             t2 = time.perf_counter()
             times.sizing += day.optimiser_seconds
             times.broker += (t2 - t1) - day.optimiser_seconds
+            if fail_on is not None:
+                fail_on(day)
             if conn is not None:
-                # Each day is all or nothing (its own savepoint); days are committed in
-                # groups, because every commit rewrites the scattered index pages the day
-                # touched (paper trading, which must survive a kill, commits every day).
-                with ledger.day_savepoint(conn):
-                    writer.write(conn, day)
-                    if fail_on is not None:
-                        fail_on(day)
-                writer.committed(day)
+                # Days are kept in memory and written in groups (one statement per table),
+                # each group committed whole: every commit rewrites the scattered index pages
+                # the days touched (paper trading, which must survive a kill, commits every day).
+                writer.stage(day)
+                last_staged = day
                 grouped += 1
                 if grouped >= commit_every:
-                    group.commit()
-                    group, grouped = conn.begin(), 0
-            elif fail_on is not None:
-                fail_on(day)
+                    write_group()
             times.ledger += time.perf_counter() - t2
             book = new_book
             nav[k], te[k], alpha[k], costs[k] = day.nav, day.tracking_error, day.adjustment_factor, day.costs
@@ -188,10 +203,15 @@ def replay(
             if on_day is not None:
                 on_day(k + 1, n)
         if group is not None:
-            group.commit()
+            t2 = time.perf_counter()
+            write_group(more=False)
+            times.ledger += time.perf_counter() - t2
     except BaseException as exc:
         if group is not None and group.is_active:
-            group.commit()  # the days before the failure are whole; the failed one rolled back
+            try:  # the days staged before the failure are whole; the failed one never was
+                write_group(more=False)
+            except BaseException:
+                log.debug("the days staged before the failure were not written", exc_info=True)
         if db is not None:
             ledger.finish_run_after(db, run_id, exc)
         raise

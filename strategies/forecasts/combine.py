@@ -17,6 +17,15 @@ from __future__ import annotations
 
 import numpy as np
 
+# Days per block: every step works on one (day, instrument) or one day at a time, so blocks of
+# days give the same numbers as the whole table at once, without (T, N, R) temporaries the
+# size of the whole history (Jumbo's are 70 MB each).
+BLOCK_DAYS = 512
+
+
+def _blocks(n_days: int):  # noqa: ANN202
+    return (slice(a, min(a + BLOCK_DAYS, n_days)) for a in range(0, n_days, BLOCK_DAYS))
+
 
 def pooled_correlations(forecasts: np.ndarray, min_observations: int = 256) -> np.ndarray:
     """(T, R, R) correlation of rules' forecasts, pooled over instruments, days 0..t.
@@ -24,10 +33,15 @@ def pooled_correlations(forecasts: np.ndarray, min_observations: int = 256) -> n
     ``forecasts`` is (T, N, R) with NaN where a rule has no forecast. Each pair uses the
     instrument-days where both rules have one.
     """
-    present = (~np.isnan(forecasts)).astype(float)
-    x = np.nan_to_num(forecasts, nan=0.0)
-    pair = lambda a, b: np.cumsum(np.einsum("tir,tis->trs", a, b), axis=0)  # noqa: E731
-    n, sxy, sx, sxx = pair(present, present), pair(x, x), pair(x, present), pair(x * x, present)
+    T, _, R = forecasts.shape
+    n, sxy, sx, sxx = (np.empty((T, R, R)) for _ in range(4))  # each day's sums, then running totals
+    for days in _blocks(T):
+        present = (~np.isnan(forecasts[days])).astype(float)
+        x = np.nan_to_num(forecasts[days], nan=0.0)
+        for total, a, b in ((n, present, present), (sxy, x, x), (sx, x, present), (sxx, x * x, present)):
+            total[days] = np.einsum("tir,tis->trs", a, b)
+    for total in (n, sxy, sx, sxx):
+        np.cumsum(total, axis=0, out=total)
     sy, syy = sx.transpose(0, 2, 1), sxx.transpose(0, 2, 1)  # the second rule's sums over the same days
     with np.errstate(invalid="ignore", divide="ignore"):
         mx, my = sx / n, sy / n
@@ -62,11 +76,13 @@ def combine_forecasts(forecasts: np.ndarray, rule_weights: np.ndarray, fdm: floa
 
     ``fdm`` None estimates it from the pooled forecast correlation; a number fixes it.
     """
-    w = available_weights(forecasts, np.asarray(rule_weights, dtype=float))
-    raw = np.einsum("tir,tir->ti", w, np.nan_to_num(forecasts, nan=0.0))
-    if fdm is None:
-        multiplier = diversification_multipliers(w, pooled_correlations(forecasts, min_observations), fdm_cap)
-    else:
-        multiplier = np.full(raw.shape, float(fdm))
-    has_rule = w.sum(axis=2) > 0
-    return np.where(has_rule, np.clip(raw * multiplier, -cap, cap), np.nan), multiplier
+    rule_weights = np.asarray(rule_weights, dtype=float)
+    corr = pooled_correlations(forecasts, min_observations) if fdm is None else None
+    combined, multiplier = np.empty(forecasts.shape[:2]), np.empty(forecasts.shape[:2])
+    for days in _blocks(forecasts.shape[0]):
+        w = available_weights(forecasts[days], rule_weights)
+        raw = np.einsum("tir,tir->ti", w, np.nan_to_num(forecasts[days], nan=0.0))
+        multiplier[days] = float(fdm) if corr is None else diversification_multipliers(w, corr[days], fdm_cap)
+        has_rule = w.sum(axis=2) > 0
+        combined[days] = np.where(has_rule, np.clip(raw * multiplier[days], -cap, cap), np.nan)
+    return combined, multiplier

@@ -90,3 +90,50 @@ def test_a_replay_into_postgresql_records_exactly_what_sqlite_does(pg_databases,
     for table in TABLES:
         assert len(pg[table]) == len(lite[table]) > 0, table
         assert pg[table] == lite[table], table
+
+
+def _with_gaps(market):  # noqa: ANN001, ANN202
+    """The default market with some instrument-days priceless (valued at the last price), so
+    that some orders decided the day before cannot fill and are cancelled."""
+    import numpy as np
+
+    from tradesim.market import Market
+
+    has_price, close = market.has_price.copy(), market.close.copy()
+    rng = np.random.default_rng(7)
+    for t in sorted(rng.choice(np.arange(40, market.n_days), size=60, replace=False)):
+        j = rng.integers(market.n_instruments)
+        has_price[t, j], close[t, j] = False, close[t - 1, j]
+    return Market(market.dates, market.symbols, close, has_price, market.open, close, market.fx,
+                  market.multiplier, market.is_future, market.asset_class, market.currency)
+
+
+def all_rows(url: str) -> dict[str, list[tuple]]:
+    """Every ledger row with its id, in id (or key) order: what a group's writes must not change."""
+    engine = open_engine(url)
+    with engine.connect() as conn:
+        out = {t: [_plain(r) for r in conn.execute(text(f"SELECT id, {cols} FROM {t} ORDER BY id"))]
+               for t, cols in TABLES.items() if t in ("orders", "fills")}
+        out.update({t: [_plain(r) for r in conn.execute(text(f"SELECT {cols} FROM {t} ORDER BY {cols}"))]
+                    for t, cols in TABLES.items() if t not in ("orders", "fills")})
+    engine.dispose()
+    return out
+
+
+def test_days_written_in_groups_give_the_rows_of_days_written_one_by_one(new_url) -> None:  # noqa: ANN001
+    """A replay writes its days in groups (orders settled within the group by the next day's
+    fills, the group's last pending orders by UPDATE in the next): whatever the group size,
+    the rows, their ids and every order's status are those of writing each day on its own."""
+    from tradesim.replay import load_market
+
+    cfg = load_config(start="1991-01-01", end="1991-12-31")
+    market = _with_gaps(load_market(cfg))
+    rows = {}
+    for every in (1, 3, 64, 10_000):
+        url = new_url()
+        replay(cfg, url, market=market, commit_every=every)
+        rows[every] = all_rows(url)
+    statuses = [r[-1] for r in rows[1]["orders"]]
+    assert statuses.count("cancelled") >= 5 and statuses.count("filled") > 100
+    assert statuses[-1] == "pending"  # the last day's orders wait for a next day that never comes
+    assert rows[3] == rows[1] and rows[64] == rows[1] and rows[10_000] == rows[1]

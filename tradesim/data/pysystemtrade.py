@@ -183,10 +183,17 @@ class PysystemtradeSource:
         if without:
             raise DataError(f"{self.root}: instrument {without[0]!r} has no rows in multiple_prices "
                             f"(a future needs its held contract's price)")
+        # Every instrument's days, and where each instrument's rows go among them: the wide
+        # tables once, rather than pandas aligning 100+ indexes for each field.
+        index = pd.DatetimeIndex(np.unique(np.concatenate([by_symbol[s].index.to_numpy() for s in symbols])),
+                                 name="date")
+        rows = [index.searchsorted(by_symbol[s].index) for s in symbols]
         fields = {}
         for f, col in MULTIPLE_FIELDS.items():
-            fields[f] = pd.DataFrame({s: by_symbol[s][col] for s in symbols if s in by_symbol},
-                                     columns=symbols).sort_index()
+            values = np.full((len(index), len(symbols)), np.nan)
+            for j, s in enumerate(symbols):
+                values[rows[j], j] = by_symbol[s][col].to_numpy(dtype=float)
+            fields[f] = pd.DataFrame(values, index=index, columns=pd.Index(symbols))
         return close, fields
 
     @cached_property
