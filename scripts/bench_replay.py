@@ -3,6 +3,7 @@
 
     python scripts/bench_replay.py            # the default replay: 20 stocks, 8,313 days, ledger in SQLite
     python scripts/bench_replay.py --futures  # strategies/configs/jumbo.toml from 2000, dynamic optimiser
+    python scripts/bench_replay.py --futures --cache [CACHE.db]  # also from the price cache, ledgers compared
     python scripts/bench_replay.py --no-ledger
 
 The default replay is first measured as users run it, against its floor: the whole
@@ -11,6 +12,11 @@ accounting, checked to the cent), each in its own process, their CPU times (user
 system), the ratio and their peak RSS. Then, in this process, wall time, days per second
 and the stage split (data, estimates, strategy, sizing, broker, ledger); numba's cache is
 loaded first, so the split leaves that start-up out.
+
+``--futures`` first runs the whole ``tradesim replay`` of Jumbo from pysystemtrade's files
+(CPU, wall, peak RSS); with ``--cache`` also from the price cache those files were imported
+into (CACHE.db, or a temporary one imported first, which takes a while and is not timed),
+and checks that the two ledgers hold the same trades, orders, positions and equity.
 """
 
 from __future__ import annotations
@@ -24,8 +30,74 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # Beside the repository (/work/main) or beside the folder of worktrees (/work/wt/iN).
-FUTURES_DATA = next((d for d in (ROOT.parent / "shared" / "data" / "futures", ROOT.parent.parent / "shared" / "data" / "futures")
-                     if d.is_dir()), ROOT.parent / "shared" / "data" / "futures")
+JUMBO = ROOT / "strategies" / "configs" / "jumbo.toml"
+FUTURES_DATA = next((p for p in (ROOT.parent / "shared" / "data" / "futures",
+                                 ROOT.parent.parent / "shared" / "data" / "futures") if p.is_dir()),
+                    ROOT.parent / "shared" / "data" / "futures")
+
+
+def jumbo_copy(data: Path, folder: Path, source: str = "files") -> Path:
+    """jumbo.toml with its [data] pointed at ``data`` (files) or at the price cache imported from it."""
+    import re
+
+    body = JUMBO.read_text()
+    if source == "files":
+        body = re.sub(r'(?m)^path = ".*"$', f'path = "{data}"', body, count=1)
+    else:
+        body = re.sub(r'(?m)^source = "pysystemtrade"\npath = ".*"$',
+                      f'source = "database"\ninstrument_table = "{data}"', body, count=1)
+    copy = folder / f"jumbo-{source}.toml"
+    copy.write_text(body)
+    return copy
+
+
+def futures_whole_command(cache: str | None) -> bool:
+    """Jumbo's whole command from the files (and from the price cache): CPU, wall, peak RSS."""
+    import shutil
+    import subprocess
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from bench_floor import measure
+
+    if not FUTURES_DATA.is_dir():
+        return True  # main() says so
+    tradesim = shutil.which("tradesim") or "tradesim"
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        runs = {"files": (jumbo_copy(FUTURES_DATA, folder), folder / "files.db")}
+        if cache is not None:
+            db = Path(cache) if cache else folder / "cache.db"
+            if not cache:
+                subprocess.run([tradesim, "data", "import-pysystemtrade", str(FUTURES_DATA), "--db", str(db)],
+                               check=True, capture_output=True)
+            runs["price cache"] = (jumbo_copy(FUTURES_DATA, folder, "cache"), db)
+        for name, (config, db) in runs.items():
+            run = measure([tradesim, "replay", str(config), "--db", str(db)], cwd=folder)
+            print(f"Jumbo whole command from the {name}: {run['cpu']:.2f} s CPU ({run['wall']:.2f} s wall), "
+                  f"peak RSS {run['peak_mb']:.0f} MB")
+        if cache is not None:
+            return same_ledgers(*(f"sqlite:///{db}" for _, db in runs.values()))
+    return True
+
+
+def same_ledgers(a: str, b: str) -> bool:
+    """The latest runs of two ledgers hold the same trades, orders, positions and equity (ids aside)."""
+    import pandas as pd
+
+    from db import queries
+
+    everything = dict(since="1900-01-01", until="2100-12-31")
+    ids = ["run_id", "fill_id", "order_id"]
+    for name, query in (("trades", queries.trades), ("orders", queries.orders), ("equity", queries.equity),
+                        ("positions", lambda url: queries.positions(url, **everything))):
+        left, right = (query(url).drop(columns=ids, errors="ignore") for url in (a, b))
+        try:
+            pd.testing.assert_frame_equal(left, right, check_exact=True, obj=name)
+        except AssertionError as exc:
+            print(f"the ledgers differ: {exc}")
+            return False
+    print("identical ledgers from the files and from the price cache (trades, orders, positions, equity)")
+    return True
 
 
 def whole_command_against_floor() -> bool:
@@ -52,12 +124,17 @@ def whole_command_against_floor() -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--futures", action="store_true", help="the 100+ instrument Jumbo futures replay")
+    parser.add_argument("--cache", nargs="?", const="", metavar="CACHE.db",
+                        help="--futures: also replay from a price cache imported from the files (default: import one)")
     parser.add_argument("--no-ledger", action="store_true", help="keep the ledger in memory only")
     parser.add_argument("--end", help="last day (YYYY-MM-DD), for a shorter run")
     args = parser.parse_args()
 
     if not (args.futures or args.no_ledger or args.end):
         if not whole_command_against_floor():
+            return 1
+    if args.futures and not args.no_ledger and not args.end:
+        if not futures_whole_command(args.cache):
             return 1
     t_start = time.perf_counter()
     from tradesim.config import load_config
