@@ -39,14 +39,19 @@ TRADESIM = shutil.which("tradesim", path=str(Path(sys.executable).parent))
 MIX = {"AAA": 0.5, "BBB": 0.5}
 
 
-@pytest.fixture(scope="module")
-def ledger(tmp_path_factory):
-    path = tmp_path_factory.mktemp("attr") / "l.db"
-    run = replay(load_config(FIXTURE), f"sqlite:///{path}").run_id
+def replayed(folder: Path, config: Path):  # noqa: ANN201
+    """The fixture replayed into a ledger of its own: (path, an open connection, run id)."""
+    path = folder / "l.db"
+    run = replay(load_config(config), f"sqlite:///{path}").run_id
     engine = create_engine(f"sqlite:///{path}")
     with engine.connect() as conn:
         yield path, conn, run
     engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory):
+    yield from replayed(tmp_path_factory.mktemp("attr"), FIXTURE)
 
 
 def test_weights_returns_and_effects_by_hand(ledger) -> None:
@@ -134,12 +139,7 @@ def futures_ledger(tmp_path_factory):
       02-29   110   124   1.08   2,500; 7 x -2 x 100 x 1.08 = -1,512             104,272
       03-01   110   125   1.10   0; 7 x 1 x 100 x 1.10 = 770                     105,042
     """
-    path = tmp_path_factory.mktemp("futures_attr") / "l.db"
-    run = replay(load_config(FUTURES_FIXTURE), f"sqlite:///{path}").run_id
-    engine = create_engine(f"sqlite:///{path}")
-    with engine.connect() as conn:
-        yield path, conn, run
-    engine.dispose()
+    yield from replayed(tmp_path_factory.mktemp("futures_attr"), FUTURES_FIXTURE)
 
 
 def test_futures_weights_are_notional_exposure_over_nav_and_returns_are_variation_margin(futures_ledger) -> None:
