@@ -57,7 +57,11 @@ def _frame(conn: Connection, sel) -> pd.DataFrame:  # noqa: ANN001
     return pd.DataFrame(result.all(), columns=list(result.keys()))
 
 
-def attribute(conn: Connection, f: Filters, by: str | Iterable[str] = ("instrument",)) -> pd.DataFrame:
+def attribute(conn: Connection, f: Filters, by: str | Iterable[str] = ("instrument",),
+              reference: bool = False) -> pd.DataFrame:
+    """P&L grouped ``by``; the database sums it (``db.pnl_sql``). ``reference=True`` reads every
+    holding and fill and sums them here instead, term for term as the definition reads (the tests
+    compare the two)."""
     keys = _by(by)
     _check_symbols(conn, f.symbol)
     run_id = resolve_run(conn, f)
@@ -82,9 +86,14 @@ def attribute(conn: Connection, f: Filters, by: str | Iterable[str] = ("instrume
     opening = 1 if before is not None else 0  # index of the first day of the window
 
     book = _instruments(conn, f)
-    # Passed on, not kept: _per_key lets go of each million-row column once it has used it.
-    gross, costs, code, t = _per_key(_positions(conn, run_id, start, last, book, days, f),
-                                     _fills(conn, run_id, first, last, book, days, f), book, days, opening)
+    if reference:
+        # Passed on, not kept: _per_key lets go of each million-row column once it has used it.
+        gross, costs, code, t = _per_key(_positions(conn, run_id, start, last, book, days, f),
+                                         _fills(conn, run_id, first, last, book, days, f), book, days, opening)
+    else:
+        from db.pnl_sql import summed
+
+        gross, costs, code, t = summed(conn, run_id, start, last, opening, book, days, keys, f.symbol)
     if not f.symbol:  # roll costs: a row per day of their own, as the instrument "(rolls)"
         rolls = inside["roll_costs"].to_numpy(dtype=float)
         rolled = np.flatnonzero(rolls != 0)

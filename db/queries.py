@@ -356,10 +356,13 @@ def runs(source, portfolio=None, run=None, since=None, until=None, limit=None) -
 
 
 def pnl(source, portfolio=None, run=None, symbol=None, since=None, until=None,  # noqa: ANN001
-        by: str | Iterable[str] = ("instrument",)) -> pd.DataFrame:
-    """Gross P&L, costs and net P&L (base currency), grouped ``by`` instrument, asset_class, month and/or day."""
+        by: str | Iterable[str] = ("instrument",), reference: bool = False) -> pd.DataFrame:
+    """Gross P&L, costs and net P&L (base currency), grouped ``by`` instrument, asset_class, month and/or day.
+
+    The database sums them; ``reference=True`` sums every holding and fill in Python, term for
+    term as ``db.pnl`` defines them (slower; the same figures up to the order of the additions)."""
     from db.pnl import attribute
 
     f = filters(portfolio=portfolio, run=run, symbol=symbol, since=since, until=until)
     with connect(source) as conn:
-        return attribute(conn, f, by)
+        return attribute(conn, f, by, reference=reference)

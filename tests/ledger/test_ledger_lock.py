@@ -9,8 +9,10 @@ for three short replays, computed before that work began:
 - ``data/mixed.toml`` (stocks and futures in USD and EUR, opens, FX);
 - trend and carry on the SYNTHETIC pysystemtrade fixture (rolls, carry, negative prices).
 
-Ledger rows are digested exactly (floats by ``repr``). P&L is a sum whose order the
-database may choose, so its figures are digested at 1e-6 of the base currency.
+Ledger rows are digested exactly (floats by ``repr``). P&L figures are digested at 1e-6
+of the base currency as the row-by-row reference computes them (``reference=True``); the
+database's sums, whose order of additions differs, must match that reference within 1e-6
+(a digest of them would flip on a figure whose seventh decimal is a 5).
 Regenerate only when a number is meant to change, and say why in the commit:
 ``python tests/ledger/test_ledger_lock.py``.
 """
@@ -85,7 +87,12 @@ def query_digests(url: str) -> dict[str, str]:
         "runs": _digest(queries.runs(url)),
     }
     for by in ("instrument", "asset_class", "month", "day", "asset_class,month"):
-        out[f"pnl_by_{by}"] = _digest(queries.pnl(url, by=by), places=6)
+        # The row-by-row reference gives the locked figures; the database's sums (the default)
+        # must give the same rows and figures, up to the order of the additions.
+        reference = queries.pnl(url, by=by, reference=True)
+        summed = queries.pnl(url, by=by)
+        pd.testing.assert_frame_equal(summed, reference, check_exact=False, rtol=0, atol=1e-6, check_dtype=False)
+        out[f"pnl_by_{by}"] = _digest(reference, places=6)
     return out
 
 

@@ -1,0 +1,164 @@
+"""P&L summed by the database: a million fills come back as a few hundred rows.
+
+``db.pnl`` defines the P&L of instrument i on day t (previous processed day s) as
+
+    today's value  - yesterday's value at today's rate  - what today's fills paid
+    Q_t P_t m fx_t - Q_s P_s m rate_t                   - sum_fills q f m fx_fill
+
+with rate_t = fx_s for stocks and fx_t (the holding's, else its fill's) for futures. Each
+term belongs to one ledger row: a holding gives its day the first term and the next processed
+day the second, a fill its day the third. So the sum over any group of (instrument, day) is a
+sum over rows, which the database does in one GROUP BY over the rows it already has: no
+holding or fill leaves it. Only a future's second term needs a second row (today's rate), read
+by primary key.
+
+Sums come back grouped by instrument (or by asset class, or by nothing) and by month or day as
+asked; ``db.pnl._grouped`` labels and orders them. The figures equal the row-by-row sums up to
+the order of the additions (``tests/ledger/test_pnl_sql.py`` compares the two on fixtures with
+futures, FX, flat days and several runs).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, and_, case, extract, func, literal, select
+
+from db.models import Equity, Fill, Instrument, Order, PositionRow
+from db.queries import QueryError
+
+
+def summed(conn: Connection, run_id: int, start: date, last: date, opening: int, book: pd.DataFrame,
+           days: list[date], keys: list[str], symbols: tuple[str, ...]) -> tuple[np.ndarray, ...]:
+    """Gross P&L, costs, instrument code (row of ``book``) and day index (into ``days``) per group.
+
+    Groups are what ``keys`` will be summed by: per instrument unless only asset classes (or
+    only time) are asked for, per month or day when asked. A group's code and day are those of
+    one of its rows, which is all ``_grouped`` needs to label it.
+    """
+    e, p, fl, o, i = Equity, PositionRow, Fill, Order, Instrument
+    t = func.row_number().over(order_by=e.day) - 1
+    if "day" in keys:
+        when = t
+    elif "month" in keys:
+        when = extract("year", e.day) * 12 + extract("month", e.day)
+    else:
+        when = literal(0)
+    numbered = select(e.day, t.label("t"), when.label("g")).where(e.run_id == run_id, e.day >= start,
+                                                                   e.day <= last).subquery()
+    d = select(numbered, func.lead(numbered.c.day).over(order_by=numbered.c.t).label("next_day"),
+               func.lead(numbered.c.g).over(order_by=numbered.c.t).label("next_g")).cte("d")
+
+    value = p.quantity * p.price * i.multiplier  # (Q P) m, as the definition multiplies
+    # A future's rate on the day it is carried into: that day's holding's, else its fill's.
+    later = PositionRow.__table__.alias("later")
+    held_fx = (select(later.c.fx).where(later.c.run_id == run_id, later.c.day == d.c.next_day,
+                                        later.c.instrument_id == p.instrument_id).scalar_subquery())
+    f2, o2 = Fill.__table__.alias("f2"), Order.__table__.alias("o2")
+    fill_fx = (select(func.min(f2.c.fx)).join(o2, and_(o2.c.run_id == f2.c.run_id, o2.c.day == f2.c.decided_on,
+                                                        o2.c.instrument_id == f2.c.instrument_id))
+               .where(f2.c.run_id == run_id, f2.c.day == d.c.next_day, f2.c.instrument_id == p.instrument_id)
+               .scalar_subquery())
+    rate = case((i.kind == "future", func.coalesce(held_fx, fill_fx)), else_=p.fx)
+    one, zero = literal(1), literal(0)
+    group_of = _group_column(keys)
+    # A holding's two terms: its value today (if the day is in the window) and, on the next
+    # processed day, minus its value at that day's rate. When both fall in one group they are
+    # subtracted row by row first (for a stock they cancel exactly), so a group's sum never
+    # adds up the large values that cancel, and keeps the precision of the row-by-row sums.
+    is_today, carried_on = d.c.t >= opening, d.c.next_day.is_not(None)
+    today = case((is_today, value * p.fx), else_=0.0)
+    carried = case((carried_on, value * rate), else_=0.0)
+    both = case((and_(is_today, carried_on), value * p.fx - value * rate), (is_today, value * p.fx),
+                (carried_on, -(value * rate)), else_=0.0)
+    k = group_of(i)
+    held = _of(select(func.min(p.instrument_id), func.min(d.c.t), d.c.g, d.c.next_g,
+                      func.sum(case((is_today, one), else_=zero)), func.sum(case((carried_on, one), else_=zero)),
+                      func.sum(today), func.sum(carried), func.sum(both),
+                      func.sum(case((p.fx.is_(None), one), else_=zero)),
+                      func.sum(case((and_(carried_on, rate.is_(None)), one), else_=zero)))
+               .select_from(p).join(d, d.c.day == p.day).join(i, i.id == p.instrument_id)
+               .where(p.run_id == run_id), p.instrument_id, book, symbols).group_by(k, d.c.g, d.c.next_g)
+    traded = _of(select(func.min(fl.instrument_id), func.min(d.c.t), d.c.g,
+                        func.sum(fl.quantity * fl.price * i.multiplier * fl.fx), func.sum(fl.cost_base))
+                 .select_from(fl)
+                 .join(o, and_(o.run_id == fl.run_id, o.day == fl.decided_on, o.instrument_id == fl.instrument_id))
+                 .join(d, d.c.day == fl.day).join(i, i.id == fl.instrument_id)
+                 .where(fl.run_id == run_id, is_today), fl.instrument_id, book, symbols).group_by(k, d.c.g)
+    held_rows = conn.execute(held).all()
+    if any(row[9] for row in held_rows):
+        _no_fx(conn, run_id, start, last, book, symbols)
+    if any(row[10] for row in held_rows):
+        _vanished(conn, d, run_id, rate, book, symbols)
+    # (instrument, group) -> [instrument id, day index, gross, costs]
+    groups: dict[tuple, list] = {}
+    key = _key(keys, book)
+
+    def add(instrument: int, g, t: int, gross: float, costs: float = 0.0) -> None:  # noqa: ANN001
+        into = groups.setdefault((key(instrument), g), [instrument, t, 0.0, 0.0])
+        into[2] += gross
+        into[3] += costs
+
+    for instrument, t, g, next_g, n_today, n_carried, today_sum, carried_sum, both_sum, _, _ in held_rows:
+        if next_g == g:
+            add(instrument, g, t if n_today else t + 1, both_sum)
+            continue
+        if n_today:
+            add(instrument, g, t, today_sum)
+        if n_carried:
+            add(instrument, next_g, t + 1, -carried_sum)
+    for instrument, t, g, paid, costs in conn.execute(traded):
+        add(instrument, g, t, -paid, costs)
+    code_of = dict(zip(book["id"].astype(int), range(len(book))))
+    rows = list(groups.values())
+    return (np.array([r[2] for r in rows], dtype=float), np.array([r[3] for r in rows], dtype=float),
+            np.array([code_of[int(r[0])] for r in rows], dtype=np.intp), np.array([r[1] for r in rows], dtype=np.intp))
+
+
+def _key(keys: list[str], book: pd.DataFrame):  # noqa: ANN202
+    """What a group is besides its time, from one of its instruments (as ``_group_column``)."""
+    if "instrument" in keys:
+        return int
+    if "asset_class" in keys:
+        return dict(zip(book["id"].astype(int), book["asset_class"])).get
+    return lambda _: None
+
+
+def _group_column(keys: list[str]):  # noqa: ANN202
+    """What the database groups holdings and fills by besides time: the instrument when the
+    result names instruments, else the asset class when it names those, else nothing."""
+    if "instrument" in keys:
+        return lambda i: i.id
+    if "asset_class" in keys:
+        return lambda i: i.asset_class
+    return lambda i: literal(0)
+
+
+def _of(sel, instrument_id, book: pd.DataFrame, symbols: tuple[str, ...]):  # noqa: ANN001, ANN202
+    """Only the named instruments' rows; for all of them, no filter (the table's own order)."""
+    return sel.where(instrument_id.in_([int(k) for k in book["id"]])) if symbols else sel
+
+
+def _no_fx(conn: Connection, run_id: int, start: date, last: date, book: pd.DataFrame,
+           symbols: tuple[str, ...]) -> None:
+    p, i = PositionRow, Instrument
+    symbol, day = conn.execute(_of(select(i.symbol, p.day).join(i, i.id == p.instrument_id).where(
+        p.run_id == run_id, p.day >= start, p.day <= last, p.fx.is_(None)), p.instrument_id, book, symbols)
+        .order_by(p.day, i.symbol).limit(1)).one()
+    raise QueryError(f"run {run_id}: the holding of {symbol} on {day} has no FX rate "
+                     "(recorded before positions.fx existed, a foreign-currency future): replay the run for P&L "
+                     "by instrument")
+
+
+def _vanished(conn: Connection, d, run_id: int, rate, book: pd.DataFrame,  # noqa: ANN001
+              symbols: tuple[str, ...]) -> None:
+    p, i = PositionRow, Instrument
+    symbol, day = conn.execute(_of(select(i.symbol, d.c.next_day).select_from(p).join(d, d.c.day == p.day)
+                                   .join(i, i.id == p.instrument_id)
+                                   .where(p.run_id == run_id, d.c.next_day.is_not(None), rate.is_(None)),
+                                   p.instrument_id, book, symbols).order_by(i.symbol, d.c.next_day).limit(1)).one()
+    if isinstance(day, str):
+        day = date.fromisoformat(day)
+    raise QueryError(f"{symbol} on {day}: a holding vanished without a fill, P&L cannot be attributed")

@@ -1,0 +1,59 @@
+"""Start-up of the ``tradesim`` console script: median wall time of a few quick commands.
+
+    python scripts/bench_startup.py [--repeat 9]
+
+Times ``tradesim --help``, ``tradesim --version``, ``tradesim pnl --help`` and ``tradesim runs``
+on a small ledger (1,000 synthetic fills, made by ``bench_ledger.py``'s filler), each run as a
+user runs it: the real console script in a fresh process. Prints the median and the best of
+--repeat runs. Target: ``tradesim --help`` under 0.4 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_ledger import fill_ledger  # noqa: E402
+
+from db.session import open_engine  # noqa: E402
+
+
+def timed(argv: list[str], repeat: int) -> tuple[float, float]:
+    """Median and best wall seconds of ``argv`` in a fresh process."""
+    subprocess.run(argv, capture_output=True, check=True)  # warm the file cache and the .pyc files
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run(argv, capture_output=True, check=True)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=9)
+    args = parser.parse_args()
+    tradesim = shutil.which("tradesim") or str(Path(sys.executable).parent / "tradesim")
+    with tempfile.TemporaryDirectory() as tmp:
+        db = str(Path(tmp) / "small.db")
+        engine = open_engine(f"sqlite:///{db}")
+        fill_ledger(engine, 1_000, 10)
+        engine.dispose()
+        print(f"load average {os.getloadavg()[0]:.1f}; median of {args.repeat} runs, fresh processes")
+        print(f"{'command':<28} {'median s':>9} {'best s':>7}")
+        for argv in (["--help"], ["--version"], ["pnl", "--help"], ["runs", "--db", db]):
+            median, best = timed([tradesim, *argv], args.repeat)
+            name = "tradesim " + " ".join(a if a != db else "(small ledger)" for a in argv)
+            print(f"{name:<28} {median:>9.3f} {best:>7.3f}")
+
+
+if __name__ == "__main__":
+    main()
