@@ -8,8 +8,10 @@ For notebooks::
 
 Every function takes a database (a path, a URL, an ``Engine`` or a
 ``Connection``) and filters; without ``run`` it reads the latest run (of
-``portfolio`` when given). The rows come from the read-only views of
-``db.views``, so the same question in plain SQL gets the same answer. A filter
+``portfolio`` when given). The rows are those of the read-only views of
+``db.views``, so the same question in plain SQL gets the same answer (trades,
+fills and orders are read from the views' own tables, with the run's portfolio as
+constants: the same rows, faster). A filter
 that names something the ledger does not have (a portfolio, a run, a symbol) or
 cannot be read (a date) raises ``QueryError``; a filter that matches nothing
 returns an empty frame.
@@ -23,10 +25,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Connection, Date, Engine, Float, Integer, String, column, func, select, table
+from sqlalchemy import (Boolean, Connection, Date, Engine, Float, Integer, String, and_, column, func, literal,
+                        select, table)
 from sqlalchemy.sql import Select
 
-from db.models import Instrument, Portfolio, ProcessedDay, Run
+from db.models import Fill, Instrument, Order, Portfolio, ProcessedDay, Run
 from tradesim.errors import TradesimError
 
 if TYPE_CHECKING:  # pandas only for the frames API: the CLI streams rows without it (half a second of start-up)
@@ -198,6 +201,7 @@ class Query:
     columns: tuple[str, ...]
     run_id: int | None
     convert: Callable[[tuple], tuple] | None = None  # applied to each row
+    count: Select | None = None  # how many rows ``sql`` has without its limit (else counted from it)
 
 
 def _where(view, sel: Select, run_id: int, f: Filters) -> Select:  # noqa: ANN001
@@ -230,16 +234,77 @@ def _view_query(conn: Connection, f: Filters, view, columns: tuple[str, ...], or
     return Query(_where(view, sel, run_id, f), columns, run_id)
 
 
+def _run_query(conn: Connection, f: Filters, source, columns: tuple[str, ...],  # noqa: ANN001
+               order: tuple[str, ...]) -> Query:
+    """A view's rows for one run, read from the view's own tables (``source(run)`` builds them).
+
+    The views join the run and its portfolio to every row; for one run those are constants, and
+    without their join SQLite walks the rows in day order and sorts only within a day, so the
+    first screenful of a million fills comes back at once instead of after sorting them all.
+    ``count`` counts them on the table alone (the order is joined only when a filter needs it).
+    """
+    _check_symbols(conn, f.symbol)
+    run_id = resolve_run(conn, f)
+    if run_id is None:
+        return Query(None, columns, None)
+    pid, name, ccy = conn.execute(select(Run.portfolio_id, Portfolio.name, Portfolio.base_currency)
+                                  .join(Portfolio, Portfolio.id == Run.portfolio_id).where(Run.id == run_id)).one()
+    rows = source((literal(pid, Integer), literal(name, String), literal(ccy, String)),
+                  with_order=True, with_instrument=True).subquery()
+    sel = select(*(rows.c[name] for name in columns)).order_by(*(rows.c[o] for o in order))
+    lean = source(None, with_order=f.side is not None or f.reason is not None, with_instrument=bool(f.symbol))
+    lean = lean.subquery()
+    count = select(func.count()).select_from(_where(lean, select(lean.c.run_id), run_id, replace(f, limit=None)).subquery())
+    return Query(_where(rows, sel, run_id, f), columns, run_id, count=count)
+
+
+def _fills_of(run, with_order: bool, with_instrument: bool) -> Select:  # noqa: ANN001
+    """``trades_view``'s columns (all of them given ``run``'s constants) from fills, orders and instruments."""
+    fl, o, i = Fill.__table__.c, Order.__table__.c, Instrument.__table__.c
+    source = Fill.__table__
+    # Every fill has its order (the engine writes both in the day's transaction): the rows join
+    # it for side and reason, as the view does; a count needs it only to filter on them.
+    if with_order:
+        source = source.join(Order.__table__, and_(o.run_id == fl.run_id, o.day == fl.decided_on,
+                                                   o.instrument_id == fl.instrument_id))
+    if with_instrument:
+        source = source.join(Instrument.__table__, i.id == fl.instrument_id)
+    if run is None:
+        cols = [fl.run_id, fl.day] + ([i.symbol] if with_instrument else []) + \
+            ([o.side, o.reason] if with_order else [])
+        return select(*cols).select_from(source)
+    pid, name, ccy = run
+    return select(fl.id.label("fill_id"), fl.run_id, pid.label("portfolio_id"), name.label("portfolio"),
+                  ccy.label("base_currency"), fl.day, fl.decided_on, i.symbol, i.asset_class, i.kind, i.currency,
+                  i.multiplier, o.side, fl.quantity, fl.price, fl.contract_price,
+                  (func.abs(fl.quantity) * func.abs(fl.contract_price) * i.multiplier).label("notional"),
+                  fl.commission, fl.slippage, (fl.commission + fl.slippage).label("cost"), fl.fx,
+                  fl.notional_base, fl.cost_base, o.reason, o.target, o.optimal,
+                  o.status.label("order_status")).select_from(source)
+
+
+def _orders_of(run, with_order: bool, with_instrument: bool) -> Select:  # noqa: ANN001
+    """``orders_view``'s columns (all of them given ``run``'s constants) from orders and instruments."""
+    o, i = Order.__table__.c, Instrument.__table__.c
+    source = Order.__table__.join(Instrument.__table__, i.id == o.instrument_id) if with_instrument else Order.__table__
+    if run is None:
+        return select(o.run_id, o.day, o.side, o.reason, *([i.symbol] if with_instrument else [])).select_from(source)
+    pid, name, ccy = run
+    return select(o.id.label("order_id"), o.run_id, pid.label("portfolio_id"), name.label("portfolio"),
+                  ccy.label("base_currency"), o.day, i.symbol, i.asset_class, i.kind, i.currency, o.side,
+                  o.quantity, o.target, o.optimal, o.reason, o.status).select_from(source)
+
+
 def trades_query(conn: Connection, f: Filters) -> Query:
-    return _view_query(conn, f, TRADES, TRADE_COLUMNS, ("day", "symbol", "fill_id"))
+    return _run_query(conn, f, _fills_of, TRADE_COLUMNS, ("day", "symbol", "fill_id"))
 
 
 def fills_query(conn: Connection, f: Filters) -> Query:
-    return _view_query(conn, f, TRADES, FILL_COLUMNS, ("day", "symbol", "fill_id"))
+    return _run_query(conn, f, _fills_of, FILL_COLUMNS, ("day", "symbol", "fill_id"))
 
 
 def orders_query(conn: Connection, f: Filters) -> Query:
-    return _view_query(conn, f, ORDERS, ORDER_COLUMNS, ("day", "symbol"))
+    return _run_query(conn, f, _orders_of, ORDER_COLUMNS, ("day", "symbol"))
 
 
 def positions_query(conn: Connection, f: Filters, latest: bool | None = None) -> Query:

@@ -58,8 +58,10 @@ def _more(conn: Connection, query: q.Query, limit: int | None) -> Callable[[int]
     def more(shown: int) -> int:
         if query.sql is None or limit is None or shown < limit:
             return 0
-        everything = query.sql.limit(None).order_by(None).subquery()
-        return conn.execute(select(func.count()).select_from(everything)).scalar() - shown
+        count = query.count
+        if count is None:
+            count = select(func.count()).select_from(query.sql.limit(None).order_by(None).subquery())
+        return conn.execute(count).scalar() - shown
 
     return more
 
