@@ -26,6 +26,7 @@ import typer
 from rich import box
 from rich.cells import cell_len
 from rich.table import Table
+from rich.text import Text
 
 from tradesim.cli import console
 from tradesim.variants import variant_name  # noqa: F401 - the tables' name for a variant, re-exported
@@ -169,16 +170,8 @@ def write_table(title: str, columns: Sequence[str], rows: Iterable[Sequence], sp
     if shown is None:
         _write_records(spec, cells, total_row)
     else:
-        # One space between columns (the box's divider, no padding): nine columns fit 80 characters.
-        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=0)
-        for k in shown:
-            table.add_column(spec[k].header, justify="right" if spec[k].right else "left", no_wrap=True)
-        for r in cells:
-            table.add_row(*(r[k] for k in shown))
-        if total_row is not None:
-            table.add_section()
-            table.add_row(*(total_row[k] for k in shown), style="bold")
-        console.print(table)
+        _write_grid([spec[k] for k in shown], [widths[k] for k in shown], [[r[k] for k in shown] for r in cells],
+                    None if total_row is None else [total_row[k] for k in shown])
         left_out = [spec[k].header for k in range(len(spec)) if k not in shown]
         if left_out:
             console.print(f"not shown at {width} columns: {', '.join(left_out)} (widen the terminal or use "
@@ -188,6 +181,59 @@ def write_table(title: str, columns: Sequence[str], rows: Iterable[Sequence], sp
     if more:
         console.print(f"{more:,} more row{'s' if more != 1 else ''}: use --limit N for more, or --format csv for all",
                       highlight=False, markup=False)
+
+
+def rich_grid(spec: Sequence[Col], cells: list[list[str]], total_row: list[str] | None) -> Table:
+    """The table ``_write_grid`` draws, as Rich draws it (the layout it must keep; see the tests)."""
+    # One space between columns (the box's divider, no padding): nine columns fit 80 characters.
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=0)
+    for c in spec:
+        table.add_column(c.header, justify="right" if c.right else "left", no_wrap=True)
+    for r in cells:
+        table.add_row(*r)
+    if total_row is not None:
+        table.add_section()
+        table.add_row(*total_row, style="bold")
+    return table
+
+
+def _write_grid(spec: Sequence[Col], widths: Sequence[int], cells: list[list[str]],
+                total_row: list[str] | None) -> None:
+    """``rich_grid``'s layout, line for line, without Rich measuring every cell: the widths are
+    known, so ten thousand rows are joined strings (Rich takes seconds over them)."""
+    def line(row: Sequence[str]) -> str:
+        return " " + " ".join(_pad(v, w, c.right) for v, w, c in zip(row, widths, spec)) + " "
+
+    def bold(row: Sequence[str]) -> Text:
+        parts: list = [" "]
+        for v, w, c in zip(row, widths, spec):
+            parts += [(_pad(v, w, c.right), "bold"), " "]
+        return Text.assemble(*parts)
+
+    inner = sum(widths) + len(widths) - 1
+    blank = " " * (inner + 2)
+    out = [blank, bold([c.header for c in spec]), " " + "─" * inner + " ", *map(line, cells)]
+    if total_row is not None:
+        out += [blank, bold(total_row)]
+    out.append(blank)
+    # Plain lines go out in one piece (Rich would split and measure each); the bold ones through
+    # Rich, so a terminal shows them bold and a pipe gets them plain, as Rich's table did.
+    plain: list[str] = []
+    for item in out:
+        if isinstance(item, str):
+            plain.append(item)
+            continue
+        if plain:
+            console.print(Text("\n".join(plain)), soft_wrap=True, highlight=False)
+            plain.clear()
+        console.print(item, soft_wrap=True, highlight=False)
+    if plain:
+        console.print(Text("\n".join(plain)), soft_wrap=True, highlight=False)
+
+
+def _pad(value: str, width: int, right: bool) -> str:
+    fill = " " * (width - (len(value) if value.isascii() else cell_len(value)))
+    return fill + value if right else value + fill
 
 
 def _write_records(spec: Sequence[Col], cells: list[list[str]], total_row: list[str] | None) -> None:
