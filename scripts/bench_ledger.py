@@ -9,12 +9,21 @@ position rows too. Rows go in by bulk insert (executemany on SQLite, COPY on
 PostgreSQL), then the typical questions are timed through ``db.queries`` (the
 Python API the CLI uses), each the median of --repeat runs on a warm cache. On SQLite it
 also times the integrity quick check that every write session makes before it starts.
+
+Then every query command is run as users run it (the ``tradesim`` console script in a fresh
+process, output to /dev/null): wall time (median of --command-repeat runs) and peak RSS.
+Targets: each under 1 s, ``tradesim pnl`` under 300 MB, and no peak growing with the rows
+streamed (the whole run as CSV peaks like a screenful).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -149,7 +158,15 @@ def main() -> None:
     parser.add_argument("--fills", type=int, default=1_000_000)
     parser.add_argument("--instruments", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--command-repeat", type=int, default=3)
+    parser.add_argument("--commands-only", action="store_true",
+                        help="only time the commands, on the ledger --db names (one this script filled)")
     args = parser.parse_args()
+    if args.commands_only:
+        if args.db is None:
+            parser.error("--commands-only needs --db: the ledger an earlier run of this script filled")
+        commands(database_url(args.db), args.command_repeat)
+        return
     tmp = None
     if args.db is None:
         tmp = tempfile.TemporaryDirectory()
@@ -193,6 +210,7 @@ def main() -> None:
         print(f"{name:<42} {rows:>7,} {median:>10.1f} {best:>8.1f}")
     path = sqlite_path(url) if engine.dialect.name == "sqlite" else None
     engine.dispose()
+    commands(url, args.command_repeat)
     if path is not None:
         # The integrity check every write session (replay, paper run, import) makes before it starts.
         t0 = time.perf_counter()
@@ -204,6 +222,34 @@ def main() -> None:
               f"{warm * 1000:,.0f} ms warm")
     if tmp is not None:
         tmp.cleanup()
+
+
+COMMANDS = [["runs"], ["trades"], ["fills"], ["orders"], ["positions"], ["equity"], ["pnl"],
+            ["pnl", "--by", "asset_class,month"], ["trades", "-n", "10000"], ["orders", "-n", "10000"],
+            ["equity", "-n", "10000"], ["pnl", "--by", "day", "-n", "10000"], ["pnl", "--by", "instrument,month",
+                                                                               "-f", "csv"],
+            ["trades", "-f", "csv"], ["fills", "-f", "json"]]
+
+
+def commands(url: str, repeat: int) -> None:
+    """Each query command in a fresh process, as users run it: median wall and peak RSS."""
+    tradesim = shutil.which("tradesim") or str(Path(sys.executable).parent / "tradesim")
+    print(f"\n{'command (fresh process, output to /dev/null)':<52} {'median s':>9} {'peak MB':>8}"
+          f"  (load average {os.getloadavg()[0]:.1f})")
+    for argv in COMMANDS:
+        whole = "-f" in argv  # a whole million-row run streamed: once is enough
+        walls, peak = [], 0.0
+        for _ in range(1 if whole else repeat):
+            t0 = time.perf_counter()
+            with open(os.devnull, "w") as sink, tempfile.TemporaryFile() as err:
+                child = subprocess.Popen([tradesim, *argv, "--db", url], stdout=sink, stderr=err)
+                _, status, usage = os.wait4(child.pid, 0)  # this child's own peak RSS
+                walls.append(time.perf_counter() - t0)
+                if status != 0:
+                    err.seek(0)
+                    raise SystemExit(f"tradesim {' '.join(argv)} failed: {err.read().decode()}")
+            peak = max(peak, usage.ru_maxrss / 1024)
+        print(f"{'tradesim ' + ' '.join(argv):<52} {statistics.median(walls):>9.2f} {peak:>8.0f}")
 
 
 def timed_once(fn: Callable[[], object]) -> float:
