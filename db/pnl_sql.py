@@ -20,6 +20,9 @@ futures, FX, flat days and several runs).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import date
 
 import numpy as np
@@ -87,7 +90,9 @@ def summed(conn: Connection, run_id: int, start: date, last: date, opening: int,
                  .join(o, and_(o.run_id == fl.run_id, o.day == fl.decided_on, o.instrument_id == fl.instrument_id))
                  .join(d, d.c.day == fl.day).join(i, i.id == fl.instrument_id)
                  .where(fl.run_id == run_id, is_today), fl.instrument_id, book, symbols).group_by(k, d.c.g)
-    held_rows = conn.execute(held).all()
+    with _beside(conn, traded) as traded_rows:
+        held_rows = conn.execute(held).all()
+        traded_rows = traded_rows()
     if any(row[9] for row in held_rows):
         _no_fx(conn, run_id, start, last, book, symbols)
     if any(row[10] for row in held_rows):
@@ -109,7 +114,7 @@ def summed(conn: Connection, run_id: int, start: date, last: date, opening: int,
             add(instrument, g, t, today_sum)
         if n_carried:
             add(instrument, next_g, t + 1, -carried_sum)
-    for instrument, t, g, paid, costs in conn.execute(traded):
+    for instrument, t, g, paid, costs in traded_rows:
         add(instrument, g, t, -paid, costs)
     code_of = dict(zip(book["id"].astype(int), range(len(book))))
     rows = list(groups.values())
@@ -124,6 +129,25 @@ def _key(keys: list[str], book: pd.DataFrame):  # noqa: ANN202
     if "asset_class" in keys:
         return dict(zip(book["id"].astype(int), book["asset_class"])).get
     return lambda _: None
+
+
+@contextmanager
+def _beside(conn: Connection, query) -> Iterator[Callable[[], list]]:  # noqa: ANN001
+    """Run ``query`` on a second connection while the caller uses ``conn`` (both databases work
+    in C without the GIL, so holdings and fills are summed on two cores); yields a function that
+    waits for its rows. An in-memory SQLite database has no second connection: it runs in turn."""
+    url = conn.engine.url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        yield lambda: conn.execute(query).all()
+        return
+
+    def rows() -> list:
+        with conn.engine.connect() as other:
+            return other.execution_options(sqlite_begin="DEFERRED").execute(query).all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(rows)
+        yield pending.result
 
 
 def _group_column(keys: list[str]):  # noqa: ANN202
