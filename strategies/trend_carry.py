@@ -94,6 +94,11 @@ class TrendCarry(VectorStrategy):
         carry = 1.0 - trend
         return np.array([trend / max(n_trend, 1)] * n_trend + [carry / max(n_carry, 1)] * n_carry)
 
+    @property
+    def forecasts(self) -> dict[str, np.ndarray]:
+        """Each rule's capped forecast over the prepared days, recomputed (the replay does not keep them)."""
+        return self.rule_forecasts(self._forecast_inputs)
+
     # -- positions -----------------------------------------------------------------------
 
     def weights_table(self, ctx: StrategyContext) -> np.ndarray:
@@ -105,9 +110,13 @@ class TrendCarry(VectorStrategy):
         for r, name in enumerate(rules):
             stacked[:, :, r] = rules[name]
             rules[name] = stacked[:, :, r]
-        self.forecasts = rules
+        del rules
         self.combined, self.fdm_used = combine_forecasts(stacked, self.rule_weights(), self.fdm, self.cap,
                                                          self.fdm_cap, self.fdm_min_observations)
+        # The rules' forecasts are freed here (on Jumbo, days x instruments x ten rules, about
+        # 64 MB a replay would carry to its end unread); ``forecasts`` recomputes them on demand.
+        del stacked
+        self._forecast_inputs = ctx
         live = np.isfinite(self.combined) & np.isfinite(ctx.vol) & (ctx.vol > 0)
         self.instrument_weights = asset_class_weights(live, m.asset_class)
         correlation = WeeklyCorrelation(m.dates, ctx.returns, ctx.config.estimates.corr_span_weeks)

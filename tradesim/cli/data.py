@@ -60,6 +60,8 @@ def import_pysystemtrade(path: Path, url: str,
     engine = open_engine(url)
     try:
         with engine.begin() as conn:
+            if source.layout == "daily":  # one pass over the file for all of them, not one per symbol
+                source.read_multiple_prices(wanted)
             for k, symbol in enumerate(wanted):
                 bars = dataclasses.replace(source.load([symbol]), fx=pd.DataFrame())
                 report.rows += store_bars(conn, bars, SOURCE, {symbol: attributes[symbol]})

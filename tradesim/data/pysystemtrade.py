@@ -40,10 +40,15 @@ from tradesim.errors import ConfigError, DataError
 MULTIPLE_FIELDS = {"contract_price": "PRICE", "carry_price": "CARRY", "contract": "PRICE_CONTRACT",
                    "carry_contract": "CARRY_CONTRACT"}
 _FX_PAIR = re.compile(r"^[A-Z]{6}$")
+_CHUNK_ROWS = 100_000  # rows of the daily multiple-prices file parsed at a time
 
 
-def _numbers(frame: pd.DataFrame, column: str, label: str, dates: pd.Series) -> np.ndarray:
-    """A column of numbers where only a blank (or 'nan', as pandas writes one) means missing."""
+def _numbers(frame: pd.DataFrame, column: str, label: str, dates: pd.Series,
+             lines: np.ndarray | None = None) -> np.ndarray:
+    """A column of numbers where only a blank (or 'nan', as pandas writes one) means missing.
+
+    ``lines``: each row's line in the file, when ``frame`` is not the file's rows from the top.
+    """
     if pd.api.types.is_numeric_dtype(frame[column]):  # parsed in C: blanks are NaN, nothing else was
         return frame[column].to_numpy(dtype=float)
     text = frame[column].astype(str).str.strip()
@@ -52,7 +57,8 @@ def _numbers(frame: pd.DataFrame, column: str, label: str, dates: pd.Series) -> 
     bad = values.isna() & (text != "") & (text.str.lower() != "nan")
     if bad.any():
         k = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(f"{label}: line {k + 2}: field {column!r} on {dates.iloc[k]}: "
+        line = int(lines[k]) if lines is not None else k + 2
+        raise DataError(f"{label}: line {line}: field {column!r} on {dates.iloc[k]}: "
                         f"{frame[column].iloc[k]!r} is not a number")
     return values.to_numpy(dtype=float)
 
@@ -80,6 +86,20 @@ def read_stamped_csv(path: Path, columns: Sequence[str]) -> pd.DataFrame:
     out = out.loc[last_of_day]
     out.index = days[last_of_day]
     return out.loc[out.index.day_of_week < 5]
+
+
+def _within(days: np.ndarray, start: date | None, end: date | None) -> np.ndarray:
+    """Which of ``days`` fall from ``start`` to ``end`` (either open)."""
+    keep = np.ones(len(days), dtype=bool)
+    if start is not None:
+        keep &= days >= pd.Timestamp(start).to_datetime64()
+    if end is not None:
+        keep &= days <= pd.Timestamp(end).to_datetime64()
+    return keep
+
+
+def _dates(frame: pd.DataFrame, start: date | None, end: date | None) -> pd.DataFrame:
+    return frame.loc[_within(frame.index.to_numpy(), start, end)]
 
 
 def _layout(root: Path) -> str:
@@ -138,22 +158,14 @@ class PysystemtradeSource:
 
     def load(self, symbols: Sequence[str], start: date | None = None, end: date | None = None) -> PriceBars:
         symbols = list(symbols)
-        if self.layout == "daily":
-            close, multiple = self._daily(symbols)
-        else:
-            close, multiple = self._per_file(symbols)
-        fx = self._fx
-
-        def cut(frame: pd.DataFrame, keep_history: bool = False) -> pd.DataFrame:
-            if start is not None and not keep_history:
-                frame = frame.loc[frame.index >= pd.Timestamp(start)]
-            if end is not None:
-                frame = frame.loc[frame.index <= pd.Timestamp(end)]
-            return frame
-
         # FX keeps its history before ``start``: the last known rate values the first days.
-        return PriceBars(close=cut(close), fx=cut(fx, keep_history=True),
-                         **{f: cut(frame) for f, frame in multiple.items()})
+        fx = _dates(self._fx, None, end)
+        if self.layout == "daily":  # cut to the dates as the wide tables are built, not copied after
+            close, multiple = self._daily(symbols, start, end)
+            return PriceBars(close=close, fx=fx, **multiple)
+        close, multiple = self._per_file(symbols)
+        return PriceBars(close=_dates(close, start, end), fx=fx,
+                         **{f: _dates(frame, start, end) for f, frame in multiple.items()})
 
     def _per_file(self, symbols: list[str]) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
         closes, fields = {}, {f: {} for f in MULTIPLE_FIELDS}
@@ -172,27 +184,30 @@ class PysystemtradeSource:
         wide = lambda series: pd.DataFrame(series, columns=symbols).sort_index()  # noqa: E731
         return wide(closes), {f: wide(v) for f, v in fields.items()}
 
-    def _daily(self, symbols: list[str]) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    def _daily(self, symbols: list[str], start: date | None,
+               end: date | None) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
         unknown = [s for s in symbols if s not in self._adjusted.columns]
         if unknown:
             raise DataError(f"{self._adjusted_file}: unknown instrument {unknown[0]!r}")
-        close = self._adjusted.loc[:, symbols]
+        adjusted = self._adjusted
+        close = adjusted.loc[_within(adjusted.index.to_numpy(), start, end), symbols]
         close = close.loc[close.notna().any(axis=1)]
-        by_symbol = self._multiple_by_symbol
+        by_symbol = self.read_multiple_prices(symbols)
         without = [s for s in symbols if s not in by_symbol]
         if without:
             raise DataError(f"{self.root}: instrument {without[0]!r} has no rows in multiple_prices "
                             f"(a future needs its held contract's price)")
         # Every instrument's days, and where each instrument's rows go among them: the wide
         # tables once, rather than pandas aligning 100+ indexes for each field.
-        index = pd.DatetimeIndex(np.unique(np.concatenate([by_symbol[s].index.to_numpy() for s in symbols])),
+        inside = [_within(by_symbol[s][0], start, end) for s in symbols]
+        index = pd.DatetimeIndex(np.unique(np.concatenate([by_symbol[s][0][k] for s, k in zip(symbols, inside)])),
                                  name="date")
-        rows = [index.searchsorted(by_symbol[s].index) for s in symbols]
+        rows = [index.searchsorted(by_symbol[s][0][k]) for s, k in zip(symbols, inside)]
         fields = {}
-        for f, col in MULTIPLE_FIELDS.items():
+        for i, f in enumerate(MULTIPLE_FIELDS):
             values = np.full((len(index), len(symbols)), np.nan)
             for j, s in enumerate(symbols):
-                values[rows[j], j] = by_symbol[s][col].to_numpy(dtype=float)
+                values[rows[j], j] = by_symbol[s][1][inside[j], i]
             fields[f] = pd.DataFrame(values, index=index, columns=pd.Index(symbols))
         return close, fields
 
@@ -204,32 +219,74 @@ class PysystemtradeSource:
     def _adjusted(self) -> pd.DataFrame:
         return read_wide_csv(self._adjusted_file, str(self._adjusted_file), date_column="DATE")
 
+    def read_multiple_prices(self, symbols: Sequence[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """The daily file's held-contract rows of ``symbols``: (days, values in MULTIPLE_FIELDS' order) each.
+
+        One pass over the file in chunks, keeping only these symbols' rows and columns:
+        the file holds every instrument (about a million rows), a replay wants some, and
+        parsing it whole took more memory than everything the replay keeps. Symbols read
+        once are kept, so later loads of them (an import's, one symbol at a time, after it
+        asked for all of them here) read nothing.
+        """
+        missing = [s for s in dict.fromkeys(symbols) if s not in self._multiple]
+        if missing:
+            self._multiple.update(self._read_multiple(set(missing)))
+            for s in missing:
+                self._multiple.setdefault(s, None)
+        return {s: self._multiple[s] for s in symbols if self._multiple[s] is not None}
+
     @cached_property
-    def _multiple_by_symbol(self) -> dict[str, pd.DataFrame]:
+    def _multiple(self) -> dict[str, tuple[np.ndarray, np.ndarray] | None]:
+        return {}
+
+    def _read_multiple(self, wanted: set[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         path = _data_file(self.root, "multiple_prices")
         label = str(path)
+        columns = ["DATE", "Instrument", *MULTIPLE_FIELDS.values()]
         try:
-            frame = pd.read_csv(path, keep_default_na=False, na_values=[""],
-                                dtype={"DATE": str, "Instrument": str})
+            header = pd.read_csv(path, nrows=0).columns
+            for col in columns:
+                if col not in header:
+                    raise DataError(f"{label}: no {col!r} column")
+            # Only a blank is missing: 'n/a' in a price column is an error, not a gap.
+            chunks = pd.read_csv(path, usecols=columns, keep_default_na=False, na_values=[""],
+                                 dtype={"DATE": str, "Instrument": str}, chunksize=_CHUNK_ROWS)
+            known = pd.Index(sorted(wanted))
+            days, codes, values, lines = [], [], [], []
+            first = 2  # the chunk's first line in the file (after the header)
+            for chunk in chunks:
+                keep = chunk["Instrument"].isin(wanted).to_numpy()
+                at = np.flatnonzero(keep) + first
+                first += len(chunk)
+                if not len(at):
+                    continue
+                chunk = chunk.loc[keep]
+                stamps = pd.to_datetime(chunk["DATE"], errors="coerce", format="ISO8601")
+                if stamps.isna().any():
+                    k = int(np.flatnonzero(stamps.isna().to_numpy())[0])
+                    raise DataError(f"{label}: line {at[k]}: field 'DATE': {chunk['DATE'].iloc[k]!r} is not a date")
+                days.append(stamps.dt.normalize().to_numpy())
+                codes.append(known.get_indexer(chunk["Instrument"]).astype(np.int32))
+                values.append(np.column_stack([_numbers(chunk, col, label, chunk["DATE"], at)
+                                               for col in MULTIPLE_FIELDS.values()]))
+                lines.append(at.astype(np.int64))
         except (OSError, pd.errors.ParserError, UnicodeDecodeError, EOFError) as exc:
             raise DataError(f"{label}: cannot read: {exc}") from None
-        for col in ("DATE", "Instrument", *MULTIPLE_FIELDS.values()):
-            if col not in frame.columns:
-                raise DataError(f"{label}: no {col!r} column")
-        days = pd.to_datetime(frame["DATE"], errors="coerce", format="ISO8601")
-        if days.isna().any():
-            k = int(np.flatnonzero(days.isna().to_numpy())[0])
-            raise DataError(f"{label}: line {k + 2}: field 'DATE': {frame['DATE'].iloc[k]!r} is not a date")
-        for col in MULTIPLE_FIELDS.values():
-            frame[col] = _numbers(frame, col, label, frame["DATE"])
-        days = days.dt.normalize()
-        twice = pd.DataFrame({"day": days, "symbol": frame["Instrument"]}).duplicated()
+        if not days:
+            return {}
+        day, code, line = np.concatenate(days), np.concatenate(codes), np.concatenate(lines)
+        del days, codes, lines
+        twice = pd.DataFrame({"day": day, "symbol": code}).duplicated().to_numpy()
         if twice.any():
-            k = int(np.flatnonzero(twice.to_numpy())[0])
-            raise DataError(f"{label}: line {k + 2}: instrument {frame['Instrument'].iloc[k]!r} on "
-                            f"{days.iloc[k].date()} appears twice")
-        frame.index = pd.DatetimeIndex(days, name="date")
-        return {s: g.drop(columns="Instrument").sort_index() for s, g in frame.groupby("Instrument", sort=False)}
+            k = int(np.flatnonzero(twice)[0])
+            raise DataError(f"{label}: line {line[k]}: instrument {known[code[k]]!r} on "
+                            f"{pd.Timestamp(day[k]).date()} appears twice")
+        value = np.concatenate(values)
+        del values
+        order = np.lexsort((day, code))
+        bounds = np.searchsorted(code[order], np.arange(len(known) + 1))
+        return {str(known[c]): (day[order[a:b]], value[order[a:b]])
+                for c, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])) if b > a}
 
     @cached_property
     def _fx(self) -> pd.DataFrame:
