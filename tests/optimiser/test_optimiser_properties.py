@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import HealthCheck, example, given, reject, settings
 from hypothesis import strategies as st
 
 from tradesim.optimiser import objective, optimise_positions, reduce_only_bounds
@@ -78,6 +78,18 @@ def tol(value):
     return 1e-12 * max(1.0, abs(value))
 
 
+def move_tol(value, problem, x):
+    """tol for a one-contract move's f near a local minimum.
+
+    The search keeps the squared tracking error incrementally, so it carries an absolute
+    error of a few ulps of the largest squared-TE terms it has added, and f takes a square
+    root of it: near TE = 0 that error becomes sqrt(error) in f. A move that changes f by
+    less than that (an instrument with a variance of 1e-20, say) cannot be seen by any
+    incremental search, and is not a defect of the local minimum."""
+    scale = float(np.max(problem.v**2 * np.diag(problem.Sigma)) * (1.0 + np.max(np.abs(x))) ** 2)
+    return tol(value) + np.sqrt(1e-15 * scale)
+
+
 @SETTINGS
 @given(problems(), st.sampled_from(["dynamic", "greedy", "greedy+polish", "rounded+polish", "round", "none"]))
 def test_bounds_always_hold(args, method):
@@ -100,8 +112,16 @@ def test_greedy_search_never_worse_than_its_start(args):
         assert f(found) <= f(np.zeros_like(found)) + tol(f(start))
 
 
+# Hypothesis found this: the third instrument's variance is 2.5e-20, so buying it lowers
+# TE by 4e-11, below what the incremental squared TE can resolve next to the second's.
+DEGENERATE = dict(optimal=np.array([0.0, 1.0, 1.0]), previous=None, per_contract_weight=np.full(3, 0.25),
+                  covariance=np.array([[0.0, 0.0, 0.0], [0.0, 2.5e-2, 2.5e-11], [0.0, 2.5e-11, 2.5e-20]]),
+                  cost_per_contract=np.zeros(3), cost_multiplier=0.0, tracking_error_buffer=0.0)
+
+
 @SETTINGS
 @given(problems())
+@example(DEGENERATE)
 def test_polish_never_worse_than_greedy_and_is_a_local_minimum(args):
     problem = prepare_problem(**args)
     f = f_of(args)
@@ -113,7 +133,7 @@ def test_polish_never_worse_than_greedy_and_is_a_local_minimum(args):
             moved = polished.copy()
             moved[i] += step
             if problem.lo[i] <= moved[i] <= problem.hi[i]:
-                assert f(moved) >= f(polished) - tol(f(polished))
+                assert f(moved) >= f(polished) - move_tol(f(polished), problem, polished)
 
 
 @SETTINGS
