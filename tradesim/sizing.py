@@ -97,8 +97,10 @@ class Sizer:
             )
             out[idx] = result.positions
             alpha, path, passes = result.adjustment_factor, result.path, result.passes + result.polish_moves
-        if method in ("dynamic", "greedy") and everything:
-            te = result.tracking_error  # the optimiser measured it on the same arrays
+        if method in ("dynamic", "greedy"):
+            # The optimiser measured it on the same arrays (the tradable ones): measuring it
+            # again took a second copy of the covariance's tradable rows on most Jumbo days.
+            te = result.tracking_error
         else:
             te = tracking_error(*_subset(tradable, out, x_star, v, sigma))
         return SizingResult(out, te, alpha, path, passes, time.perf_counter() - started)
