@@ -22,7 +22,7 @@ equal per asset class, then within the class, over the live instruments each day
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -74,18 +74,27 @@ class TrendCarry(VectorStrategy):
 
     def rule_forecasts(self, ctx: StrategyContext) -> dict[str, np.ndarray]:
         """Each rule's capped forecast, (T, N), NaN where it has none."""
+        return dict(self._rules(ctx))
+
+    def rule_names(self) -> list[str]:
+        return [f"ewmac{f}_{4 * f}" for f in self.trend_spans] + [f"carry{span}" for span in self.carry_spans]
+
+    def _rules(self, ctx: StrategyContext) -> Iterator[tuple[str, np.ndarray]]:
+        """The rules' forecasts one at a time, in ``rule_names`` order."""
         m = ctx.market
         prices = np.where(m.has_price, m.close, np.nan)
         sigma_p = price_vol_points(m.contract_price, ctx.vol)
-        rules = {f"ewmac{f}_{4 * f}": ewmac_forecast(prices, sigma_p, f, 4 * f, scalar, self.cap)
-                 for f, scalar in zip(self.trend_spans, self.trend_scalars)}
+        for f, scalar in zip(self.trend_spans, self.trend_scalars):
+            yield f"ewmac{f}_{4 * f}", ewmac_forecast(prices, sigma_p, f, 4 * f, scalar, self.cap)
+        del prices
+        if not self.carry_spans:
+            return
         if m.carry_price is not None and m.contract is not None and m.carry_contract is not None:
             ann = annualised_carry(m.contract_price, m.carry_price, m.contract, m.carry_contract)
         else:
             ann = np.full(m.close.shape, np.nan)
         for span in self.carry_spans:
-            rules[f"carry{span}"] = carry_forecast(ann, sigma_p, span, self.carry_scalar, self.cap, own_days=m.has_price)
-        return rules
+            yield f"carry{span}", carry_forecast(ann, sigma_p, span, self.carry_scalar, self.cap, own_days=m.has_price)
 
     def rule_weights(self) -> np.ndarray:
         """trend_weight shared equally by the trend rules, the rest by the carry rules."""
@@ -103,14 +112,12 @@ class TrendCarry(VectorStrategy):
 
     def weights_table(self, ctx: StrategyContext) -> np.ndarray:
         m = ctx.market
-        rules = self.rule_forecasts(ctx)
-        # One (T, N, R) table, each rule's forecast becoming a view into it as it is copied
-        # (its own array freed), so the forecasts never exist twice over.
-        stacked = np.empty((*ctx.market.close.shape, len(rules)))
-        for r, name in enumerate(rules):
-            stacked[:, :, r] = rules[name]
-            rules[name] = stacked[:, :, r]
-        del rules
+        # One (T, N, R) table, each rule's forecast copied in as it is computed (and freed),
+        # so the forecasts never exist twice over.
+        stacked = np.empty((*ctx.market.close.shape, len(self.rule_names())))
+        for r, (_, forecast) in enumerate(self._rules(ctx)):
+            stacked[:, :, r] = forecast
+            del forecast
         self.combined, self.fdm_used = combine_forecasts(stacked, self.rule_weights(), self.fdm, self.cap,
                                                          self.fdm_cap, self.fdm_min_observations)
         # The rules' forecasts are freed here (on Jumbo, days x instruments x ten rules, about

@@ -60,8 +60,7 @@ def import_pysystemtrade(path: Path, url: str,
     engine = open_engine(url)
     try:
         with engine.begin() as conn:
-            if source.layout == "daily":  # one pass over the file for all of them, not one per symbol
-                source.read_multiple_prices(wanted)
+            source.read_all(wanted)  # one pass over each file for all of them, not one per symbol
             for k, symbol in enumerate(wanted):
                 bars = dataclasses.replace(source.load([symbol]), fx=pd.DataFrame())
                 report.rows += store_bars(conn, bars, SOURCE, {symbol: attributes[symbol]})

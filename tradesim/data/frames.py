@@ -13,10 +13,14 @@ from tradesim.errors import DataError, not_utf8
 
 
 def read_wide_csv(path: Path | IO[bytes], label: str, date_column: str | None = None,
-                  compression: str | None = "infer") -> pd.DataFrame:
-    """A wide price file as a float frame indexed by date; errors name the file."""
+                  compression: str | None = "infer", columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """A wide price file as a float frame indexed by date; errors name the file.
+
+    ``columns``: read only these (with ``date_column``), all present (the caller checked the header).
+    """
     try:
-        frame = pd.read_csv(path, compression=compression)
+        frame = pd.read_csv(path, compression=compression,
+                            usecols=None if columns is None else [date_column, *columns])
     except pd.errors.EmptyDataError:
         raise DataError(f"{label}: the file is empty") from None
     except UnicodeDecodeError as exc:

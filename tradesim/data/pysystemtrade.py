@@ -40,7 +40,7 @@ from tradesim.errors import ConfigError, DataError
 MULTIPLE_FIELDS = {"contract_price": "PRICE", "carry_price": "CARRY", "contract": "PRICE_CONTRACT",
                    "carry_contract": "CARRY_CONTRACT"}
 _FX_PAIR = re.compile(r"^[A-Z]{6}$")
-_CHUNK_ROWS = 100_000  # rows of the daily multiple-prices file parsed at a time
+_CHUNK_ROWS = 100000  # rows of the daily multiple-prices file parsed at a time
 
 
 def _numbers(frame: pd.DataFrame, column: str, label: str, dates: pd.Series,
@@ -100,6 +100,14 @@ def _within(days: np.ndarray, start: date | None, end: date | None) -> np.ndarra
 
 def _dates(frame: pd.DataFrame, start: date | None, end: date | None) -> pd.DataFrame:
     return frame.loc[_within(frame.index.to_numpy(), start, end)]
+
+
+def _header(path: Path) -> pd.Index:
+    """A CSV file's column names."""
+    try:
+        return pd.read_csv(path, nrows=0).columns
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, EOFError) as exc:
+        raise DataError(f"{path}: cannot read: {exc}") from None
 
 
 def _layout(root: Path) -> str:
@@ -186,10 +194,19 @@ class PysystemtradeSource:
 
     def _daily(self, symbols: list[str], start: date | None,
                end: date | None) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
-        unknown = [s for s in symbols if s not in self._adjusted.columns]
+        path = self._adjusted_file
+        if "_adjusted" in self.__dict__:  # read whole already (``read_all``, ``symbols``)
+            adjusted = self._adjusted
+        else:
+            header = _header(path)
+            if "DATE" not in header:
+                raise DataError(f"{path}: no 'DATE' column")
+            adjusted = None
+        unknown = [s for s in symbols if s not in (header if adjusted is None else adjusted.columns)]
         if unknown:
-            raise DataError(f"{self._adjusted_file}: unknown instrument {unknown[0]!r}")
-        adjusted = self._adjusted
+            raise DataError(f"{path}: unknown instrument {unknown[0]!r}")
+        if adjusted is None:  # only the replay's instruments' columns: the file holds every instrument's
+            adjusted = read_wide_csv(path, str(path), date_column="DATE", columns=list(dict.fromkeys(symbols)))
         close = adjusted.loc[_within(adjusted.index.to_numpy(), start, end), symbols]
         close = close.loc[close.notna().any(axis=1)]
         by_symbol = self.read_multiple_prices(symbols)
@@ -219,6 +236,12 @@ class PysystemtradeSource:
     def _adjusted(self) -> pd.DataFrame:
         return read_wide_csv(self._adjusted_file, str(self._adjusted_file), date_column="DATE")
 
+    def read_all(self, symbols: Sequence[str]) -> None:
+        """Read the daily files once for many loads of ``symbols`` (an import's, one symbol at a time)."""
+        if self.layout == "daily":
+            self._adjusted  # noqa: B018 (cached: later loads take their columns from it)
+            self.read_multiple_prices(symbols)
+
     def read_multiple_prices(self, symbols: Sequence[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """The daily file's held-contract rows of ``symbols``: (days, values in MULTIPLE_FIELDS' order) each.
 
@@ -243,8 +266,8 @@ class PysystemtradeSource:
         path = _data_file(self.root, "multiple_prices")
         label = str(path)
         columns = ["DATE", "Instrument", *MULTIPLE_FIELDS.values()]
+        header = _header(path)
         try:
-            header = pd.read_csv(path, nrows=0).columns
             for col in columns:
                 if col not in header:
                     raise DataError(f"{label}: no {col!r} column")
