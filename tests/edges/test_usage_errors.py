@@ -72,3 +72,24 @@ def test_a_config_from_a_pipe_is_read_and_its_paths_are_the_working_directorys(t
     piped = run("trades", "--db", "ledger.db", cwd=tmp_path).stdout
     assert run("replay", "good.toml", "--db", "file.db", cwd=tmp_path).returncode == 0
     assert piped == run("trades", "--db", "file.db", cwd=tmp_path).stdout and "AAA" in piped
+
+
+def test_a_full_disk_under_the_output_is_one_line(tmp_path) -> None:  # noqa: ANN001
+    """``tradesim trades -f csv > file`` on a full disk: the machine's fault, said in one line (exit 2), not a bug."""
+    import os
+    import subprocess
+
+    from tests.edges.cases import BASE
+    from tests.edges.console import TRADESIM
+
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full (a device that is always full) here")
+    for name, content in BASE.items():
+        (tmp_path / name).write_text(content)
+    assert run("replay", "good.toml", "--db", "ledger.db", cwd=tmp_path).returncode == 0
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([TRADESIM, "trades", "--db", "ledger.db", "-f", "csv"], cwd=tmp_path, stdout=full,
+                                stderr=subprocess.PIPE, text=True, timeout=120,
+                                env={**os.environ, "TRADESIM_DEBUG": ""})
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == "error: cannot write the output: No space left on device"

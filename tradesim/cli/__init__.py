@@ -8,6 +8,7 @@ interrupted. No traceback reaches the terminal unless asked for (``--debug``).
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import sys
@@ -171,6 +172,10 @@ def main(argv: list[str] | None = None) -> int:
         exc.show()
         return exc.exit_code
     except Exception as exc:
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO) and not debug:
+            # The machine's fault, not a bug: a full disk (or a failing one) under the output.
+            _error(f"cannot write {exc.filename or 'the output'}: {exc.strerror}")
+            return 2
         if debug:
             raise
         _error(f"internal error: {type(exc).__name__}: {exc} (traceback in {_write_traceback()}; "
