@@ -5,6 +5,11 @@ mistake, 3 not ready) without a traceback; anything that is not a
 ``TradesimError`` is a bug: one line, and its traceback goes to a file.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class TradesimError(Exception):
     """A mistake in the user's input (config, data, command line)."""
@@ -55,6 +60,39 @@ class Interrupted(BaseException):
         super().__init__(signal_name)
         self.signal_name, self.exit_code = signal_name, exit_code
         self.note = ""
+
+
+_deferring = {"depth": 0, "pending": None}  # the main thread's: signal handlers run there
+
+
+def interrupt(signal_name: str, exit_code: int) -> None:
+    """What the SIGINT/SIGTERM handler calls: raise ``Interrupted`` now, or, inside
+    ``interrupts_deferred``, as that block ends."""
+    if _deferring["depth"]:
+        _deferring["pending"] = (signal_name, exit_code)
+        return
+    raise Interrupted(signal_name, exit_code)
+
+
+@contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Hold ``Interrupted`` back until the block is done.
+
+    ``Interrupted`` is raised wherever the main thread is when the signal comes. Inside
+    SQLAlchemy's commit, after the database has committed but before the Transaction object
+    knows, it leaves that object half-closed: committing it again in the run's cleanup then
+    fails, and the run is never marked interrupted (the signal tests found it). A signal
+    that arrives in the block is raised as the block ends.
+    """
+    _deferring["depth"] += 1
+    try:
+        yield
+    finally:
+        _deferring["depth"] -= 1
+        pending = _deferring["pending"] if _deferring["depth"] == 0 else None
+        if pending is not None:
+            _deferring["pending"] = None
+            raise Interrupted(*pending)  # noqa: B012 (the user's Ctrl-C is the truer account)
 
 
 def not_utf8(exc: UnicodeDecodeError) -> str:

@@ -17,6 +17,7 @@ from db.session import open_engine
 from strategies.base import Strategy
 from tradesim.data.source import PriceSource
 from tradesim.engine import Day, Engine
+from tradesim.errors import interrupts_deferred
 from tradesim.market import Market, build_market, missing_data_warnings
 from tradesim.metrics import Summary, summarise
 from tradesim.resolve import source_for
@@ -161,13 +162,16 @@ def replay(
         nonlocal group, grouped
         try:
             writer.flush(conn)
-            group.commit()
+            # A signal inside SQLAlchemy's commit or begin would leave a transaction half-closed
+            # (then neither rolled back nor marked interrupted): it waits for both, see interrupts_deferred.
+            with interrupts_deferred():
+                group.commit()
+                if more:
+                    group, grouped = conn.begin(), 0
         except BaseException:
             group.rollback()  # an interruption mid-batch must not commit part of it
             raise
         writer.committed(last_staged)
-        if more:
-            group, grouped = conn.begin(), 0
 
     try:
         for k, t in enumerate(range(start, market.n_days)):

@@ -45,3 +45,27 @@ def test_signal_stops_the_run_with_its_exit_code_and_marks_it_interrupted(
     assert status == "interrupted" and error == f"{sig.name}; last committed day {last}"
     assert err.strip() == (f"stopped: interrupted by {sig.name}: run {run_id} marked interrupted, "
                            f"last committed day {last}")
+
+
+def test_a_signal_during_a_commit_is_raised_when_the_commit_is_done() -> None:
+    """``interrupts_deferred``: what a replay wraps its commits in (a SIGINT inside SQLAlchemy's commit
+    left the transaction half-closed, and the run was never marked interrupted)."""
+    import os
+
+    from tradesim.errors import Interrupted, interrupt, interrupts_deferred
+
+    def handler(signum, _frame) -> None:  # noqa: ANN001 (the CLI's)
+        interrupt(signal.Signals(signum).name, 128 + signum)
+
+    done = []
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        with pytest.raises(Interrupted, match="SIGINT"):
+            with interrupts_deferred():
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.05)  # the signal is pending, not raised
+                done.append("the commit")
+            done.append("after the block")  # never: raised as the block ends
+        assert done == ["the commit"]
+    finally:
+        signal.signal(signal.SIGINT, previous)

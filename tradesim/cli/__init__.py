@@ -24,7 +24,7 @@ from typer.core import TyperCommand, TyperGroup
 from typer.exceptions import TyperException
 
 import tradesim
-from tradesim.errors import Interrupted, TradesimError
+from tradesim.errors import Interrupted, TradesimError, interrupt
 
 
 
@@ -214,7 +214,7 @@ def signals_raise_interrupted() -> Iterator[None]:
     """SIGINT and SIGTERM raise ``Interrupted`` (exit 130 and 143): the run in progress keeps
     its committed days, marks itself ``interrupted`` and the command says so in one line."""
     def handler(signum, _frame) -> None:  # noqa: ANN001
-        raise Interrupted(signal.Signals(signum).name, 128 + signum)
+        interrupt(signal.Signals(signum).name, 128 + signum)  # raises, unless a commit is in flight
 
     previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
