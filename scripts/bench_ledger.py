@@ -231,6 +231,19 @@ COMMANDS = [["runs"], ["trades"], ["fills"], ["orders"], ["positions"], ["equity
             ["trades", "-f", "csv"], ["fills", "-f", "json"]]
 
 
+# A command's peak RSS must be its own. A child forked from this process (hundreds of MB after
+# filling the ledger) starts with this process's pages counted in its high-water mark, and
+# ru_maxrss keeps it across exec. So each command is started by a bare interpreter that
+# reports the child's own peak: its base is about 10 MB, far below any command's.
+LAUNCHER = """
+import os, sys
+pid = os.posix_spawn(sys.argv[1], sys.argv[1:], os.environ,
+                     file_actions=[(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)])
+_, status, usage = os.wait4(pid, 0)
+print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+"""
+
+
 def commands(url: str, repeat: int) -> None:
     """Each query command in a fresh process, as users run it: median wall and peak RSS."""
     tradesim = shutil.which("tradesim") or str(Path(sys.executable).parent / "tradesim")
@@ -241,14 +254,15 @@ def commands(url: str, repeat: int) -> None:
         walls, peak = [], 0.0
         for _ in range(1 if whole else repeat):
             t0 = time.perf_counter()
-            with open(os.devnull, "w") as sink, tempfile.TemporaryFile() as err:
-                child = subprocess.Popen([tradesim, *argv, "--db", url], stdout=sink, stderr=err)
-                _, status, usage = os.wait4(child.pid, 0)  # this child's own peak RSS
-                walls.append(time.perf_counter() - t0)
-                if status != 0:
+            with tempfile.TemporaryFile() as err:
+                done = subprocess.run([sys.executable, "-S", "-c", LAUNCHER, tradesim, *argv, "--db", url],
+                                      stdout=subprocess.PIPE, stderr=err, text=True, check=True)
+                walls.append(time.perf_counter() - t0)  # includes the launcher's ~20 ms
+                code, maxrss_kb = (int(v) for v in done.stdout.split())
+                if code != 0:
                     err.seek(0)
                     raise SystemExit(f"tradesim {' '.join(argv)} failed: {err.read().decode()}")
-            peak = max(peak, usage.ru_maxrss / 1024)
+            peak = max(peak, maxrss_kb / 1024)
         print(f"{'tradesim ' + ' '.join(argv):<52} {statistics.median(walls):>9.2f} {peak:>8.0f}")
 
 
