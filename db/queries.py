@@ -77,7 +77,7 @@ EQUITY_COLUMNS = ("run_id", "portfolio", "day", "base_currency", "nav", "cash", 
                   "roll_costs", "net_pnl", "gross_exposure", "traded_notional", "tracking_error",
                   "adjustment_factor", "path", "reason", "rebalanced")
 RUN_COLUMNS = ("run_id", "portfolio", "base_currency", "mode", "label", "status", "start_date", "end_date",
-               "days", "config_hash", "code_version", "started_at", "finished_at")
+               "days", "config_hash", "code_version", "started_at", "finished_at", "warnings", "warning_text")
 
 
 @dataclass(frozen=True)
@@ -328,7 +328,7 @@ def runs_query(conn: Connection, f: Filters) -> Query:
     days = select(func.count()).where(ProcessedDay.run_id == Run.id).scalar_subquery()
     sel = (select(Run.id.label("run_id"), Portfolio.name.label("portfolio"), Portfolio.base_currency, Run.mode,
                   Run.label, Run.status, Run.start_date, Run.end_date, days.label("days"), Run.config_hash,
-                  Run.code_version, Run.started_at, Run.finished_at)
+                  Run.code_version, Run.started_at, Run.finished_at, Run.warnings, Run.warning_text)
            .join(Portfolio, Portfolio.id == Run.portfolio_id).order_by(Run.id))
     if f.portfolio is not None:
         if conn.execute(select(Portfolio.id).where(Portfolio.name == f.portfolio)).scalar() is None:

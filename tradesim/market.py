@@ -41,6 +41,7 @@ class Market:
     split: np.ndarray | None = None  # (T, N) new shares per old share on ex-dates, 1 elsewhere
     dividend: np.ndarray | None = None  # (T, N) cash per share (post-split) on ex-dates, 0 elsewhere
     dividend_pay: np.ndarray | None = None  # (T, N) datetime64[D] pay date of that dividend, NaT unknown
+    load_warnings: tuple[str, ...] = ()  # what loading the prices warned about (each run using them counts them)
 
     @property
     def n_days(self) -> int:

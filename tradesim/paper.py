@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from db import ledger
 from db.models import CashFlow, Equity, Order, Portfolio, PositionRow, ProcessedDay, Run
 from db.session import open_engine
-from tradesim import calendar, daily_summary
+from tradesim import calendar, daily_summary, run_warnings
 from tradesim.engine import Book, Day, Engine
 from tradesim.errors import ConfigError, DataError, Interrupted, LedgerError
 from tradesim.market import Market, build_market
@@ -150,7 +150,26 @@ def spending_navs(conn: Connection, run_id: int) -> tuple[float, ...]:
 
 def paper_run(config: PortfolioConfig, db_url: str, as_of: date | None = None, *,
               on_day: Callable[[Day, date], None] | None = None, now: datetime | None = None) -> PaperResult:
-    """Process every unprocessed session up to ``as_of`` (default: the latest completed one)."""
+    """Process every unprocessed session up to ``as_of`` (default: the latest completed one).
+
+    Every warning raised meanwhile is kept with the paper run: a session's missing and late
+    prices are counted as its day is written; any other (a changed config, a strategy's
+    warning, a summary not sent) is counted and its line stored here, once the work is done."""
+    with run_warnings.collected() as logged:
+        result = _paper_run(config, db_url, as_of, on_day=on_day, now=now)
+    if logged and result.run_id > 0:
+        counted = {w for day in result.processed for w in day.warnings}
+        db = open_engine(db_url)
+        try:
+            with db.begin() as conn:
+                run_warnings.add(conn, result.run_id, logged, count=sum(w not in counted for w in logged))
+        finally:
+            db.dispose()
+    return result
+
+
+def _paper_run(config: PortfolioConfig, db_url: str, as_of: date | None, *,
+               on_day: Callable[[Day, date], None] | None, now: datetime | None) -> PaperResult:
     latest = default_as_of(config, now)
     if as_of is not None and as_of > latest:
         raise ConfigError(f"--as-of {as_of}: the session has not closed yet (the latest closed {config.calendar} "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from sqlalchemy import Engine as DbEngine
 from db import ledger
 from db.session import open_engine
 from strategies.base import Strategy
+from tradesim import run_warnings
 from tradesim.data.source import PriceSource
 from tradesim.engine import Day, Engine
 from tradesim.errors import interrupts_deferred
@@ -62,9 +64,16 @@ class ReplayResult:
     daily_costs: np.ndarray
     paths_traded: np.ndarray | None = None  # days on which the sizing step traded (not held or buffered)
     times: StageTimes = field(default_factory=StageTimes)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # one per instrument-day without a price
+    logged: list[str] = field(default_factory=list)  # every other warning the run raised (run_warnings.py)
+    warning_lines: list[str] = field(default_factory=list)  # what the ledger keeps: ``logged`` and one line for prices
     units_traded: float = 0.0  # contracts or shares, bought plus sold: the guide's total_turnover
     external_flows: np.ndarray | None = None  # the owner's money in (+) or out (-) at each close
+
+    @property
+    def warning_count(self) -> int:
+        """Every warning the run raised: one per instrument-day without a price, one per other line."""
+        return len(self.warnings) + len(self.logged)
 
 
 def check_cash_flow_dates(config: PortfolioConfig, first: date) -> None:
@@ -77,10 +86,13 @@ def check_cash_flow_dates(config: PortfolioConfig, first: date) -> None:
 
 
 def load_market(config: PortfolioConfig, source: PriceSource | None = None, database_url: str | None = None) -> Market:
-    """The replay's prices; ``database_url`` is where a "database" source reads (and yfinance caches)."""
+    """The replay's prices; ``database_url`` is where a "database" source reads (and yfinance caches).
+    The warnings loading them raised go with the market to every run that uses it."""
     source = source or source_for(config, database_url)
     first = config.start - WARMUP if config.start else None
-    return build_market(config, source.load(config.symbols, first, config.end))
+    with run_warnings.collected() as lines:
+        market = build_market(config, source.load(config.symbols, first, config.end))
+    return dataclasses.replace(market, load_warnings=tuple(lines)) if lines else market
 
 
 def first_trading_index(market: Market, start: date | None) -> int:
@@ -130,7 +142,8 @@ def replay(
     check_cash_flow_dates(config, days[start])
     risk_free = risk_free_rates(config.risk_free, market.dates[start:])
     book = engine.opening_book(start)
-    for w in missing_data_warnings(market, start):
+    early = [*market.load_warnings, *missing_data_warnings(market, start)]
+    for w in early[len(market.load_warnings):]:
         log.warning(w)
 
     db = db_engine or (open_engine(db_url) if db_url else None)
@@ -173,6 +186,7 @@ def replay(
             raise
         writer.committed(last_staged)
 
+    collector = run_warnings.start()
     try:
         for k, t in enumerate(range(start, market.n_days)):
             t1 = time.perf_counter()
@@ -220,19 +234,22 @@ def replay(
             ledger.finish_run_after(db, run_id, exc)
         raise
     finally:
+        run_warnings.stop(collector)
         if conn is not None:
             conn.close()
-    warning_text = None
+    logged = [*early, *collector.lines]
+    lines = list(logged)
     if warnings:
         # Named by portfolio and variant: a comparison logs one such line per variant.
-        warning_text = (f"{config.name} {label or mode}: {len(warnings)} instrument-days had no price: valued at "
-                        f"the last price and not traded (first: {warnings[0]})")
-        log.warning(warning_text)
+        lines.append(f"{config.name} {label or mode}: {len(warnings)} instrument-days had no price: valued at "
+                     f"the last price and not traded (first: {warnings[0]})")
+        log.warning(lines[-1])
     if db is not None:
-        ledger.finish_run(db, run_id, "finished", warnings=len(warnings), warning_text=warning_text)
+        ledger.finish_run(db, run_id, "finished", warnings=len(warnings) + len(logged),
+                          warning_text="\n".join(lines) or None)
         if db_engine is None:
             db.dispose()
     times.strategy = getattr(engine, "strategy_seconds", 0.0)
     summary = summarise(nav, config.capital, costs, traded, trades, external, risk_free)
     return ReplayResult(run_id, summary, market.dates[start:], nav, te, alpha, costs, rebalanced, times, warnings,
-                        units_traded, external)
+                        logged, lines, units_traded, external)

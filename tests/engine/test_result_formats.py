@@ -48,7 +48,7 @@ def test_replay_json_and_csv(tmp_path: Path) -> None:
     expected = replay(load_config(path), None)
     assert doc == {"schema": "tradesim.replay/1", "portfolio": "csv-paper", "base_currency": "USD", "run_id": 1,
                    "ledger": f"sqlite:///{db}", "start": "2024-01-02", "end": "2024-01-08",
-                   "summary": summary_of(expected.summary), "warnings": 0,
+                   "summary": summary_of(expected.summary), "warnings": 0, "missing_prices": 0, "warning_lines": [],
                    # rounded, 125 contracts in 5 days (test_compare_turnover_in_contracts_is_the_ledgers_fills)
                    "contracts_traded": 125.0, "contracts_per_day": 25.0, "contracts_per_year": 6400.0,
                    "tracking_error": float(np.mean(expected.tracking_error)),

@@ -133,11 +133,11 @@ CASES = {
  2024-07-02 103,332.75 1,109.00 22.00   3,048.00 greedy_then_partial_trade"""),
     "runs": Case(["runs"], "runs", {}, [
         (1, B, "USD", "replay", None, "finished", D("2024-05-30"), D("2024-05-31"), 2, "c0ffee01c0ffee01", "test",
-         AT, AT),
+         AT, AT, None, None),
         (2, B, "USD", "replay", None, "finished", D("2024-06-03"), D("2024-07-02"), 5, "c0ffee02c0ffee02", "test",
-         AT, AT),
+         AT, AT, None, None),
         (3, "income", "USD", "paper", None, "finished", D("2024-07-01"), D("2024-07-02"), 2, "c0ffee03c0ffee03",
-         "test", AT, AT),
+         "test", AT, AT, None, None),
     ], """\
  id portfolio        mode   variant from       to         days status
  ──────────────────────────────────────────────────────────────────────
@@ -145,17 +145,19 @@ CASES = {
   2 bonds-and-stocks replay         2024-06-03 2024-07-02    5 finished
   3 income           paper          2024-07-01 2024-07-02    2 finished
 
-not shown at 80 columns: config (widen the terminal or use --format csv)"""),
+not shown at 80 columns: config, warnings (widen the terminal or use --format
+csv)"""),
     "runs of a portfolio overlapping a date": Case(["runs", "-p", B, "--since", "2024-06-10"], "runs",
                                                    {"portfolio": B, "since": "2024-06-10"}, [
         (2, B, "USD", "replay", None, "finished", D("2024-06-03"), D("2024-07-02"), 5, "c0ffee02c0ffee02", "test",
-         AT, AT),
+         AT, AT, None, None),
     ], """\
  id portfolio        mode   variant from       to         days status
  ──────────────────────────────────────────────────────────────────────
   2 bonds-and-stocks replay         2024-06-03 2024-07-02    5 finished
 
-not shown at 80 columns: config (widen the terminal or use --format csv)"""),
+not shown at 80 columns: config, warnings (widen the terminal or use --format
+csv)"""),
     "P&L by instrument": Case(["pnl", "-r", "2"], "pnl", {"run": 2}, [
         ("(rolls)", "(rolls)", "USD", "USD", 0.0, 5.0, -5.0),
         ("FGBL", "Bond", "EUR", "USD", 1312.5, 20.0, 1292.5),

@@ -38,6 +38,9 @@ class _LazyCommands(TyperGroup):
 
     def __init__(self, **kwargs) -> None:  # noqa: ANN003
         super().__init__(**kwargs)
+        from tradesim.cli.assemble import finish
+
+        finish(self, verbosity=self.params)  # metavars, --quiet/--verbose on every command (cli/assemble.py)
         self._listing = False
         for name, (_, line) in COMMANDS.items():
             self.commands.setdefault(name, _Listed(name=name, help=line))
@@ -51,6 +54,7 @@ class _LazyCommands(TyperGroup):
             from importlib import import_module
 
             import_module(f"tradesim.cli.{COMMANDS[cmd_name][0]}")  # registers its commands on ``app``
+            # (a group built anew: its __init__ finished the command)
             command = self.commands[cmd_name] = typer.main.get_group(app).commands[cmd_name]
         return command
 
@@ -74,6 +78,20 @@ console = Console()
 DEBUG_ENV = "TRADESIM_DEBUG"
 
 
+def _quiet(value: bool) -> None:
+    if value:
+        from tradesim.cli import logs
+
+        logs.configure(-1)
+
+
+def _verbose(value: int) -> None:
+    if value:
+        from tradesim.cli import logs
+
+        logs.configure(value)
+
+
 def _version(value: bool) -> None:
     if value:
         console.print(f"tradesim {tradesim.__version__}", highlight=False)
@@ -82,8 +100,11 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Errors only: no warnings, no progress bars."),
-    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log lines (-vv: debug)."),
+    # tradesim/cli/assemble.py gives every command these two options, with these callbacks.
+    quiet: bool = typer.Option(False, "--quiet", "-q", callback=_quiet,
+                               help="Errors only: no warnings, no progress bars."),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, callback=_verbose, show_default=False,
+                                help="More log lines (-vv: debug)."),
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help=f"Print the traceback of an internal error "
@@ -92,9 +113,7 @@ def _root(
     """Event-driven trading simulation: replay, paper trading and the trade ledger."""
     # A callback keeps ``app`` a group of commands even when only the one being run is
     # registered (see COMMAND_MODULES); with a single command Typer would run it bare.
-    from tradesim.cli import logs
-
-    logs.configure(-1 if quiet else verbose)
+    # --quiet and --verbose did their work in their callbacks.
 err_console = Console(stderr=True)
 
 

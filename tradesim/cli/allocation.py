@@ -13,7 +13,7 @@ from tradesim.cli import app, console
 from tradesim.cli.output import Col, Format, emit, num, text
 from tradesim.errors import ConfigError
 
-MIX_FILE = typer.Argument(help="TOML: [weights], optional value, [groups], [returns], [vols], [correlations], "
+MIX_FILE = typer.Argument(metavar="FILE", help="TOML: [weights], optional value, [groups], [returns], [vols], [correlations], "
                                "[[limits]], [scenarios] (strategies/configs/course_endowment.toml is an example).")
 
 
@@ -32,9 +32,9 @@ def _weight(v) -> str:  # noqa: ANN001
 @app.command()
 def stress(
     path: Annotated[Path, MIX_FILE],
-    scenarios: Annotated[str, typer.Option(help="A named scenario set (course), used when the file has no "
+    scenarios: Annotated[str, typer.Option(metavar="SET", help="A named scenario set (course), used when the file has no "
                                                 "[scenarios].")] = "course",
-    floor: Annotated[float | None, typer.Option(help="Pass if the value after stays at or above this fraction "
+    floor: Annotated[float | None, typer.Option(metavar="FRACTION", help="Pass if the value after stays at or above this fraction "
                                                      "of the value before (0.8: 80%).")] = None,
     output: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.table,
 ) -> None:
@@ -63,7 +63,7 @@ def stress(
 @app.command()
 def mix(
     path: Annotated[Path, MIX_FILE],
-    risk_free: Annotated[float | None, typer.Option("--risk-free", help="Annual risk-free rate for the Sharpe "
+    risk_free: Annotated[float | None, typer.Option("--risk-free", metavar="RATE", help="Annual risk-free rate for the Sharpe "
                                                                         "ratio (default: the file's).")] = None,
     output: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.table,
 ) -> None:

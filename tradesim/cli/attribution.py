@@ -37,11 +37,11 @@ def _pct(v) -> str:  # noqa: ANN001
 @app.command()
 def attribution(
     run: Annotated[int, typer.Argument(help="The run to attribute.", metavar="RUN")],
-    benchmark: Annotated[str, typer.Option("--benchmark", "-b", help="A run id, or a policy mix rebalanced each "
+    benchmark: Annotated[str, typer.Option("--benchmark", "-b", metavar="RUN|MIX", help="A run id, or a policy mix rebalanced each "
                                                                      "period: SEGMENT=W,... (cash allowed).")],
-    by: Annotated[str, typer.Option(help="Segments: asset_class or instrument.")] = "asset_class",
-    freq: Annotated[str, typer.Option(help="Periods: M, Q or Y.")] = "Q",
-    method: Annotated[str, typer.Option(help="bf (Brinson-Fachler) or bhb (Brinson-Hood-Beebower).")] = "bf",
+    by: Annotated[str, typer.Option(metavar="SEGMENT", help="Segments: asset_class or instrument.")] = "asset_class",
+    freq: Annotated[str, typer.Option(metavar="M|Q|Y", help="Periods: M, Q or Y.")] = "Q",
+    method: Annotated[str, typer.Option(metavar="bf|bhb", help="bf (Brinson-Fachler) or bhb (Brinson-Hood-Beebower).")] = "bf",
     db: DbOption = None,
     output: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.table,
 ) -> None:

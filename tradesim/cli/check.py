@@ -16,7 +16,7 @@ from tradesim.errors import TradesimError
 check_app = typer.Typer(help="Checks on a strategy before you trust its backtest.", no_args_is_help=True)
 app.add_typer(check_app, name="check")
 
-Days = Annotated[int, typer.Option("--days", min=1, help="How many days t to cut the prices after, spread over the replay.")]
+Days = Annotated[int, typer.Option("--days", min=1, metavar="N", help="How many days t to cut the prices after, spread over the replay.")]
 
 
 @check_app.command("lookahead")

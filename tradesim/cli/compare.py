@@ -11,7 +11,7 @@ from tradesim.cli.options import CapitalOption, ConfigArg, DbOption, EndOption, 
 from tradesim.cli.replay import day_progress, progress_bar
 from tradesim.cli.report import ReportOption, ReportPngOption, check_report_options, report_after_run
 from tradesim.cli.output import Col, Format, ResultFormatOption, emit_result, text, variant_name, write_table
-from tradesim.cli.tables import compare_document, compare_rows
+from tradesim.cli.tables import compare_document, compare_rows, warning_cell
 from tradesim.config import load_config
 from tradesim.errors import TradesimError
 from tradesim.metrics import DAYS_PER_YEAR, sharpe_cell
@@ -85,12 +85,12 @@ def compare(config: ConfigArg = None, start: StartOption = None, end: EndOption 
             capital: CapitalOption = None, db: DbOption = None,
             markdown: Annotated[bool, typer.Option("--markdown", help="Also print the table as Markdown.")] = False,
             variants: Annotated[str | None, typer.Option(
-                "--variants", help="Comma-separated variants (fractional, fractional_costs, rounded, buffered, "
+                "--variants", metavar="VARIANT,...", help="Comma-separated variants (fractional, fractional_costs, rounded, buffered, "
                 "greedy, dynamic); default all but greedy. The ideal (fractional) always runs.")] = None,
             lambdas: Annotated[str | None, typer.Option(
-                "--lambda", help="Comma-separated cost multipliers: greedy and dynamic run once for each.")] = None,
+                "--lambda", metavar="X,...", help="Comma-separated cost multipliers: greedy and dynamic run once for each.")] = None,
             buffers: Annotated[str | None, typer.Option(
-                "--buffer", help="Comma-separated buffers (fractions of the risk target): greedy and dynamic "
+                "--buffer", metavar="X,...", help="Comma-separated buffers (fractions of the risk target): greedy and dynamic "
                 "run once for each (and each --lambda).")] = None,
             report: ReportOption = None, png: ReportPngOption = None, sets: SetOption = None,
             format: ResultFormatOption = Format.table) -> None:  # noqa: A002
@@ -133,12 +133,13 @@ def compare(config: ConfigArg = None, start: StartOption = None, end: EndOption 
                       + f" in {url}.")
         days = rows[0].summary.days
         if days < DAYS_PER_YEAR:
-            console.print(f"{days} trading days, under a year: return, vol, SR and turn are annualised from them; "
+            console.print(f"{days} trading day{'s' if days != 1 else ''}, under a year: return, vol, SR and turn are annualised from them; "
                           "--format json has each variant's total_return.", highlight=False)
-        warned = [f"{variant_name(r.variant)} {len(results[r.variant].warnings):,}" for r in rows if results[r.variant].warnings]
+        warned = [f"{variant_name(r.variant)} {warning_cell(results[r.variant])}" for r in rows
+                  if results[r.variant].warning_count]
         if warned:
-            console.print("instrument-days without a price (valued at the last price, not traded): " + ", ".join(warned),
-                          highlight=False)
+            console.print("warnings (an instrument-day without a price is valued at the last price, not traded): "
+                          + "; ".join(warned), highlight=False, soft_wrap=True)
 
     document = compare_document(cfg, rows, results, url)
     emit_result(format, document, compare_rows(document), show)

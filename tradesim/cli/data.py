@@ -84,7 +84,7 @@ def import_pysystemtrade(path: Path, url: str,
 
 @data_app.command("import-pysystemtrade")
 def import_pysystemtrade_command(
-    path: Annotated[Path, typer.Argument(help="pysystemtrade's data/futures folder, or a folder of the daily files.")],
+    path: Annotated[Path, typer.Argument(metavar="FOLDER", help="pysystemtrade's data/futures folder, or a folder of the daily files.")],
     db: DbOption = None,
 ) -> None:
     """Import pysystemtrade-format futures prices (and FX) into the database's price cache."""

@@ -65,7 +65,7 @@ def current(db: DbOption = None) -> None:
 
 
 @db_app.command()
-def revision(message: Annotated[str, typer.Option("--message", "-m", help="What the migration does.")]) -> None:
+def revision(message: Annotated[str, typer.Option("--message", "-m", metavar="MESSAGE", help="What the migration does.")]) -> None:
     """(Developers) write a new migration for db/models.py's changes, compared with a scratch ledger at head."""
     import tempfile
 

@@ -99,7 +99,8 @@ EQUITY_TABLE = [Col("day", "day"), num("nav", "NAV {ccy}"), num("net_pnl", "net 
 
 RUNS_TABLE = [num("run_id", "id", str), Col("portfolio", "portfolio"), Col("mode", "mode"), Col("label", "variant", variant_name),
               Col("start_date", "from"), Col("end_date", "to"), num("days", "days", str), Col("status", "status"),
-              Col("config_hash", "config", lambda h: (h or "")[:8], optional=True)]
+              Col("config_hash", "config", lambda h: (h or "")[:8], optional=True),
+              num("warnings", "warnings", lambda n: "" if n is None else f"{n:,}", optional=True)]
 
 
 @app.command()
@@ -140,7 +141,7 @@ def positions(portfolio: Portfolio_ = None, run: RunId = None, symbol: Symbol = 
 @app.command()
 def equity(portfolio: Portfolio_ = None, run: RunId = None, since: Since = None, until: Until = None,
            reason: Reason = None,
-           path: Annotated[Optional[str], typer.Option("--path", metavar="TEXT", help="Sizing path contains this, e.g. no_trade: days the buffer held trading back.")] = None,
+           path: Annotated[Optional[str], typer.Option("--path", metavar="STEP", help="Sizing path contains this, e.g. no_trade: days the buffer held trading back.")] = None,
            limit: Limit = None, format: Fmt = Format.table, db: DbOption = None) -> None:  # noqa: A002
     """NAV, P&L, costs and exposure per day, with the tracking error and what the sizing step did."""
     _show("equity", q.equity_query, EQUITY_TABLE, format, db, limit, portfolio=portfolio, run=run, since=since,

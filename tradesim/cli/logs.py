@@ -26,10 +26,15 @@ def configure(verbosity: int = 0) -> None:
                           highlighter=None, rich_tracebacks=False)
     handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
     handler.tradesim_cli = True
+    level = LEVELS[max(-1, min(2, verbosity))]
+    # --quiet filters at the console, not at the loggers: the warnings a run raises are
+    # still logged, counted and stored with the run (tradesim/run_warnings.py).
+    handler.setLevel(level)
     root.addHandler(handler)
-    root.setLevel(LEVELS[max(-1, min(2, verbosity))])
+    root.setLevel(min(level, logging.WARNING))
 
 
 def quiet() -> bool:
     """True under --quiet: commands then draw no progress bars."""
-    return logging.getLogger().level > logging.WARNING
+    handlers = [h for h in logging.getLogger().handlers if getattr(h, "tradesim_cli", False)]
+    return bool(handlers) and handlers[0].level > logging.WARNING

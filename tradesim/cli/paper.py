@@ -46,7 +46,7 @@ def print_day(day, when, symbols, currency: str) -> None:  # noqa: ANN001
 
 
 PaperConfigs = Annotated[Optional[list[Path]], typer.Argument(
-    help="Portfolio configs (TOML) or folders of them; the packaged default if omitted.", show_default=False)]
+    metavar="CONFIG", help="Portfolio configs (TOML) or folders of them; the packaged default if omitted.", show_default=False)]
 
 # The worst outcome of several portfolios, most severe first: an internal error, a user's
 # mistake, prices not in yet, done.

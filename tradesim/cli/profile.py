@@ -21,6 +21,7 @@ from rich.table import Table
 
 from tradesim.cli import app, console
 from tradesim.cli.options import check_writable
+from tradesim.cli.output import Format
 from tradesim.errors import TradesimError
 
 DEFAULT_BANDS = "0.6:0.8,0.8:0.9,0.9:1.0,1.0:1.1,1.1:1.3"
@@ -205,21 +206,19 @@ def _panel(ax, inputs: dict, band: tuple[float, float], vary: int, grid: np.ndar
 
 @app.command()
 def profile(
-    returns: Annotated[Optional[str], typer.Option(help="Expected return per category, e.g. 0.04,0.07,0.11.")] = None,
-    betas: Annotated[Optional[str], typer.Option(help="Beta per category, e.g. 0.6,1.0,1.5.")] = None,
-    vols: Annotated[Optional[str], typer.Option(help="Volatility per category (for the portfolio volatility).")] = None,
-    correlations: Annotated[Optional[Path], typer.Option(help="CSV of the K x K correlation matrix (default: uncorrelated).")] = None,
-    migration: Annotated[Optional[Path], typer.Option(help="CSV of the K x K migration matrix, P[i, j] = P(j -> i).")] = None,
-    bands: Annotated[str, typer.Option(help="Beta bands LOW:HIGH, comma-separated.")] = DEFAULT_BANDS,
-    plot_path: Annotated[Optional[Path], typer.Option("--plot", help="Save the figure (PNG) here.")] = None,
-    plot_band: Annotated[Optional[str], typer.Option("--plot-band", help="LOW:HIGH band of the figure (default: 0.9:1.1).")] = None,
-    vary: Annotated[Optional[str], typer.Option(help="Category whose return the figure varies, 1-based, or 'all' "
+    returns: Annotated[Optional[str], typer.Option(metavar="R,...", help="Expected return per category, e.g. 0.04,0.07,0.11.")] = None,
+    betas: Annotated[Optional[str], typer.Option(metavar="BETA,...", help="Beta per category, e.g. 0.6,1.0,1.5.")] = None,
+    vols: Annotated[Optional[str], typer.Option(metavar="VOL,...", help="Volatility per category (for the portfolio volatility).")] = None,
+    correlations: Annotated[Optional[Path], typer.Option(metavar="CSV", help="CSV of the K x K correlation matrix (default: uncorrelated).")] = None,
+    migration: Annotated[Optional[Path], typer.Option(metavar="CSV", help="CSV of the K x K migration matrix, P[i, j] = P(j -> i).")] = None,
+    bands: Annotated[str, typer.Option(metavar="LOW:HIGH,...", help="Beta bands LOW:HIGH, comma-separated.")] = DEFAULT_BANDS,
+    plot_path: Annotated[Optional[Path], typer.Option("--plot", metavar="PNG", help="Save the figure (PNG) here.")] = None,
+    plot_band: Annotated[Optional[str], typer.Option("--plot-band", metavar="LOW:HIGH", help="LOW:HIGH band of the figure (default: 0.9:1.1).")] = None,
+    vary: Annotated[Optional[str], typer.Option(metavar="K|all", help="Category whose return the figure varies, 1-based, or 'all' "
                                                      "for one panel per category (default: the last).")] = None,
-    output: Annotated[str, typer.Option("--format", help="table, json, or csv (one line per band and migration).")] = "table",
+    output: Annotated[Format, typer.Option("--format", "-f", help="table, json, or csv (one line per band and migration).")] = Format.table,
 ) -> None:
     """Maximum-return allocation across beta categories for each beta band, with and without migration."""
-    if output not in ("table", "json", "csv"):
-        raise TradesimError(f"--format: {output!r} is not table, json or csv")
     if plot_path is not None:
         check_writable(plot_path, "--plot")
     if (returns is None) != (betas is None):

@@ -145,12 +145,12 @@ def plan_csv(plan: RebalancePlan) -> str:
 
 @app.command()
 def rebalance(
-    holdings: Annotated[Path, typer.Argument(help="CSV: asset,value (or asset,quantity,price).")],
-    targets: Annotated[Path, typer.Argument(help="CSV: asset,target (weights summing to 1).")],
-    threshold: Annotated[float, typer.Option(help="Rebalance when max |drift| exceeds this weight.")] = 0.05,
-    min_trade: Annotated[float, typer.Option("--min-trade", help="Skip trades of this amount or less.")] = 0.0,
-    cost_rate: Annotated[float, typer.Option("--cost-rate", help="Cost per unit of amount traded.")] = 0.0,
-    fixed_cost: Annotated[float, typer.Option("--fixed-cost", help="Cost per trade.")] = 0.0,
+    holdings: Annotated[Path, typer.Argument(metavar="HOLDINGS", help="CSV: asset,value (or asset,quantity,price).")],
+    targets: Annotated[Path, typer.Argument(metavar="TARGETS", help="CSV: asset,target (weights summing to 1).")],
+    threshold: Annotated[float, typer.Option(metavar="WEIGHT", help="Rebalance when max |drift| exceeds this weight.")] = 0.05,
+    min_trade: Annotated[float, typer.Option("--min-trade", metavar="AMOUNT", help="Skip trades of this amount or less.")] = 0.0,
+    cost_rate: Annotated[float, typer.Option("--cost-rate", metavar="RATE", help="Cost per unit of amount traded.")] = 0.0,
+    fixed_cost: Annotated[float, typer.Option("--fixed-cost", metavar="AMOUNT", help="Cost per trade.")] = 0.0,
     force: Annotated[bool, typer.Option("--force", help="Trade whatever the drift (a calendar review).")] = False,
     band: Annotated[bool, typer.Option("--band", help="Partial rebalance: only assets outside the band, "
                                                       "to its edge.")] = False,

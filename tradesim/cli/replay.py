@@ -20,7 +20,7 @@ from tradesim.replay import COMMIT_EVERY
 
 
 CommitEvery = Annotated[int, typer.Option(
-    "--commit-every", min=1, help="Days per database commit; each day is all or nothing either way (1: every day).")]
+    "--commit-every", min=1, metavar="DAYS", help="Days per database commit; each day is all or nothing either way (1: every day).")]
 
 
 def day_progress(bar: Progress, task, dates) -> Callable[[int, int], None]:  # noqa: ANN001

@@ -22,31 +22,31 @@ from tradesim.errors import TradesimError
 Runs = Annotated[Optional[list[int]], typer.Argument(
     help="Run id; several ids overlay their runs; one run of a comparison stands for all three.", show_default=False,
     metavar="RUN")]
-Out = Annotated[Optional[Path], typer.Option("--out", "-o", help="HTML file to write (default: report-run<ID>.html).")]
-PngDir = Annotated[Optional[Path], typer.Option("--png", help="Also write each figure as a PNG file in this folder.")]
+Out = Annotated[Optional[Path], typer.Option("--out", "-o", metavar="PATH", help="HTML file to write (default: report-run<ID>.html).")]
+PngDir = Annotated[Optional[Path], typer.Option("--png", metavar="FOLDER", help="Also write each figure as a PNG file in this folder.")]
 Log = Annotated[Optional[bool], typer.Option(
     "--log/--linear", help="Equity axis scale (default: log when the NAV spans more than 10x, else linear).",
     show_default=False)]
 Symbols = Annotated[Optional[list[str]], typer.Option(
-    "--symbol", "-s", help="Instrument for the optimum-vs-held figure; repeat for several (default: the 3 most ordered).")]
+    "--symbol", "-s", metavar="SYMBOL", help="Instrument for the optimum-vs-held figure; repeat for several (default: the 3 most ordered).")]
 
 # For replay and compare: the same two options, named the same way.
-ReportOption = Annotated[Optional[Path], typer.Option("--report", help="After the run, write its HTML report here.")]
-ReportPngOption = Annotated[Optional[Path], typer.Option("--png", help="With --report: also write the figures as PNGs in this folder.")]
+ReportOption = Annotated[Optional[Path], typer.Option("--report", metavar="PATH", help="After the run, write its HTML report here.")]
+ReportPngOption = Annotated[Optional[Path], typer.Option("--png", metavar="FOLDER", help="With --report: also write the figures as PNGs in this folder.")]
 
 
 Benchmark = Annotated[Optional[str], typer.Option(
-    "--benchmark", "-b", help="Add an attribution section against this run id or policy mix (SEGMENT=W,...).")]
-By = Annotated[str, typer.Option("--by", help="With --benchmark: asset_class or instrument.")]
-Freq = Annotated[str, typer.Option("--freq", help="With --benchmark: M, Q or Y periods.")]
+    "--benchmark", "-b", metavar="RUN|MIX", help="Add an attribution section against this run id or policy mix (SEGMENT=W,...).")]
+By = Annotated[str, typer.Option("--by", metavar="SEGMENT", help="With --benchmark: asset_class or instrument.")]
+Freq = Annotated[str, typer.Option("--freq", metavar="M|Q|Y", help="With --benchmark: M, Q or Y periods.")]
 
 
 SweepOpt = Annotated[Optional[str], typer.Option(
-    "--sweep", help="A sweep's figures instead of a run's: --metric over its keys, as heatmaps or lines.")]
-Metric = Annotated[str, typer.Option("--metric", help="With --sweep: sharpe, annual_return, max_drawdown, "
+    "--sweep", metavar="SWEEP", help="A sweep's figures instead of a run's: --metric over its keys, as heatmaps or lines.")]
+Metric = Annotated[str, typer.Option("--metric", metavar="METRIC", help="With --sweep: sharpe, annual_return, max_drawdown, "
                                      "total_costs, annual_turnover, tracking_error, drag...")]
-XKey = Annotated[Optional[str], typer.Option("--x", help="With --sweep: the key along the x axis (default: the first).")]
-YKey = Annotated[Optional[str], typer.Option("--y", help="With --sweep: the key along the y axis (default: the next).")]
+XKey = Annotated[Optional[str], typer.Option("--x", metavar="KEY", help="With --sweep: the key along the x axis (default: the first).")]
+YKey = Annotated[Optional[str], typer.Option("--y", metavar="KEY", help="With --sweep: the key along the y axis (default: the next).")]
 Lines = Annotated[bool, typer.Option("--lines", help="With --sweep: lines over --x (one per value of the other keys).")]
 
 

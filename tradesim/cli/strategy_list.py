@@ -33,7 +33,7 @@ def _params(cls: type) -> str:
 
 @app.command("strategies")
 def strategies(spec: Annotated[Optional[str], typer.Argument(
-        help="Show one strategy: a name, 'path/to/file.py:Class' or 'package.module:Class'.")] = None) -> None:
+        metavar="STRATEGY", help="Show one strategy: a name, 'path/to/file.py:Class' or 'package.module:Class'.")] = None) -> None:
     """List the strategies a config's strategy.name can take, with their parameters and defaults."""
     from strategies import registered, strategy_class
 

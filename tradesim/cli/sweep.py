@@ -19,21 +19,21 @@ from tradesim.config import load_config
 from tradesim.errors import SomeFailed, TradesimError
 
 Grid = Annotated[Optional[list[str]], typer.Option(
-    "--grid", "-g", help="An axis KEY=V1,V2,... (dotted keys as --set); several axes run their cartesian product.")]
+    "--grid", "-g", metavar="KEY=V1,V2,...", help="An axis KEY=V1,V2,... (dotted keys as --set); several axes run their cartesian product.")]
 SweepFile = Annotated[Optional[Path], typer.Option(
-    "--file", help="A sweep file: [[variant]] tables of overrides, instead of --grid.")]
+    "--file", metavar="PATH", help="A sweep file: [[variant]] tables of overrides, instead of --grid.")]
 Scheduler = Annotated[Optional[str], typer.Option(
-    "--scheduler", help="An existing Dask scheduler, tcp://HOST:PORT (default: a local cluster).")]
+    "--scheduler", metavar="ADDRESS", help="An existing Dask scheduler, tcp://HOST:PORT (default: a local cluster).")]
 Workers = Annotated[Optional[int], typer.Option(
-    "--workers", min=1, help="Local cluster: worker processes (default: one per core).")]
+    "--workers", min=1, metavar="N", help="Local cluster: worker processes (default: one per core).")]
 LedgerMode = Annotated[str, typer.Option(
-    "--ledger", help="summary: run row, figures, daily equity and diagnostics; full: every order and fill too.")]
+    "--ledger", metavar="summary|full", help="summary: run row, figures, daily equity and diagnostics; full: every order and fill too.")]
 Compare = Annotated[bool, typer.Option(
     "--compare", help="Also run each variant's ideal (fractional positions, no costs): adds drag and TEideal.")]
 SweepId = Annotated[Optional[str], typer.Option(
-    "--id", help="Name the sweep (default: from the config, variants and ledger mode; rerunning resumes it).")]
+    "--id", metavar="SWEEP", help="Name the sweep (default: from the config, variants and ledger mode; rerunning resumes it).")]
 Sort = Annotated[Optional[str], typer.Option(
-    "--sort", help="Sort the results by a column (e.g. sharpe); -sharpe sorts descending.")]
+    "--sort", metavar="COLUMN", help="Sort the results by a column (e.g. sharpe); -sharpe sorts descending.")]
 Fmt = Annotated[Format, typer.Option("--format", "-f", help="table, or csv / json to stdout.")]
 
 

@@ -36,7 +36,7 @@ def replay_document(config, result, url: str | None) -> dict:  # noqa: ANN001
     return {
         "schema": "tradesim.replay/1", "portfolio": config.name, "base_currency": config.base_currency,
         "run_id": result.run_id, "ledger": url, "start": result.dates[0].date(), "end": result.dates[-1].date(),
-        "summary": summary_record(result.summary), **sizing_record(result), "warnings": len(result.warnings),
+        "summary": summary_record(result.summary), **sizing_record(result), **warning_record(result),
     }
 
 
@@ -51,9 +51,16 @@ def sizing_record(result) -> dict:  # noqa: ANN001
             "contracts_traded": total, "contracts_per_day": per_day, "contracts_per_year": per_year}
 
 
+def warning_record(result) -> dict:  # noqa: ANN001
+    """Every warning the run raised: the count (one per instrument-day without a price, one per
+    other warning) and the lines logged, as the ledger keeps them (runs.warnings, runs.warning_text)."""
+    return {"warnings": result.warning_count, "missing_prices": len(result.warnings),
+            "warning_lines": list(result.warning_lines)}
+
+
 def replay_row(document: dict) -> dict:
     """The replay document flattened to one CSV line."""
-    flat = {k: v for k, v in document.items() if k not in ("schema", "summary")}
+    flat = {k: v for k, v in document.items() if k not in ("schema", "summary", "warning_lines")}
     return {**flat, **document["summary"]}
 
 
@@ -69,7 +76,7 @@ def compare_document(config, rows, results, url: str | None) -> dict:  # noqa: A
             "tracking_error_vs_ideal": r.realised_te, "drag": r.drag,
             "correlation": r.correlation, "adjustment_factor": r.adjustment_factor,
             **dict(zip(("contracts_traded", "contracts_per_day", "contracts_per_year"), r.contracts)),
-            "warnings": len(results[r.variant].warnings),
+            **warning_record(results[r.variant]),
         } for r in rows],
     }
 
@@ -77,7 +84,7 @@ def compare_document(config, rows, results, url: str | None) -> dict:  # noqa: A
 def compare_rows(document: dict) -> list[dict]:
     """One CSV line per variant."""
     head = {k: v for k, v in document.items() if k not in ("schema", "variants")}
-    return [{**head, **{k: v for k, v in variant.items() if k != "summary"}, **variant["summary"]}
+    return [{**head, **{k: v for k, v in variant.items() if k not in ("summary", "warning_lines")}, **variant["summary"]}
             for variant in document["variants"]]
 
 
@@ -98,6 +105,16 @@ def flow_rows(s: Summary, ccy: str) -> list[tuple[str, str]]:
         return []
     return [("Net cash flows", f"{s.external_flows:+,.2f} {ccy}"),
             ("Money-weighted return", f"{s.money_weighted_return:.2%} a year")]
+
+
+def warning_cell(result) -> str:  # noqa: ANN001
+    """'1,222: 1,220 instrument-days without a price, 2 others; tradesim runs --run 5 -f json lists them'."""
+    n, missing, others = result.warning_count, len(result.warnings), len(result.logged)
+    if missing:
+        text = f"{n:,}: {missing:,} instrument-days without a price" + (f", {others:,} other" if others else "")
+    else:
+        text = f"{n:,}"
+    return text + (f"; tradesim runs --run {result.run_id} -f json lists them" if result.run_id is not None else "")
 
 
 def summary_table(config, result, url: str | None) -> Table:  # noqa: ANN001
@@ -126,12 +143,12 @@ def summary_table(config, result, url: str | None) -> Table:  # noqa: ANN001
         ("Trading days", f"{s.days:,}"),
         ("Run id", str(result.run_id) if result.run_id is not None else "(not recorded)"),
     ]
-    if result.warnings:
-        rows.append(("Warnings", f"{len(result.warnings):,} instrument-days without a price"))
+    if result.warning_count:
+        rows.append(("Warnings", warning_cell(result)))
     if url:
         rows.append(("Ledger", url))
     for name, value in rows:
         table.add_row(name, value)
     if short_period(s):
-        table.caption = f"{s.days} trading days, under a year: no annualised return or Sharpe ratio"
+        table.caption = f"{s.days} trading day{'s' if s.days != 1 else ''}, under a year: no annualised return or Sharpe ratio"
     return table

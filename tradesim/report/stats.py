@@ -40,10 +40,11 @@ def rolling_sharpe(r: pd.Series, window: int = YEAR, risk_free: float | np.ndarr
     return (excess.rolling(window).mean() / sd * np.sqrt(DAYS_PER_YEAR)).where(sd > 0)
 
 
-def monthly(equity: pd.DataFrame) -> pd.DataFrame:
-    """Per calendar month: turnover (traded notional over the month's average NAV), costs
-    (base currency, and in basis points of average NAV), of which roll costs."""
-    g = equity.groupby(equity.index.to_period("M"))
+def monthly(equity: pd.DataFrame, freq: str = "M") -> pd.DataFrame:
+    """Per calendar month (``freq`` "W-FRI": week, "D": day): turnover (traded notional over the
+    period's average NAV), costs (base currency, and in basis points of average NAV), of which
+    roll costs. Rows are labelled by the period's first day."""
+    g = equity.groupby(equity.index.to_period(freq))
     avg_nav = g["nav"].mean()
     out = pd.DataFrame({
         "turnover": g["traded_notional"].sum() / avg_nav,

@@ -16,7 +16,7 @@ import io
 import math
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DayLocator
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DayLocator, date2num
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import Formatter, LogLocator, MaxNLocator, PercentFormatter
@@ -82,14 +82,18 @@ class TradingDayLocator(AutoDateLocator):
         return super().get_locator(dmin, dmax)
 
 
-def date_axis(ax, offset: bool = True) -> None:  # noqa: ANN001
-    # One day of data: a day either side, not matplotlib's years around a single point.
-    spans = [a.dataLim.intervalx for a in ax.get_shared_x_axes().get_siblings(ax) if a.has_data()]
-    spans = [s for s in spans if math.isfinite(s[0]) and math.isfinite(s[1])]
-    if spans:
-        lo, hi = min(s[0] for s in spans), max(s[1] for s in spans)
-        if hi - lo < 1:
-            ax.set_xlim(lo - 1, hi + 1)
+def date_axis(ax, offset: bool = True, days=None) -> None:  # noqa: ANN001
+    """``days``: the run's trading days, which the axis then spans exactly, whatever was drawn
+    (a year-long rolling figure of a 10-day run draws nothing: still the run's ten days)."""
+    if days is not None and len(days):
+        lo, hi = date2num(days[0]), date2num(days[-1])
+    else:
+        spans = [a.dataLim.intervalx for a in ax.get_shared_x_axes().get_siblings(ax) if a.has_data()]
+        spans = [s for s in spans if math.isfinite(s[0]) and math.isfinite(s[1])]
+        lo, hi = (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else (None, None)
+    if lo is not None:
+        # One day: a day either side, not matplotlib's years around a single point.
+        ax.set_xlim(*((lo - 1, hi + 1) if hi - lo < 1 else (lo, hi)))
     locator = TradingDayLocator(minticks=4, maxticks=9)
     ax.xaxis.set_major_locator(locator)
     # The offset names the year when no tick label does (a run shorter than a year).
@@ -124,6 +128,8 @@ def percent_axis(ax, decimals: int | None = None) -> None:  # noqa: ANN001
 
 
 def short_money(x: float) -> str:
+    if x == 0:
+        return "0"  # not "0k" or "0m"
     for unit, scale in (("bn", 1e9), ("m", 1e6), ("k", 1e3)):
         if abs(x) >= scale:
             v = x / scale
@@ -147,6 +153,8 @@ class ShortMoney(Formatter):
         top = max(abs(v) for v in locs)
         scale = next((s for s in (1e9, 1e6, 1e3) if top >= s), 1.0)
         unit = {1e9: "bn", 1e6: "m", 1e3: "k", 1.0: ""}[scale]
+        if x == 0:
+            return "0"  # not "0.0k": zero needs no unit
         return f"{x / scale:,.{step_decimals([v / scale for v in locs])}f}{unit}"
 
 

@@ -38,7 +38,7 @@ def summary_rows(runs: Sequence[RunData]) -> tuple[list[tuple[str, list[str]]], 
         return label, [cell(run, s) for run, s in zip(runs, sums)]
 
     def annualised(cell):  # noqa: ANN001, ANN202 - a year's figure from a few days' returns is noise
-        return lambda r, s: cell(r, s) if s.days >= DAYS_PER_YEAR else f"(not annualised: {s.days} days)"
+        return lambda r, s: cell(r, s) if s.days >= DAYS_PER_YEAR else f"(not annualised: {s.days} day{'s' if s.days != 1 else ''})"
 
     performance = [
         row("Total return" + (" (time-weighted)" if any(s.external_flows for s in sums) else ""),

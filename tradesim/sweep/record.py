@@ -80,7 +80,9 @@ def record(db: Engine, sweep_id: str, label: str, result: VariantResult, dates: 
                 writer.write_daily(conn, result.first, {k: v.tolist() for k, v in result.equity.items()},
                                    {k: v.tolist() for k, v in result.diagnostics.items()})
             conn.execute(insert(RunSummary).values(run_id=run_id, **_summary_values(result, comparison)))
-            conn.execute(update(Run).where(Run.id == run_id).values(status="finished", finished_at=ledger.utc_now()))
+            conn.execute(update(Run).where(Run.id == run_id).values(
+                status="finished", finished_at=ledger.utc_now(), warnings=result.warnings,
+                warning_text="\n".join(result.warning_lines) or None))
     except IntegrityError:
         if result.key in recorded(db, sweep_id):
             return None  # another client of the same sweep got there first

@@ -43,6 +43,8 @@ class VariantResult:
     seconds: float  # compute time on the worker
     worker: str  # host:pid
     peak_rss_mb: float  # the worker process's peak resident memory so far
+    warnings: int = 0  # every warning the replay raised (tradesim/run_warnings.py)
+    warning_lines: tuple[str, ...] = ()
 
 
 def run_variant(key: str, config: PortfolioConfig, market: Market, full: bool = False) -> VariantResult:
@@ -72,7 +74,8 @@ def run_variant(key: str, config: PortfolioConfig, market: Market, full: bool = 
         adjustment_factor=float(np.mean(traded)) if len(traded) else None,
         nav=result.nav, days=days, seconds=time.perf_counter() - started,
         worker=f"{socket.gethostname()}:{os.getpid()}",
-        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        warnings=result.warning_count, warning_lines=tuple(result.warning_lines))
 
 
 def start_worker(backends: tuple[str, ...]) -> float:

@@ -50,7 +50,5 @@ def equity_figure(runs: Sequence[RunData], log: bool | None = None) -> Figure:
     bottom.set_ylabel("drawdown")
     percent_axis(bottom)
     bottom.set_ylim(top=0.0)
-    if len(first.days) > 1:  # one day: date_axis gives it a day either side
-        bottom.set_xlim(first.days[0], first.days[-1])
-    date_axis(bottom)
+    date_axis(bottom, days=first.days)
     return fig

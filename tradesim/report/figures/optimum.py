@@ -6,7 +6,8 @@ decision days, never joined into a line. The held position is known at every clo
 (``positions``; no row means flat) and is drawn as a step line over the markers.
 Orders fill at the next bar, so the step reaches the order's target one trading day
 after the marker. Each instrument gets its whole run (left) and its last
-``ZOOM_DAYS`` trading days (right), where single decisions can be told apart.
+``ZOOM_DAYS`` trading days (right), where single decisions can be told apart (a run no longer
+than that: its whole run only).
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ HELD, OPTIMUM = "#1f4e9c", "#ff7f0e"
 def optimum_figure(run: RunData, orders: pd.DataFrame, symbols: Sequence[str]) -> Figure:
     n = max(1, len(symbols))
     fig = figure(0.75 + 1.9 * n)
-    axes = axes_grid(fig, n, 2, squeeze=False, width_ratios=(2.2, 1), top=0.75, hgap=0.45, wgap=0.75)
+    # A run no longer than the zoom is shown once: a second panel would repeat it.
+    zoomed = len(run.days) > ZOOM_DAYS
+    axes = axes_grid(fig, n, 2 if zoomed else 1, squeeze=False, width_ratios=(2.2, 1) if zoomed else None, top=0.75,
+                     hgap=0.45, wgap=0.75)
     fig.suptitle(f"Unrounded optimum (dots, on decision days) and whole position held (line), {run.name}",
                  fontsize=10, y=1 - 0.12 / fig.get_figheight(), va="top")
     if not symbols:
@@ -42,7 +46,7 @@ def optimum_figure(run: RunData, orders: pd.DataFrame, symbols: Sequence[str]) -
     for row, symbol in zip(axes, symbols):
         held = stats.held_quantity(run.positions, symbol, days)
         mine = orders[orders["symbol"] == symbol]
-        for ax, span, whole in ((row[0], days, True), (row[1], zoom, False)):
+        for ax, span, whole in ((row[0], days, True), *(((row[1], zoom, False),) if zoomed else ())):
             h = held.loc[span[0]:span[-1]]
             o = mine[(mine["day"] >= span[0]) & (mine["day"] <= span[-1])]
             crowded = len(span) > 500  # thousands of decisions: small, translucent dots
@@ -53,12 +57,12 @@ def optimum_figure(run: RunData, orders: pd.DataFrame, symbols: Sequence[str]) -
             lo, hi = min(h.min(), o["optimal"].min() if len(o) else 0.0), max(h.max(), o["optimal"].max() if len(o) else 0.0)
             if lo <= 0.0 <= hi:  # a zero line only where the position crosses or touches zero
                 ax.axhline(0.0, color=MUTED, lw=0.6)
-            ax.set_xlim(span[0], span[-1])
             ax.yaxis.set_major_formatter(FuncFormatter(_units))
-            date_axis(ax, offset=whole)  # the zoom's title gives its dates
+            date_axis(ax, offset=whole, days=span)  # the zoom's title gives its dates
         row[0].set_ylabel(f"{symbol}\nunits")
-        row[1].set_title(f"{symbol}: last {len(zoom)} trading days, to {zoom[-1]:%Y-%m-%d}", fontsize=8,
-                         color=MUTED, loc="right")
+        if zoomed:
+            row[1].set_title(f"{symbol}: last {len(zoom)} trading days, to {zoom[-1]:%Y-%m-%d}", fontsize=8,
+                             color=MUTED, loc="right")
     axes[0, 0].legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2, markerscale=3, borderaxespad=0.2)
     return fig
 

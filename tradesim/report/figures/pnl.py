@@ -33,8 +33,7 @@ def pnl_figure(run: RunData, per_day: pd.DataFrame) -> Figure:
         ax.plot(cumulative.index, cumulative[c].to_numpy(), color=CYCLE[k % len(CYCLE)], lw=1.1, label=c)
     ax.axhline(0.0, color=MUTED, lw=0.8)
     ax.set_ylabel(f"net P&L ({run.base_currency})")
-    ax.set_xlim(run.days[0], run.days[-1])
     money_axis(ax)
-    date_axis(ax)
+    date_axis(ax, days=run.days)
     legend(ax, loc="upper left", ncols=2 if len(order) > 5 else 1)
     return fig

@@ -45,14 +45,15 @@ def positions_figure(run: RunData) -> Figure:
         norm, cmap = TwoSlopeNorm(0.0, -limit, limit), "RdBu"
     else:  # long-only: white to blue, every shade spent on the side in use
         norm, cmap = Normalize(0.0, limit), "Blues"
-    days = weights.index
-    x0, x1 = date2num(days[0]), date2num(days[-1]) + 7
+    weeks = weights.index
+    # Each column is the week that ends at its close; the axis is the run's days (a run of ten
+    # days is not stretched to the end of its last week).
+    x0, x1 = date2num(weeks[0]) - 6, date2num(weeks[-1]) + 1
     image = ax.imshow(grid, aspect="auto", interpolation="nearest", cmap=cmap, norm=norm,
                       extent=(x0, x1, n - 0.5, -0.5))
     ax.set_yticks(range(n), symbols, fontsize=8 if n <= 40 else 6.5)
     ax.grid(False)
-    ax.set_xlim(x0, x1)
-    date_axis(ax)
+    date_axis(ax, days=run.days)
     if several_classes:
         _asset_class_labels(ax, run, symbols)
     cax = fig.add_axes(((WIDTH - 0.7 - COLOURBAR) / WIDTH, bottom, COLOURBAR / WIDTH, 1 - top - bottom))

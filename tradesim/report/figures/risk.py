@@ -41,6 +41,5 @@ def risk_figure(runs: Sequence[RunData]) -> Figure:
             ax.text(0.5, 0.6, "the run is shorter than a year: no rolling figure yet", transform=ax.transAxes,
                     ha="center", va="center", color=MUTED, backgroundcolor="white")
     days = runs[0].days
-    sr_ax.set_xlim(days[0], days[-1])
-    date_axis(sr_ax)
+    date_axis(sr_ax, days=days)
     return fig

@@ -32,14 +32,15 @@ def tracking_figure(runs: Sequence[RunData]) -> Figure:
                                        bottom=0.85)
     te_ax.set_title("Tracking error against the unrounded portfolio, adjustment factor, trading days")
     days = runs[0].days
+    short = len(days) <= 60  # a few weeks: each day is wide enough for a visible mark
     for k, run in enumerate(runs):
         colour = run_colour(run.label, k)
         e = run.equity
-        te_ax.plot(e.index, e["tracking_error"].to_numpy(), color=colour, lw=0.5, label=run.name,
-                   alpha=1.0 if len(runs) == 1 else 0.75)
+        te_ax.plot(e.index, e["tracking_error"].to_numpy(), color=colour, lw=1.0 if short else 0.5, label=run.name,
+                   alpha=1.0 if len(runs) == 1 else 0.75, marker="o" if len(e) < 3 else None)
         traded = e[e["rebalanced"]]
-        alpha_ax.plot(traded.index, traded["adjustment_factor"].to_numpy(), ls="none", marker="o", ms=1.8, mew=0,
-                      color=colour, label=run.name)
+        alpha_ax.plot(traded.index, traded["adjustment_factor"].to_numpy(), ls="none", marker="o",
+                      ms=4.0 if short else 1.8, mew=0, color=colour, label=run.name)
     for buffer in sorted({run.buffer for run in runs}):
         te_ax.axhline(buffer, color=BUFFER, lw=1.2, ls="--", label=f"buffer {buffer:.2%}", zorder=5)
     te_ax.set_ylabel("tracking error, annualised")
@@ -50,8 +51,7 @@ def tracking_figure(runs: Sequence[RunData]) -> Figure:
     alpha_ax.set_ylabel("adjustment factor\n(days with a trade)")
     alpha_ax.set_ylim(-0.05, 1.05)
     _trading_days(fig, strip, runs)
-    strip.set_xlim(days[0], days[-1])
-    date_axis(strip)
+    date_axis(strip, days=days)
     return fig
 
 
@@ -82,7 +82,7 @@ def _trading_days(fig: Figure, ax, runs: Sequence[RunData]) -> None:  # noqa: AN
         handles.append(Line2D([], [], color=MUTED, lw=3, label="no reason recorded"))
     # Row labels fit the 1 in margin: the variant (or run id) and its number of days with orders.
     ax.set_yticks(np.arange(len(runs)) + 0.5, [f"{(run.label or f'run {run.run_id}') + ' ' if len(runs) > 1 else ''}"
-                                                f"{len(t):,}{'' if len(runs) > 1 else ' days'}"
+                                                f"{len(t):,}{'' if len(runs) > 1 else ' day' if len(t) == 1 else ' days'}"
                                                 for run, t in zip(runs, traded)], fontsize=7)
     for row in range(1, len(runs)):
         ax.axhline(row, color="white", lw=2)
