@@ -107,3 +107,27 @@ def test_a_paper_run_stores_the_warnings_of_its_sessions(tmp_path: Path) -> None
     day_warnings = sum(len(s["warnings"]) for s in doc["sessions"])
     assert run["warnings"] == day_warnings + 2
     assert ODD[0] in run["warning_text"] and ODD[1] in run["warning_text"]
+
+
+def test_a_notebook_sees_the_runs_warnings() -> None:
+    """tradesim.api: ``result.warnings`` is the ledger's lines, the same as the CLI's."""
+    import logging
+
+    import numpy as np
+    import pandas as pd
+
+    from tradesim import api
+
+    class Warns:
+        def prepare(self, ctx) -> None:  # noqa: ANN001
+            self.dates = ctx.market.dates
+
+        def target_weights(self, t, account):  # noqa: ANN001, ANN201
+            if t == 2:
+                logging.getLogger("my_strategy").warning("odd signal on %s", self.dates[t].date())
+            return np.array([0.4, 0.4])
+
+    days = pd.bdate_range("2024-01-02", periods=5)
+    closes = pd.DataFrame({"AAA": [100.0, 101, 102, 104, 103], "BBB": [np.nan, 51, 52, 50, 51]}, index=days)
+    result = api.backtest(closes, strategy=Warns(), optimiser="round", capital=10_000)
+    assert result.warnings == [FIRST_DAY, "odd signal on 2024-01-04"]

@@ -205,6 +205,15 @@ class BacktestResult:
         frame = queries.equity(self.db, run=self.run_id)
         return _by_day(frame[["day", "tracking_error", "adjustment_factor", "path", "reason", "rebalanced"]])
 
+    @property
+    def warnings(self) -> list[str]:
+        """Every warning line the run logged, as the ledger keeps them (``runs.warning_text``; the
+        count, one per instrument-day without a price and one per other line, is ``runs.warnings``)."""
+        from db import queries
+
+        text = queries.runs(self.db, run=self.run_id)["warning_text"].iloc[0]
+        return text.split("\n") if isinstance(text, str) and text else []
+
     def report(self, path: str | Path) -> Path:
         """A self-contained HTML report of the run (as ``tradesim report``)."""
         from tradesim.report.build import write_report

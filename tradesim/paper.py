@@ -154,10 +154,12 @@ def paper_run(config: PortfolioConfig, db_url: str, as_of: date | None = None, *
 
     Every warning raised meanwhile is kept with the paper run: a session's missing and late
     prices are counted as its day is written; any other (a changed config, a strategy's
-    warning, a summary not sent) is counted and its line stored here, once the work is done."""
+    warning, a summary not sent) is counted and its line stored here, once sessions were processed."""
     with run_warnings.collected() as logged:
         result = _paper_run(config, db_url, as_of, on_day=on_day, now=now)
-    if logged and result.run_id > 0:
+    # A run that processed nothing leaves the ledger as it was (a cron job checking every hour
+    # would otherwise add the same warning each time).
+    if logged and result.processed:
         counted = {w for day in result.processed for w in day.warnings}
         db = open_engine(db_url)
         try:

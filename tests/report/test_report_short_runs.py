@@ -146,6 +146,8 @@ def test_short_runs_get_short_periods_and_one_panel(short_runs: str) -> None:
         year, _, year_symbols = all_figures(conn, 3)
     assert ten_days["costs"].axes[0].get_title() == "Turnover and costs per trading day; costs since the start"
     assert year["costs"].axes[0].get_title() == "Turnover and costs per month; costs since the start"
+    assert ten_days["positions"].axes[0].get_title().startswith("Positions: value held as a share of NAV at each close")
+    assert "each week's last close" in year["positions"].axes[0].get_title()
     # the ten days' optimum is shown once (a zoom on its last 120 days would repeat it); a year's twice
     assert len(ten_days["optimum"].axes) == len(symbols) and len(year["optimum"].axes) == 2 * len(year_symbols)
     strip = one_day["tracking"].axes[2]

@@ -58,8 +58,9 @@ def monthly(equity: pd.DataFrame, freq: str = "M") -> pd.DataFrame:
     return out
 
 
-def weekly_weights(positions: pd.DataFrame, nav: pd.Series) -> pd.DataFrame:
-    """Each instrument's holding as a fraction of NAV at the last trading day of each week.
+def weekly_weights(positions: pd.DataFrame, nav: pd.Series, daily: bool = False) -> pd.DataFrame:
+    """Each instrument's holding as a fraction of NAV at the last trading day of each week
+    (``daily``: at every close).
 
     Rows: weeks (labelled by their last trading day); columns: symbols. A day without
     a position row means flat, so a week ending flat shows 0, not a gap. Sampling
@@ -67,7 +68,7 @@ def weekly_weights(positions: pd.DataFrame, nav: pd.Series) -> pd.DataFrame:
     """
     if positions.empty:
         return pd.DataFrame(index=pd.DatetimeIndex([], name="day"))
-    weeks = nav.index.to_period("W-FRI")
+    weeks = nav.index.to_period("D" if daily else "W-FRI")
     last_days = nav.index[np.r_[weeks[1:] != weeks[:-1], True]]
     held = positions[positions["day"].isin(last_days)]
     wide = held.pivot_table(index="day", columns="symbol", values="notional_base", aggfunc="sum")

@@ -38,6 +38,10 @@ RC = {
 }
 
 
+# A run of at most this many trading days is drawn day by day (costs, positions): coarser
+# periods would give it one or two bars.
+DAILY_UP_TO = 45
+
 LEFT, RIGHT, TOP, BOTTOM = 1.0, 0.3, 0.4, 0.45  # inches
 LABEL_X = 0.5  # inches from the figure's left edge to the y labels' right side (two lines fit left of it)
 

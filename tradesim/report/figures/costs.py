@@ -18,14 +18,14 @@ from matplotlib.figure import Figure
 
 from tradesim.report import stats
 from tradesim.report.ledger import RunData
-from tradesim.report.style import MUTED, legend, axes_grid, date_axis, figure, money_axis, run_colour
+from tradesim.report.style import DAILY_UP_TO, MUTED, legend, axes_grid, date_axis, figure, money_axis, run_colour
 
 ROLLS = "#ff7f0e"
 
 
 # A run's bars: months, unless it is too short for months to say anything (one bar for a
 # 10-day run); then weeks, or days.
-PERIODS = ((45, "D", "trading day"), (130, "W-FRI", "week"), (None, "M", "month"))
+PERIODS = ((DAILY_UP_TO, "D", "trading day"), (130, "W-FRI", "week"), (None, "M", "month"))
 
 
 def costs_figure(runs: Sequence[RunData]) -> Figure:

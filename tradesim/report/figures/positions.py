@@ -16,14 +16,15 @@ from matplotlib.figure import Figure
 
 from tradesim.report import stats
 from tradesim.report.ledger import RunData
-from tradesim.report.style import LEFT, MUTED, WIDTH, date_axis, figure
+from tradesim.report.style import DAILY_UP_TO, LEFT, MUTED, WIDTH, date_axis, figure
 
 ROW = 0.16  # inches per instrument: 20 stocks in 5 in, 100 futures in 18 in, labels legible
 CLASS_LABELS, COLOURBAR = 0.8, 0.12  # inches on the right: asset class names, then the colour bar
 
 
 def positions_figure(run: RunData) -> Figure:
-    weights = stats.weekly_weights(run.positions, run.equity["nav"])
+    daily = len(run.days) <= DAILY_UP_TO  # a few weeks: every close, not one column a week
+    weights = stats.weekly_weights(run.positions, run.equity["nav"], daily=daily)
     symbols = _ordered(run, list(weights.columns))
     n = len(symbols)
     height = max(2.6, 1.0 + ROW * n)
@@ -32,7 +33,8 @@ def positions_figure(run: RunData) -> Figure:
     several_classes = run.instruments["asset_class"].reindex(symbols).nunique() > 1
     right = WIDTH - 0.7 - COLOURBAR - (CLASS_LABELS if several_classes else 0.25)
     ax = fig.add_axes((LEFT / WIDTH, bottom, (right - LEFT) / WIDTH, 1 - top - bottom))
-    ax.set_title(f"Positions: value held as a share of NAV at each week's last close, {run.name}")
+    when = "each close" if daily else "each week's last close"
+    ax.set_title(f"Positions: value held as a share of NAV at {when}, {run.name}")
     if n == 0:
         ax.text(0.5, 0.5, "no positions held", transform=ax.transAxes, ha="center", va="center", color=MUTED)
         ax.set_axis_off()
@@ -45,12 +47,14 @@ def positions_figure(run: RunData) -> Figure:
         norm, cmap = TwoSlopeNorm(0.0, -limit, limit), "RdBu"
     else:  # long-only: white to blue, every shade spent on the side in use
         norm, cmap = Normalize(0.0, limit), "Blues"
-    weeks = weights.index
-    # Each column is the week that ends at its close; the axis is the run's days (a run of ten
-    # days is not stretched to the end of its last week).
-    x0, x1 = date2num(weeks[0]) - 6, date2num(weeks[-1]) + 1
-    image = ax.imshow(grid, aspect="auto", interpolation="nearest", cmap=cmap, norm=norm,
-                      extent=(x0, x1, n - 0.5, -0.5))
+    closes = date2num(weights.index)
+    if daily:  # each close's holding lasts until the next close (over a weekend too)
+        edges = np.append(closes, closes[-1] + 1)
+        image = ax.pcolormesh(edges, np.arange(n + 1) - 0.5, grid, cmap=cmap, norm=norm)
+        ax.set_ylim(n - 0.5, -0.5)
+    else:  # each column is the week that ends at its close
+        image = ax.imshow(grid, aspect="auto", interpolation="nearest", cmap=cmap, norm=norm,
+                          extent=(closes[0] - 6, closes[-1] + 1, n - 0.5, -0.5))
     ax.set_yticks(range(n), symbols, fontsize=8 if n <= 40 else 6.5)
     ax.grid(False)
     date_axis(ax, days=run.days)
