@@ -63,7 +63,7 @@ def test_a_replay_counts_and_stores_every_warning(tmp_path: Path) -> None:
     doc = json.loads(tradesim(tmp_path, "replay", "warned.toml", "--db", "l.db", "-f", "json", "--quiet").stdout)
     assert (doc["warnings"], doc["missing_prices"]) == (4, 1)  # the first day, two odd signals, AAA's gap
     assert doc["warning_lines"][:3] == [FIRST_DAY, *ODD]
-    assert doc["warning_lines"][3].startswith("warned replay: 1 instrument-days had no price")
+    assert doc["warning_lines"][3].startswith("warned replay: 1 instrument-day had no price")
     [run] = runs(tmp_path)
     assert run["warnings"] == 4 and run["warning_text"].split("\n") == doc["warning_lines"]
 
@@ -72,7 +72,7 @@ def test_quiet_after_the_command_hides_warnings_from_the_terminal_not_from_the_l
     write(tmp_path)
     loud = tradesim(tmp_path, "replay", "warned.toml", "--db", "l.db")
     assert "WARNING" in loud.stderr and "odd signal on 2024-01-03" in loud.stderr
-    assert "Warnings" in loud.stdout and "4: 1 instrument-days without a price, 3 other" in " ".join(loud.stdout.split())
+    assert "Warnings" in loud.stdout and "4: 1 instrument-day without a price, 3 other" in " ".join(loud.stdout.split())
     quiet = tradesim(tmp_path, "replay", "warned.toml", "--db", "l.db", "-q")
     assert quiet.stderr == ""
     debug = tradesim(tmp_path, "replay", "warned.toml", "--db", "l.db", "-vv")

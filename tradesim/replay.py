@@ -241,7 +241,8 @@ def replay(
     lines = list(logged)
     if warnings:
         # Named by portfolio and variant: a comparison logs one such line per variant.
-        lines.append(f"{config.name} {label or mode}: {len(warnings)} instrument-days had no price: valued at "
+        days = "1 instrument-day" if len(warnings) == 1 else f"{len(warnings)} instrument-days"
+        lines.append(f"{config.name} {label or mode}: {days} had no price: valued at "
                      f"the last price and not traded (first: {warnings[0]})")
         log.warning(lines[-1])
     if db is not None:

@@ -9,7 +9,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from tests.edges.console import TRADESIM
+from tests.edges.console import TRADESIM, read_until
 from tests.paper.test_late_prices import processed, write
 from tradesim.config import load_config
 from tradesim.paper import paper_run
@@ -19,17 +19,6 @@ def start(config: Path, db: Path) -> subprocess.Popen:
     return subprocess.Popen([TRADESIM, "paper", "schedule", str(config), "--db", str(db)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, "COLUMNS": "250"})
-
-
-def read_until(proc: subprocess.Popen, marker: str, timeout: float = 180) -> list[str]:
-    lines: list[str] = []
-    deadline = time.monotonic() + timeout
-    for line in proc.stdout:
-        lines.append(line)
-        if marker in line:
-            return lines
-        assert time.monotonic() < deadline, lines
-    raise AssertionError(f"{marker!r} never came: {lines}")
 
 
 def test_a_restarted_daemon_runs_the_missed_sessions_at_once_and_retries_late_prices(tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from db.session import open_engine
+from tests.edges.console import read_until
 from tradesim.cli import main
 from tradesim.config import load_config
 from tradesim.paper import paper_run
@@ -71,13 +71,7 @@ def test_schedule_process_logs_and_stops_cleanly_on_sigterm(tmp_path: Path) -> N
         [sys.executable, "-c", "import sys; from tradesim.cli import main; sys.exit(main(sys.argv[1:]))",
          "paper", "schedule", "--db", db],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    lines = []
-    deadline = time.monotonic() + 60
-    for line in proc.stdout:
-        lines.append(line)
-        if "paper schedule for" in line:
-            break
-        assert time.monotonic() < deadline, lines
+    lines = read_until(proc, "paper schedule for", timeout=60)
     proc.send_signal(signal.SIGTERM)
     rest, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, lines + [rest]
@@ -112,7 +106,7 @@ def test_a_replays_warnings_are_named_counted_and_stored_with_the_run(tmp_path: 
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["warnings"] == 1
-    line = ("csv-paper replay: 1 instrument-days had no price: valued at the last price and not traded "
+    line = ("csv-paper replay: 1 instrument-day had no price: valued at the last price and not traded "
             "(first: AAA has no price on 2024-01-04: valued at its last price, not traded)")
     # one log record, printed by Rich (wrapped to the console's width) on stderr, not in the JSON
     assert " ".join(done.stderr.split()) == "WARNING tradesim.replay: " + line

@@ -38,3 +38,13 @@ def quiet() -> bool:
     """True under --quiet: commands then draw no progress bars."""
     handlers = [h for h in logging.getLogger().handlers if getattr(h, "tradesim_cli", False)]
     return bool(handlers) and handlers[0].level > logging.WARNING
+
+
+def show_info() -> None:
+    """A daemon's INFO records (each session processed, each retry) are its output: show them
+    unless --quiet asked for errors only."""
+    root = logging.getLogger()
+    root.setLevel(logging.INFO if root.level in (logging.NOTSET, logging.WARNING) else min(root.level, logging.INFO))
+    for handler in root.handlers:
+        if getattr(handler, "tradesim_cli", False) and handler.level <= logging.WARNING:
+            handler.setLevel(min(handler.level, logging.INFO))

@@ -179,9 +179,10 @@ def paper_rows(document: dict) -> list[dict]:
 @paper_app.command("schedule")
 def schedule(config: PaperConfig = None, db: DbOption = None, sets: SetOption = None) -> None:
     """Run the paper job every weekday after the close until SIGTERM/SIGINT (APScheduler)."""
+    from tradesim.cli.logs import show_info
     from tradesim.schedule import run_scheduler
 
-    logging.getLogger().setLevel(logging.INFO)
+    show_info()
     cfg = load_config(config, sets=sets or ())
     url = database_url(db, cfg.database)
     check_database(url)

@@ -111,7 +111,8 @@ def warning_cell(result) -> str:  # noqa: ANN001
     """'1,222: 1,220 instrument-days without a price, 2 others; tradesim runs --run 5 -f json lists them'."""
     n, missing, others = result.warning_count, len(result.warnings), len(result.logged)
     if missing:
-        text = f"{n:,}: {missing:,} instrument-days without a price" + (f", {others:,} other" if others else "")
+        days = "instrument-day" if missing == 1 else "instrument-days"
+        text = f"{n:,}: {missing:,} {days} without a price" + (f", {others:,} other" if others else "")
     else:
         text = f"{n:,}"
     return text + (f"; tradesim runs --run {result.run_id} -f json lists them" if result.run_id is not None else "")
