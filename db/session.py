@@ -13,6 +13,7 @@ tradesim is refused with a ``LedgerError``.
 from __future__ import annotations
 
 import os
+import time
 from functools import partial
 from pathlib import Path
 
@@ -61,6 +62,25 @@ def _sqlite_begin(conn) -> None:  # noqa: ANN001
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _ensure_schema_patiently(engine: Engine, ensure_schema, read_only: bool) -> None:  # noqa: ANN001
+    # Two processes that find the same brand-new SQLite file (a double start) race to switch it
+    # to WAL and create the schema; SQLite can answer "database is locked" at once there, without
+    # calling the busy handler. Nothing was written, so the loser waits and looks again, for as
+    # long as the busy timeout would have waited.
+    deadline = time.monotonic() + 30
+    pause = 0.05
+    while True:
+        try:
+            ensure_schema(engine, can_upgrade=not read_only)
+            return
+        except OperationalError as exc:
+            if "database is locked" not in str(exc.orig) or time.monotonic() + pause > deadline:
+                raise
+            engine.dispose()
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
+
+
 def open_engine(url: str, create: bool = True, write: bool | None = None) -> Engine:
     """An engine on ``url``; ``create`` (the default) creates or upgrades the schema first.
 
@@ -97,7 +117,7 @@ def open_engine(url: str, create: bool = True, write: bool | None = None) -> Eng
         from db.migrations import ensure_schema
 
         try:
-            ensure_schema(engine, can_upgrade=not read_only)
+            _ensure_schema_patiently(engine, ensure_schema, read_only)
         except OperationalError as exc:
             engine.dispose()
             raise LedgerError(f"{engine.url.render_as_string(hide_password=True)}: cannot open the ledger: "
