@@ -44,7 +44,7 @@ def show_info() -> None:
     """A daemon's INFO records (each session processed, each retry) are its output: show them
     unless --quiet asked for errors only."""
     root = logging.getLogger()
-    root.setLevel(logging.INFO if root.level in (logging.NOTSET, logging.WARNING) else min(root.level, logging.INFO))
+    root.setLevel(min(root.level or logging.WARNING, logging.INFO))  # NOTSET (0) means WARNING at the root
     for handler in root.handlers:
         if getattr(handler, "tradesim_cli", False) and handler.level <= logging.WARNING:
             handler.setLevel(min(handler.level, logging.INFO))
