@@ -15,7 +15,8 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 
@@ -29,7 +30,7 @@ from db.models import CashFlow, Equity, Order, Portfolio, PositionRow, Processed
 from db.session import open_engine
 from tradesim import calendar, daily_summary, run_warnings
 from tradesim.engine import Book, Day, Engine
-from tradesim.errors import ConfigError, DataError, Interrupted, LedgerError
+from tradesim.errors import ConfigError, DataError, Interrupted, LedgerError, interrupts_deferred
 from tradesim.market import Market, build_market
 from tradesim.readiness import readiness
 from tradesim.replay import WARMUP, check_cash_flow_dates, first_trading_index
@@ -223,7 +224,7 @@ def _paper_run(config: PortfolioConfig, db_url: str, as_of: date | None, *,
                         day = replace(day, warnings=(*day.warnings, held_warning(ready.held[t], days[t], config)))
                         log.warning(day.warnings[-1])
                     try:
-                        with conn.begin():
+                        with _committed_whole(conn):
                             claim_day(conn, run_id, days[t])
                             writer.write(conn, day, mark_processed=False)
                             if day.warnings:
@@ -250,6 +251,28 @@ def _paper_run(config: PortfolioConfig, db_url: str, as_of: date | None, *,
         return PaperResult(run_id, processed, [days[d.t] for d in processed], as_of, waiting=ready.reason())
     finally:
         db.dispose()
+
+
+@contextmanager
+def _committed_whole(conn: Connection) -> Iterator[None]:
+    """``conn.begin()`` whose commit no signal splits. A Ctrl-C or SIGTERM landing inside
+    SQLAlchemy's commit left the transaction half-closed with SQLite's write lock held: marking
+    the run interrupted then failed on "database is locked", the run stayed "running" and the
+    command died with an internal error. As in a replay's grouped commits, a signal that comes
+    during the commit is raised once it is done (see ``interrupts_deferred``)."""
+    transaction = conn.begin()
+    try:
+        yield
+    except BaseException:
+        transaction.rollback()
+        raise
+    try:
+        with interrupts_deferred():
+            transaction.commit()
+    except BaseException:
+        if transaction.is_active:
+            transaction.rollback()
+        raise
 
 
 def held_warning(symbols: tuple[str, ...], day: date, config: PortfolioConfig) -> str:

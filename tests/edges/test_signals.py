@@ -69,3 +69,64 @@ def test_a_signal_during_a_commit_is_raised_when_the_commit_is_done() -> None:
         assert done == ["the commit"]
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.parametrize("nth_day", [1, 40])
+def test_a_signal_during_a_paper_days_commit_marks_the_run_and_the_next_run_resumes(
+        tmp_path: Path, nth_day: int) -> None:
+    """A paper run commits each session on its own. A SIGINT landing inside that commit used to
+    leave the transaction half-closed with SQLite's write lock held: the run stayed "running" and
+    the command died on "database is locked". Now the commit completes, the run is marked
+    interrupted at that day, and the next run carries on from the day after, each day once."""
+    import os
+    from datetime import date
+
+    from sqlalchemy import Engine, event
+
+    from tests.edges.conftest import write_portfolio
+    from tradesim.calendar import sessions
+    from tradesim.config import load_config
+    from tradesim.errors import Interrupted, interrupt
+    from tradesim.paper import paper_run
+
+    write_portfolio(tmp_path)
+    config = load_config(tmp_path / "kill.toml")
+    url = f"sqlite:///{tmp_path / 'paper.db'}"
+    claims, days_committed = [], []
+
+    def claimed(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001, ANN002
+        if statement.startswith("INSERT INTO processed_days"):
+            claims.append(1)
+
+    def signal_inside_the_commit(_conn) -> None:  # noqa: ANN001 (SQLAlchemy's commit event, before the DBAPI commit)
+        if claims:  # a session's transaction
+            claims.clear()
+            days_committed.append(1)
+            if len(days_committed) == nth_day:
+                os.kill(os.getpid(), signal.SIGINT)
+
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: interrupt("SIGINT", 130))  # the CLI's
+    event.listen(Engine, "after_cursor_execute", claimed)
+    event.listen(Engine, "commit", signal_inside_the_commit)
+    try:
+        with pytest.raises(Interrupted, match="SIGINT") as raised:
+            paper_run(config, url, as_of=date.fromisoformat(AS_OF))
+    finally:
+        event.remove(Engine, "commit", signal_inside_the_commit)
+        event.remove(Engine, "after_cursor_execute", claimed)
+        signal.signal(signal.SIGINT, previous)
+    run_id, status, error, last = run_row(tmp_path / "paper.db")
+    assert last == sessions("XNYS", "2022-01-03", AS_OF)[nth_day - 1].date().isoformat()  # that commit went through
+    assert (status, error) == ("interrupted", f"SIGINT; last committed day {last}")
+    assert raised.value.note == f"run {run_id} marked interrupted, last committed day {last}"
+
+    result = paper_run(config, url, as_of=date.fromisoformat(AS_OF))
+    assert result.dates[0] > date.fromisoformat(last)
+    conn = sqlite3.connect(tmp_path / "paper.db")
+    try:
+        days = [d for (d,) in conn.execute("SELECT day FROM processed_days ORDER BY day")]
+        runs = conn.execute("SELECT count(*) FROM runs").fetchone()[0]
+    finally:
+        conn.close()
+    expected = [d.date().isoformat() for d in sessions("XNYS", days[0], AS_OF)]
+    assert days == expected and runs == 1  # every session once, in the one paper run
