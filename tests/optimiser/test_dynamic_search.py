@@ -9,10 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tradesim.optimiser import objective, optimise_positions, tracking_error
-from tradesim.optimiser.dynamic import dynamic_search, greedy_affordable, greedy_steps, move_limit
+from tradesim.optimiser.dynamic import MIN_GAIN, dynamic_search, greedy_affordable, greedy_steps, move_limit
 from tradesim.optimiser.exact import NodeLimitExceeded, exact_search
 from tradesim.optimiser.problem import prepare_problem
-from tradesim.optimiser.search import run_search
+from tradesim.optimiser.search import kernels, run_search
 
 from test_optimiser_properties import SETTINGS, f_of, problems, settled, tol
 
@@ -147,3 +147,49 @@ def test_dynamic_is_exact_on_small_reference_problems(name, load_problem):
     problem = prepare_problem(**load_problem(name))
     found = dynamic_search(problem).x
     assert exact_search(problem, found).tolist() == found.tolist()
+
+
+def _kernel_search(module, problem, start, minima):
+    """kernels_*.local_search from ``start`` as dynamic_search runs it; minima: the confirmed ones."""
+    p = problem
+    x0 = p.x0 if p.x0 is not None else np.zeros(p.n, dtype=np.int64)
+    c = p.c if p.x0 is not None else np.zeros(p.n)
+    W = p.Sigma * np.outer(p.v, p.v)
+    P = 2.0 * W
+    p_max, p_min = np.empty(p.n), np.empty(p.n)
+    module.row_extremes(P, p_max, p_min)
+    x = start.copy()
+    e = (x - p.x_star) * p.v
+    Se = p.Sigma @ e
+    known = np.array(minima, dtype=np.int64).reshape(len(minima), p.n)
+    moves, _, _, settled_ = module.local_search(
+        x, p.v, p.v * p.v * np.diag(p.Sigma), P, p.Sigma, Se, float(e @ Se), c, x0, p.lam,
+        float(np.abs(x - x0) @ c), p.lo, p.hi, move_limit(p.n), MIN_GAIN, bool(np.array_equal(P, P.T)),
+        p_max, p_min, known, len(minima))
+    return x, int(moves), bool(settled_)
+
+
+@SETTINGS
+@given(problems(definite=True), st.integers(0, 5), st.sampled_from([1, -1]))
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_a_search_reaching_a_confirmed_minimum_stops_there_with_the_same_moves(backend, args, k, step):
+    """The shortcut of dynamic_search: a later search that reaches an earlier one's local minimum
+    stops there. It must end where, and after as many moves as, the search without it: from a
+    neighbour of the minimum (which often walks straight back), and from zero and from -x*
+    (which pass other points where no single move helps: the search must not stop at those)."""
+    problem = prepare_problem(**args)
+    module = kernels(backend)
+    start = _clipped(problem, np.rint(problem.x_star))
+    minimum, _, settled_ = _kernel_search(module, problem, start, [])
+    if not settled_:
+        return
+    neighbour = minimum.copy()
+    neighbour[k % problem.n] += step
+    far = (np.zeros(problem.n, dtype=np.int64), -np.rint(problem.x_star).astype(np.int64))
+    for later in (_clipped(problem, neighbour), *(_clipped(problem, x) for x in far)):
+        alone = _kernel_search(module, problem, later, [])
+        shortcut = _kernel_search(module, problem, later, [minimum])
+        assert np.array_equal(shortcut[0], alone[0]) and shortcut[1:] == alone[1:]
+    # and from the minimum itself: no move, settled
+    again = _kernel_search(module, problem, minimum, [minimum])
+    assert np.array_equal(again[0], minimum) and again[1:] == (0, True)

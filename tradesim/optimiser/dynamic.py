@@ -13,7 +13,9 @@ its TE against x* is 2.7% where rounding's is 0.01%). This search
      which is what f is at lambda = 0);
 2. improves each distinct start by +-1 moves and paired moves until none lowers f
    (`kernels_*.local_search`), never more than move_limit(N) moves each, and keeps
-   the best (ties: the first start in the order above);
+   the best (ties: the first start in the order above). Starts often lead to the same
+   local minimum: a search that reaches one an earlier search confirmed stops there
+   (0 moves more, the same end) rather than scanning its pairs again;
 3. (the caller) buffers the trade exactly as Carver does.
 
 Bounded work: the relaxation is at most RELAX_SWEEPS sweeps of O(N^2), each local
@@ -109,6 +111,9 @@ def dynamic_search(p: Problem, backend: str = "auto") -> SearchOutcome:
     p_max, p_min = np.empty(p.n), np.empty(p.n)
     module.row_extremes(P, p_max, p_min)
     best, best_f, moves, seen = None, np.inf, 0, set()
+    # The local minima confirmed so far: a later search that reaches one stops there (see
+    # kernels_numpy.local_search), sparing the pair scan that would confirm it once more.
+    minima, known, confirmed = np.empty((len(starts), p.n), dtype=np.int64), 0, set()
     for start in starts.values():
         key = start.tobytes()
         if key in seen:
@@ -119,10 +124,14 @@ def dynamic_search(p: Problem, backend: str = "auto") -> SearchOutcome:
         Se = p.Sigma @ e
         te2 = float(e @ Se)
         cost = float(np.abs(x - x0) @ c)
-        taken, _, _, _ = module.local_search(x, p.v, q, P, p.Sigma, Se, te2, c, x0, lam, cost,
-                                             p.lo, p.hi, move_limit(p.n), MIN_GAIN, symmetric,
-                                             p_max, p_min)
+        taken, _, _, settled = module.local_search(x, p.v, q, P, p.Sigma, Se, te2, c, x0, lam, cost,
+                                                   p.lo, p.hi, move_limit(p.n), MIN_GAIN, symmetric,
+                                                   p_max, p_min, minima, known)
         moves += int(taken)
+        if settled and x.tobytes() not in confirmed:
+            confirmed.add(x.tobytes())
+            minima[known] = x
+            known += 1
         f_x = f(x)
         if f_x < best_f:
             best, best_f = x, f_x

@@ -170,9 +170,11 @@ def relax(x, x_star, W, Wd, g, c, x0, lam, lo, hi, max_sweeps, settle):
 
 
 @njit(cache=True, nogil=True)
-def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves, gain, symmetric, p_max, p_min):
+def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves, gain, symmetric, p_max, p_min,
+                 minima, known):
     """kernels_numpy.local_search, compiled: the same decisions. ``symmetric``: P == P.T exactly;
-    p_max, p_min: each row's largest and smallest P_ij off the diagonal (`row_extremes`)."""
+    p_max, p_min: each row's largest and smallest P_ij off the diagonal (`row_extremes`);
+    minima[:known]: local minima earlier searches of the same problem confirmed."""
     n = x.shape[0]
     g = np.empty(n)
     dc_up = np.empty(n)
@@ -216,6 +218,8 @@ def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves
                 x[i] -= 1
                 _add_row(Se, -1 * v[i], Sigma, i)
             continue
+        if is_known(x, minima, known):
+            return moves, te2, cost, True
         # Pairs. Only a move below the threshold is taken, so the scan starts there and keeps
         # the first lowest candidate under it: the same move as the first minimum overall
         # whenever that is under it (kernels_numpy's argmin), and none otherwise. A row's f
@@ -300,6 +304,21 @@ def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves
         te2 = best_te2
         cost = cost + best_dc
     return max_moves, te2, cost, False
+
+
+@njit(cache=True, nogil=True)
+def is_known(x, minima, known):
+    """x is one of minima[:known]."""
+    n = x.shape[0]
+    for k in range(known):
+        same = True
+        for j in range(n):
+            if minima[k, j] != x[j]:
+                same = False
+                break
+        if same:
+            return True
+    return False
 
 
 @njit(cache=True, nogil=True)

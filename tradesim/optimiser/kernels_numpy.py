@@ -164,7 +164,7 @@ def relax(x, x_star, W, Wd, g, c, x0, lam, lo, hi, max_sweeps, settle):
 
 
 def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves, gain, symmetric=False,
-                 p_max=None, p_min=None):
+                 p_max=None, p_min=None, minima=None, known=0):
     """Best-improvement descent with +-1 moves on one instrument, then paired moves.
 
     Single moves are tried first (2N candidates); only when none lowers f are the
@@ -177,6 +177,13 @@ def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves
     Returns (moves, te2, cost, settled); settled is False when max_moves stopped it.
     ``symmetric`` (P == P.T exactly), ``p_max`` and ``p_min`` (`row_extremes`) only let
     kernels_numba skip pairs that cannot win.
+
+    ``minima[:known]``: local minima that earlier searches of the same problem confirmed (no
+    single or paired move lowered f there). A search that reaches one, with no single move
+    to take, stops there as settled instead of scanning the pairs again. It takes the same
+    moves: the earlier scan at that x found every pair's f at least the threshold f_x (1 - gain);
+    here te2 (and so every candidate's f and the threshold) differs from that scan's by
+    rounding only, ~1e-16 of f, while a pair would need to come 1e-12 of f closer to win.
     """
     n = x.shape[0]
     f1 = np.empty((n, 2))
@@ -206,6 +213,8 @@ def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves
             Se += (step * v[i]) * Sigma[i]
             te2, cost = new_te2, new_cost
             continue
+        if is_known(x, minima, known):
+            return moves, te2, cost, True
         # pairs: [0] +1 on i, -1 on j; [1] +1 on both; [2] -1 on both
         qq = q[:, None] + q[None, :]
         te2_pair = (
@@ -239,6 +248,11 @@ def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves
         te2 = float(te2_pair[kind][i, j])
         cost = cost + float(dc_pair[kind][i, j])
     return max_moves, te2, cost, False
+
+
+def is_known(x, minima, known) -> bool:
+    """x is one of minima[:known]."""
+    return known > 0 and bool((minima[:known] == x).all(axis=1).any())
 
 
 def nearest_plane(L, x_star, lo, hi, x):
