@@ -157,14 +157,15 @@ def _kernel_search(module, problem, start, minima):
     W = p.Sigma * np.outer(p.v, p.v)
     P = 2.0 * W
     p_max, p_min = np.empty(p.n), np.empty(p.n)
-    module.row_extremes(P, p_max, p_min)
+    symmetric = module.row_extremes(P, p_max, p_min)
+    assert symmetric == np.array_equal(P, P.T)
     x = start.copy()
     e = (x - p.x_star) * p.v
     Se = p.Sigma @ e
     known = np.array(minima, dtype=np.int64).reshape(len(minima), p.n)
     moves, _, _, settled_ = module.local_search(
         x, p.v, p.v * p.v * np.diag(p.Sigma), P, p.Sigma, Se, float(e @ Se), c, x0, p.lam,
-        float(np.abs(x - x0) @ c), p.lo, p.hi, move_limit(p.n), MIN_GAIN, bool(np.array_equal(P, P.T)),
+        float(np.abs(x - x0) @ c), p.lo, p.hi, move_limit(p.n), MIN_GAIN, symmetric,
         p_max, p_min, known, len(minima))
     return x, int(moves), bool(settled_)
 

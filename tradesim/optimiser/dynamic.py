@@ -28,9 +28,10 @@ another start avoids.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from tradesim.optimiser.objective import objective
 from tradesim.optimiser.problem import Problem
 from tradesim.optimiser.search import SearchOutcome, kernels, run_search
 
@@ -88,8 +89,24 @@ def dynamic_search(p: Problem, backend: str = "auto") -> SearchOutcome:
     c = p.c if p.x0 is not None else np.zeros(p.n)  # no prior position: no cost term
     lam = p.lam
 
+    evaluated = {}
+
+    def state(x):
+        """(Sigma e, TE^2, cost, f) at x, each computed once per distinct x (starts and ends repeat):
+        f as `objective` computes it, from the same TE^2 and cost the search starts from."""
+        key = x.tobytes()
+        known_state = evaluated.get(key)
+        if known_state is None:
+            e = (x - p.x_star) * p.v
+            Se = p.Sigma @ e
+            te2 = float(e @ Se)
+            cost = float(np.abs(x - x0) @ c)
+            te = math.sqrt(max(te2, 0.0))
+            known_state = evaluated[key] = (Se, te2, cost, te if p.x0 is None else te + lam * cost)
+        return known_state
+
     def f(x):
-        return objective(x, p.x_star, p.x0, p.v, p.Sigma, p.c, lam)
+        return state(x)[3]
 
     starts, passes = starting_points(p, backend)
     W = p.Sigma * np.outer(p.v, p.v)
@@ -107,9 +124,8 @@ def dynamic_search(p: Problem, backend: str = "auto") -> SearchOutcome:
 
     q = p.v * p.v * np.diag(p.Sigma)
     P = 2.0 * W
-    symmetric = bool(np.array_equal(P, P.T))
     p_max, p_min = np.empty(p.n), np.empty(p.n)
-    module.row_extremes(P, p_max, p_min)
+    symmetric = bool(module.row_extremes(P, p_max, p_min))
     best, best_f, moves, seen = None, np.inf, 0, set()
     # The local minima confirmed so far: a later search that reaches one stops there (see
     # kernels_numpy.local_search), sparing the pair scan that would confirm it once more.
@@ -120,11 +136,8 @@ def dynamic_search(p: Problem, backend: str = "auto") -> SearchOutcome:
             continue
         seen.add(key)
         x = start.copy()
-        e = (x - p.x_star) * p.v
-        Se = p.Sigma @ e
-        te2 = float(e @ Se)
-        cost = float(np.abs(x - x0) @ c)
-        taken, _, _, settled = module.local_search(x, p.v, q, P, p.Sigma, Se, te2, c, x0, lam, cost,
+        Se, te2, cost, _ = state(start)
+        taken, _, _, settled = module.local_search(x, p.v, q, P, p.Sigma, Se.copy(), te2, c, x0, lam, cost,
                                                    p.lo, p.hi, move_limit(p.n), MIN_GAIN, symmetric,
                                                    p_max, p_min, minima, known)
         moves += int(taken)

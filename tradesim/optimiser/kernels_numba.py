@@ -339,12 +339,17 @@ def nearest_plane(L, x_star, lo, hi, x):
 
 @njit(cache=True, nogil=True)
 def row_extremes(P, p_max, p_min):
-    """Each row's largest and smallest entry off the diagonal (for local_search's bound)."""
+    """Each row's largest and smallest entry off the diagonal (for local_search's bound);
+    returns whether P == P.T exactly (np.array_equal: a NaN anywhere makes it False)."""
     n = P.shape[0]
+    symmetric = True
     for i in range(n):
         hi_, lo_ = -np.inf, np.inf
         for j in range(n):
             if j != i:
                 hi_ = max(hi_, P[i, j])
                 lo_ = min(lo_, P[i, j])
+            if not P[i, j] == P[j, i]:
+                symmetric = False
         p_max[i], p_min[i] = hi_, lo_
+    return symmetric

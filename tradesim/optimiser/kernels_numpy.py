@@ -275,10 +275,12 @@ def nearest_plane(L, x_star, lo, hi, x):
     return True
 
 
-def row_extremes(P, p_max, p_min):
-    """Each row's largest and smallest entry off the diagonal (for kernels_numba's bound)."""
+def row_extremes(P, p_max, p_min) -> bool:
+    """Each row's largest and smallest entry off the diagonal (for kernels_numba's bound);
+    returns whether P == P.T exactly."""
     off = P.astype(np.float64, copy=True)
     np.fill_diagonal(off, -np.inf)
     p_max[:] = off.max(axis=1) if off.size else p_max
     np.fill_diagonal(off, np.inf)
     p_min[:] = off.min(axis=1) if off.size else p_min
+    return bool(np.array_equal(P, P.T))
