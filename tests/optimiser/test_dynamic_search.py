@@ -166,7 +166,7 @@ def _kernel_search(module, problem, start, minima):
     moves, _, _, settled_ = module.local_search(
         x, p.v, p.v * p.v * np.diag(p.Sigma), P, p.Sigma, Se, float(e @ Se), c, x0, p.lam,
         float(np.abs(x - x0) @ c), p.lo, p.hi, move_limit(p.n), MIN_GAIN, symmetric,
-        p_max, p_min, known, len(minima))
+        p_max, p_min, known, len(minima), np.argsort(c, kind="stable"))
     return x, int(moves), bool(settled_)
 
 

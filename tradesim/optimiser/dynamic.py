@@ -126,6 +126,7 @@ def dynamic_search(p: Problem, backend: str = "auto") -> SearchOutcome:
     P = 2.0 * W
     p_max, p_min = np.empty(p.n), np.empty(p.n)
     symmetric = bool(module.row_extremes(P, p_max, p_min))
+    by_cost = np.argsort(c, kind="stable")
     best, best_f, moves, seen = None, np.inf, 0, set()
     # The local minima confirmed so far: a later search that reaches one stops there (see
     # kernels_numpy.local_search), sparing the pair scan that would confirm it once more.
@@ -139,7 +140,7 @@ def dynamic_search(p: Problem, backend: str = "auto") -> SearchOutcome:
         Se, te2, cost, _ = state(start)
         taken, _, _, settled = module.local_search(x, p.v, q, P, p.Sigma, Se.copy(), te2, c, x0, lam, cost,
                                                    p.lo, p.hi, move_limit(p.n), MIN_GAIN, symmetric,
-                                                   p_max, p_min, minima, known)
+                                                   p_max, p_min, minima, known, by_cost)
         moves += int(taken)
         if settled and x.tobytes() not in confirmed:
             confirmed.add(x.tobytes())

@@ -171,10 +171,11 @@ def relax(x, x_star, W, Wd, g, c, x0, lam, lo, hi, max_sweeps, settle):
 
 @njit(cache=True, nogil=True)
 def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves, gain, symmetric, p_max, p_min,
-                 minima, known):
+                 minima, known, by_cost):
     """kernels_numpy.local_search, compiled: the same decisions. ``symmetric``: P == P.T exactly;
     p_max, p_min: each row's largest and smallest P_ij off the diagonal (`row_extremes`);
-    minima[:known]: local minima earlier searches of the same problem confirmed."""
+    minima[:known]: local minima earlier searches of the same problem confirmed;
+    by_cost: the instruments in ascending order of c (np.argsort(c))."""
     n = x.shape[0]
     g = np.empty(n)
     dc_up = np.empty(n)
@@ -184,6 +185,8 @@ def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves
     row = np.empty(n)
     f_up = np.empty(n)
     f_down = np.empty(n)
+    front_b_up, front_c_up = np.empty(n), np.empty(n)
+    front_b_down, front_c_down = np.empty(n), np.empty(n)
     for moves in range(max_moves):
         f_x = math.sqrt(max(te2, 0.0)) + lam * cost
         threshold = f_x - gain * f_x
@@ -229,6 +232,9 @@ def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves
         # A row is skipped when a lower bound on its f cannot beat the best so far: the bound
         # takes the smallest j terms over all j, the row's extreme P_ij off the diagonal, and
         # a margin (1e-9 of the terms' sizes) far above any rounding, so no winner is skipped.
+        # A row that passes is tested again with its j terms taken together, the j's t2 term
+        # with the same j's cost change, over the j's no other j beats in both (`_front`):
+        # most rows fail there, where a pair's gain in TE comes with another pair's cost.
         b_down, b_up, c_down, c_up, c_max, g_max, q_max = np.inf, np.inf, np.inf, np.inf, 0.0, 0.0, 0.0
         for j in range(n):
             g_max = max(g_max, abs(g[j]))
@@ -240,6 +246,8 @@ def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves
                 b_up = min(b_up, q[j] + g[j])
                 c_up = min(c_up, dc_up[j])
             c_max = max(c_max, c[j])
+        front_down = _front(q, g, -1.0, dc_down, pen_down, by_cost, front_b_down, front_c_down)
+        front_up = _front(q, g, 1.0, dc_up, pen_up, by_cost, front_b_up, front_c_up)
         best_f = threshold
         best_kind, best_i, best_j = -1, 0, 0
         for kind in range(3):
@@ -259,8 +267,21 @@ def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves
                     continue  # no j can move that way
                 t2_low = te2 + a + qi + b + pb
                 slack = 1e-9 * (abs(te2) + 2.0 * (g_max + q_max) + max(abs(p_max[i]), abs(p_min[i])))
-                f_low = math.sqrt(max(t2_low - slack, 0.0)) + lam * (cost + dci + cb) - 1e-9 * lam * (cost + 3.0 * c_max)
+                margin = 1e-9 * lam * (cost + 3.0 * c_max)
+                f_low = math.sqrt(max(t2_low - slack, 0.0)) + lam * (cost + dci + cb) - margin
                 if f_low >= best_f:
+                    continue
+                if kind == 1:
+                    fb, fc, nf = front_b_up, front_c_up, front_up
+                else:
+                    fb, fc, nf = front_b_down, front_c_down, front_down
+                may_win = False
+                for k in range(nf):
+                    t2_low = te2 + a + qi + fb[k] + pb
+                    if math.sqrt(max(t2_low - slack, 0.0)) + lam * (cost + dci + fc[k]) - margin < best_f:
+                        may_win = True
+                        break
+                if not may_win:
                     continue
                 first = i + 1 if (kind > 0 and symmetric) else 0
                 if kind == 0:
@@ -304,6 +325,29 @@ def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves
         te2 = best_te2
         cost = cost + best_dc
     return max_moves, te2, cost, False
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _front(q, g, sign, dc, pen, by_cost, front_b, front_c):
+    """The pairs' j terms (b_j = q_j + sign g_j, dc_j) of the j's that can move (pen_j 0) and that
+    no other j beats in both, into front_b[:k], front_c[:k]; returns k. Every such j has b_j and
+    dc_j at least those of one of them, so a row's bound over these alone bounds all its j.
+    dc_j is +-c_j: walking the costs down among the j with dc_j < 0, then up among the rest,
+    visits dc in ascending order (no sort), and a j enters when its b_j is below all so far."""
+    n = q.shape[0]
+    k = 0
+    lowest = np.inf
+    for half in range(2):
+        for r in range(n):
+            j = by_cost[n - 1 - r] if half == 0 else by_cost[r]
+            if pen[j] != 0.0 or (dc[j] < 0.0) != (half == 0):
+                continue
+            b = q[j] + sign * g[j]
+            if b < lowest:
+                lowest = b
+                front_b[k], front_c[k] = b, dc[j]
+                k += 1
+    return k
 
 
 @njit(cache=True, nogil=True)

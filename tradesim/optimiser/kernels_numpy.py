@@ -164,7 +164,7 @@ def relax(x, x_star, W, Wd, g, c, x0, lam, lo, hi, max_sweeps, settle):
 
 
 def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves, gain, symmetric=False,
-                 p_max=None, p_min=None, minima=None, known=0):
+                 p_max=None, p_min=None, minima=None, known=0, by_cost=None):
     """Best-improvement descent with +-1 moves on one instrument, then paired moves.
 
     Single moves are tried first (2N candidates); only when none lowers f are the
@@ -175,8 +175,8 @@ def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves
     A move is taken when it lowers f by more than the fraction ``gain`` of f (rounding
     in the incremental TE^2 must not make two opposite moves both look better).
     Returns (moves, te2, cost, settled); settled is False when max_moves stopped it.
-    ``symmetric`` (P == P.T exactly), ``p_max`` and ``p_min`` (`row_extremes`) only let
-    kernels_numba skip pairs that cannot win.
+    ``symmetric`` (P == P.T exactly), ``p_max`` and ``p_min`` (`row_extremes`) and ``by_cost``
+    (np.argsort(c)) only let kernels_numba skip pairs that cannot win.
 
     ``minima[:known]``: local minima that earlier searches of the same problem confirmed (no
     single or paired move lowered f there). A search that reaches one, with no single move
