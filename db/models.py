@@ -194,7 +194,8 @@ class Fill(Base):
         ForeignKeyConstraint(["run_id", "decided_on", "instrument_id"],
                              ["orders.run_id", "orders.day", "orders.instrument_id"], name="fk_fill_order"),
         Index("ix_fills_run_day", "run_id", "day"),
-        Index("ix_fills_run_instrument_day", "run_id", "instrument_id", "day"),
+        # Also what P&L sums (migration 0011): an instrument's fills over a period are one range of it.
+        Index("ix_fills_run_instrument_day", "run_id", "instrument_id", "day", "quantity", "price", "fx", "cost_base"),
     )
 
 

@@ -8,9 +8,13 @@
 with rate_t = fx_s for stocks and fx_t (the holding's, else its fill's) for futures. Each
 term belongs to one ledger row: a holding gives its day the first term and the next processed
 day the second, a fill its day the third. So the sum over any group of (instrument, day) is a
-sum over rows, which the database does in one GROUP BY over the rows it already has: no
-holding or fill leaves it. Only a future's second term needs a second row (today's rate), read
-by primary key.
+sum over rows, which the database does over the rows it already has: no holding or fill leaves
+it. Only a future's second term needs a second row (today's rate), read by primary key.
+
+What keeps a million-fill run well under a second is what the database does not do: sort a
+million rows to group them. A stock's holding whose two terms fall in one group adds exactly
+nothing and is left out before grouping (``_adds_something``), and each instrument's fills of a
+period are one range of an index that holds what is summed (``_traded``, migration 0011).
 
 Sums come back grouped by instrument (or by asset class, or by nothing) and by month or day as
 asked; ``db.pnl._grouped`` labels and orders them. The figures equal the row-by-row sums up to
@@ -27,9 +31,9 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, and_, case, extract, func, literal, select
+from sqlalchemy import Connection, and_, case, extract, func, literal, or_, select, true
 
-from db.models import Equity, Fill, Instrument, Order, PositionRow
+from db.models import Equity, Fill, Instrument, PositionRow
 from db.queries import QueryError
 
 
@@ -41,7 +45,7 @@ def summed(conn: Connection, run_id: int, start: date, last: date, opening: int,
     only time) are asked for, per month or day when asked. A group's code and day are those of
     one of its rows, which is all ``_grouped`` needs to label it.
     """
-    e, p, fl, o, i = Equity, PositionRow, Fill, Order, Instrument
+    e, p, i = Equity, PositionRow, Instrument
     t = func.row_number().over(order_by=e.day) - 1
     if "day" in keys:
         when = t
@@ -59,9 +63,8 @@ def summed(conn: Connection, run_id: int, start: date, last: date, opening: int,
     later = PositionRow.__table__.alias("later")
     held_fx = (select(later.c.fx).where(later.c.run_id == run_id, later.c.day == d.c.next_day,
                                         later.c.instrument_id == p.instrument_id).scalar_subquery())
-    f2, o2 = Fill.__table__.alias("f2"), Order.__table__.alias("o2")
-    fill_fx = (select(func.min(f2.c.fx)).join(o2, and_(o2.c.run_id == f2.c.run_id, o2.c.day == f2.c.decided_on,
-                                                        o2.c.instrument_id == f2.c.instrument_id))
+    f2 = Fill.__table__.alias("f2")  # each fill has its order (see _traded)
+    fill_fx = (select(func.min(f2.c.fx))
                .where(f2.c.run_id == run_id, f2.c.day == d.c.next_day, f2.c.instrument_id == p.instrument_id)
                .scalar_subquery())
     rate = case((i.kind == "future", func.coalesce(held_fx, fill_fx)), else_=p.fx)
@@ -83,16 +86,12 @@ def summed(conn: Connection, run_id: int, start: date, last: date, opening: int,
                       func.sum(case((p.fx.is_(None), one), else_=zero)),
                       func.sum(case((and_(carried_on, rate.is_(None)), one), else_=zero)))
                .select_from(p).join(d, d.c.day == p.day).join(i, i.id == p.instrument_id)
-               .where(p.run_id == run_id), p.instrument_id, book, symbols).group_by(k, d.c.g, d.c.next_g)
-    traded = _of(select(func.min(fl.instrument_id), func.min(d.c.t), d.c.g,
-                        func.sum(fl.quantity * fl.price * i.multiplier * fl.fx), func.sum(fl.cost_base))
-                 .select_from(fl)
-                 .join(o, and_(o.run_id == fl.run_id, o.day == fl.decided_on, o.instrument_id == fl.instrument_id))
-                 .join(d, d.c.day == fl.day).join(i, i.id == fl.instrument_id)
-                 .where(fl.run_id == run_id, is_today), fl.instrument_id, book, symbols).group_by(k, d.c.g)
+               .where(p.run_id == run_id, _adds_something(i, p, d, is_today, carried_on)),
+               p.instrument_id, book, symbols).group_by(k, d.c.g, d.c.next_g)
+    traded = _traded(conn, d, run_id, opening, book, days, keys, symbols)
     with _beside(conn, traded) as traded_rows:
         held_rows = conn.execute(held).all()
-        traded_rows = traded_rows()
+        traded_rows = [row for row in traded_rows() if row[3] is not None]  # None: a period without fills
     if any(row[9] for row in held_rows):
         _no_fx(conn, run_id, start, last, book, symbols)
     if any(row[10] for row in held_rows):
@@ -120,6 +119,54 @@ def summed(conn: Connection, run_id: int, start: date, last: date, opening: int,
     rows = list(groups.values())
     return (np.array([r[2] for r in rows], dtype=float), np.array([r[3] for r in rows], dtype=float),
             np.array([code_of[int(r[0])] for r in rows], dtype=np.intp), np.array([r[1] for r in rows], dtype=np.intp))
+
+
+def _adds_something(i, p, d, is_today, carried_on):  # noqa: ANN001, ANN202
+    """A stock's holding whose two terms fall in one group
+    adds exactly nothing: today's value and, on the next processed day, minus the same value at
+    the same rate (a stock's rate is its own day's FX), the same product subtracted from itself.
+    Leaving those rows out spares the database sorting them: grouped by instrument or by month,
+    a run of a million holdings has only its groups' last days left to sort. A row without an FX
+    rate stays (it is reported), and so does every future's (its rate is the next day's)."""
+    return or_(i.kind == "future", ~is_today, ~carried_on, d.c.g != d.c.next_g, p.fx.is_(None))
+
+
+def _traded(conn: Connection, d, run_id: int, opening: int, book: pd.DataFrame,  # noqa: ANN001, ANN202
+            days: list[date], keys: list[str], symbols: tuple[str, ...]):
+    """What the fills of each group paid and cost: rows (instrument, day index, group, paid, costs).
+
+    Fills count on the run's processed days in the window, each in the group of its day. Unless
+    days are asked for, each instrument's fills of each period are summed in a range of the
+    index (run_id, instrument_id, day, ...), which holds every column summed: a million fills
+    are read in index order and never sorted. That range holds only processed days when every
+    day a fill of the window names is one (as the ledger writes them); otherwise, and by day,
+    they are matched to the processed days and grouped.
+
+    The order each fill belongs to is not joined: the ledger's foreign key (fk_fill_order,
+    enforced on every connection that writes) guarantees it, and one order per run, day and
+    instrument means the join neither drops nor repeats a fill.
+    """
+    fl, i = Fill, Instrument
+    first, last = days[opening], days[-1]
+    if "day" not in keys:
+        in_window = _of(select(fl.day).distinct().where(fl.run_id == run_id, fl.day >= first, fl.day <= last),
+                        fl.instrument_id, book, symbols).subquery()
+        processed = select(Equity.day).where(Equity.run_id == run_id)
+        if conn.execute(select(in_window.c.day).where(in_window.c.day.not_in(processed)).limit(1)).first() is None:
+            pr = (select(d.c.g, func.min(d.c.day).label("first"), func.max(d.c.day).label("last"),
+                         func.min(d.c.t).label("t")).where(d.c.t >= opening).group_by(d.c.g).cte("pr"))
+
+            def summed_over(term):  # noqa: ANN001, ANN202
+                return (select(func.sum(term)).where(fl.run_id == run_id, fl.instrument_id == i.id,
+                                                     fl.day >= pr.c.first, fl.day <= pr.c.last).scalar_subquery())
+
+            return _of(select(i.id, pr.c.t, pr.c.g, summed_over(fl.quantity * fl.price * i.multiplier * fl.fx),
+                              summed_over(fl.cost_base)).select_from(i).join(pr, true()), i.id, book, symbols)
+    return _of(select(func.min(fl.instrument_id), func.min(d.c.t), d.c.g,
+                      func.sum(fl.quantity * fl.price * i.multiplier * fl.fx), func.sum(fl.cost_base))
+               .select_from(fl).join(d, d.c.day == fl.day).join(i, i.id == fl.instrument_id)
+               .where(fl.run_id == run_id, d.c.t >= opening), fl.instrument_id, book, symbols
+               ).group_by(_group_column(keys)(i), d.c.g)
 
 
 def _key(keys: list[str], book: pd.DataFrame):  # noqa: ANN202

@@ -89,3 +89,25 @@ def test_a_holding_that_vanishes_without_a_fill_is_the_same_error(new_url) -> No
             queries.pnl(url, run=2, reference=reference)
         messages.append(str(caught.value))
     assert messages[0] == messages[1] == "FGBL on 2024-07-01: a holding vanished without a fill, P&L cannot be attributed"
+
+
+def test_fills_on_a_day_that_was_not_processed_count_in_neither(new_url) -> None:  # noqa: ANN001
+    """The database sums an instrument's fills by ranges of days, which holds while every fill is
+    on a processed day; when one is not (its equity row is gone), both sums leave it out."""
+    import small_ledger
+
+    from db.models import Equity
+
+    url = new_url()
+    engine = open_engine(url)
+    small_ledger.build(engine)
+    with engine.begin() as conn:  # SPY's sale on 07-01 now falls on no processed day
+        conn.execute(delete(Equity).where(Equity.run_id == 2, Equity.day == pd.Timestamp("2024-07-01").date()))
+    engine.dispose()
+    for by in GROUPINGS:
+        for window in ({}, dict(since="2024-06-05"), dict(symbol="SPY")):
+            same(url, run=2, by=by, **window)
+    everything = same(url, run=2, by="instrument")
+    kept = same(url, run=2, by="instrument", until="2024-06-30")
+    # SPY's costs: 1.5 on 06-04 only (the 1.25 of 07-01's fill is left out)
+    assert everything.set_index("symbol").loc["SPY", "costs"] == kept.set_index("symbol").loc["SPY", "costs"] == 1.5
