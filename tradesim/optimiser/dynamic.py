@@ -127,29 +127,21 @@ def dynamic_search(p: Problem, backend: str = "auto") -> SearchOutcome:
     p_max, p_min = np.empty(p.n), np.empty(p.n)
     symmetric = bool(module.row_extremes(P, p_max, p_min))
     by_cost = np.argsort(c, kind="stable")
-    best, best_f, moves, seen = None, np.inf, 0, set()
-    # The local minima confirmed so far: a later search that reaches one stops there (see
-    # kernels_numpy.local_search), sparing the pair scan that would confirm it once more.
-    minima, known, confirmed = np.empty((len(starts), p.n), dtype=np.int64), 0, set()
-    for start in starts.values():
-        key = start.tobytes()
-        if key in seen:
-            continue
-        seen.add(key)
-        x = start.copy()
-        Se, te2, cost, _ = state(start)
-        taken, _, _, settled = module.local_search(x, p.v, q, P, p.Sigma, Se.copy(), te2, c, x0, lam, cost,
-                                                   p.lo, p.hi, move_limit(p.n), MIN_GAIN, symmetric,
-                                                   p_max, p_min, minima, known, by_cost)
-        moves += int(taken)
-        if settled and x.tobytes() not in confirmed:
-            confirmed.add(x.tobytes())
-            minima[known] = x
-            known += 1
+    # Each distinct start, in order, searched in one call (`kernels_*.local_searches`): a later
+    # search that reaches a local minimum an earlier one confirmed stops there.
+    distinct = list({start.tobytes(): start for start in starts.values()}.values())
+    begin = [state(start) for start in distinct]
+    X = np.array(distinct)
+    moves = np.zeros(len(distinct), dtype=np.int64)
+    module.local_searches(X, np.array([Se for Se, _, _, _ in begin]), np.array([te2 for _, te2, _, _ in begin]),
+                          np.array([cost for _, _, cost, _ in begin]), p.v, q, P, p.Sigma, c, x0, lam, p.lo, p.hi,
+                          move_limit(p.n), MIN_GAIN, symmetric, p_max, p_min, by_cost, moves)
+    best, best_f = None, np.inf
+    for x in X:
         f_x = f(x)
         if f_x < best_f:
             best, best_f = x, f_x
-    return SearchOutcome(best, passes, moves)
+    return SearchOutcome(best.copy(), passes, int(moves.sum()))
 
 
 def babai_start(p: Problem, W: np.ndarray, module) -> np.ndarray | None:  # noqa: ANN001

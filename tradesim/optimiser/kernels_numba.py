@@ -327,6 +327,22 @@ def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves
     return max_moves, te2, cost, False
 
 
+@njit(cache=True, nogil=True)
+def local_searches(X, SE, te2, cost, v, q, P, Sigma, c, x0, lam, lo, hi, max_moves, gain, symmetric, p_max, p_min,
+                   by_cost, moves):
+    """kernels_numpy.local_searches, compiled (one call for all of a problem's starts)."""
+    minima = np.empty_like(X)
+    known = 0
+    for s in range(X.shape[0]):
+        x = X[s]
+        taken, _, _, settled = local_search(x, v, q, P, Sigma, SE[s], te2[s], c, x0, lam, cost[s], lo, hi, max_moves,
+                                            gain, symmetric, p_max, p_min, minima, known, by_cost)
+        moves[s] = taken
+        if settled and not is_known(x, minima, known):
+            minima[known, :] = x
+            known += 1
+
+
 @njit(cache=True, nogil=True, inline="always")
 def _front(q, g, sign, dc, pen, by_cost, front_b, front_c):
     """The pairs' j terms (b_j = q_j + sign g_j, dc_j) of the j's that can move (pen_j 0) and that

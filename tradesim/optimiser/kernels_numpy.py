@@ -250,6 +250,21 @@ def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves
     return max_moves, te2, cost, False
 
 
+def local_searches(X, SE, te2, cost, v, q, P, Sigma, c, x0, lam, lo, hi, max_moves, gain, symmetric, p_max, p_min,
+                   by_cost, moves):
+    """`local_search` from each row of X in turn (X becomes the ends, moves[s] the moves of each),
+    SE[s], te2[s], cost[s] the search's state at X[s]; each search knows the local minima the
+    earlier ones confirmed (a search stopped by max_moves confirms none)."""
+    minima = np.empty_like(X)
+    known = 0
+    for s in range(X.shape[0]):
+        moves[s], _, _, settled = local_search(X[s], v, q, P, Sigma, SE[s], te2[s], c, x0, lam, cost[s], lo, hi,
+                                               max_moves, gain, symmetric, p_max, p_min, minima, known, by_cost)
+        if settled and not is_known(X[s], minima, known):
+            minima[known] = X[s]
+            known += 1
+
+
 def is_known(x, minima, known) -> bool:
     """x is one of minima[:known]."""
     return known > 0 and bool((minima[:known] == x).all(axis=1).any())
