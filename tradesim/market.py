@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from tradesim.allocator import release_free_memory
 from tradesim.data.source import PriceBars
 from tradesim.errors import DataError
 from tradesim.schema import PortfolioConfig
@@ -139,7 +140,8 @@ def build_market(config: PortfolioConfig, bars: PriceBars, sessions: pd.Datetime
         symbols=symbols,
         close=close,
         has_price=has_price,
-        open=opens if opens is not None else np.full(raw.shape, np.nan),
+        # No opens (futures, closes-only files): one NaN seen at every cell, not a table of them.
+        open=opens if opens is not None else np.broadcast_to(np.float64(np.nan), raw.shape),
         contract_price=contract_price,
         fx=fx,
         multiplier=np.array([i.multiplier for i in config.instruments], dtype=float),
@@ -155,6 +157,7 @@ def build_market(config: PortfolioConfig, bars: PriceBars, sessions: pd.Datetime
     )
     if config.data.max_daily_move is not None:
         check_moves(market, config.data.max_daily_move)
+    release_free_memory()  # the alignment's temporaries
     return market
 
 

@@ -66,3 +66,12 @@ def test_a_dividend_without_a_pay_date_stops_a_pay_date_account_naming_it() -> N
     with pytest.raises(DataError, match=r"^instrument 'UUU': the dividend with ex-date 2024-01-04 has no pay date "
                                         r"\(dividends.credit_on = \"pay_date\" needs one\)$"):
         build_market(parse_config(raw), PriceBars(close=close, actions=actions))
+
+
+def test_without_opens_the_market_holds_one_nan_not_a_table() -> None:
+    """Futures and closes-only files have no opens: ``open`` reads NaN everywhere from a single
+    value (Jumbo's would be 6.7 MB of NaN), and refuses writes."""
+    market = build_market(parse_config(RAW), bars([100, 101, 102, 103], [1.1] * 4))
+    assert market.open.shape == market.close.shape and np.isnan(market.open).all()
+    assert market.open.strides == (0, 0) and not market.open.flags.writeable
+    assert np.isnan(market.slice(1, 3).open).all()

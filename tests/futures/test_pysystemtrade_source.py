@@ -152,3 +152,20 @@ def test_daily_layout_needs_multiple_prices_for_each_instrument(tmp_path: Path) 
     path.write_bytes(gzip.compress(text.encode()))
     with pytest.raises(DataError, match="instrument 'FAKE_DAX' has no rows in multiple_prices"):
         PysystemtradeSource(folder).load(["FAKE_OIL", "FAKE_DAX"])
+
+
+def test_a_load_keeps_no_rows_but_an_import_reads_once(tmp_path: Path) -> None:
+    """A replay loads once: the multiple-price rows go once its tables are built (they were held
+    through the market's alignment). An import's ``read_all`` keeps them for its per-symbol loads."""
+    folder = write_daily_layout(tmp_path / "daily")
+    source = PysystemtradeSource(folder)
+    first = source.load(["FAKE_OIL", "FAKE_DAX"])
+    assert source._multiple == {}
+    again = source.load(["FAKE_OIL", "FAKE_DAX"])
+    for name, frame in first.frames().items():
+        pd.testing.assert_frame_equal(frame, again.frames()[name], check_exact=True)
+    importing = PysystemtradeSource(folder)
+    importing.read_all(["FAKE_OIL", "FAKE_DAX"])
+    (folder / "multiple_prices.csv.gz").unlink()  # read already: the loads below need no file
+    pd.testing.assert_frame_equal(importing.load(["FAKE_OIL"]).contract, first.contract[["FAKE_OIL"]],
+                                  check_exact=True)

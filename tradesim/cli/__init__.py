@@ -168,8 +168,10 @@ def _register() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (README, "Exit codes")."""
+    from tradesim.allocator import pin_mmap_threshold
     from tradesim.cli import logs
 
+    pin_mmap_threshold()  # before anything large is allocated: see tradesim/allocator.py
     logs.configure()
     args = sys.argv[1:] if argv is None else list(argv)
     # --debug is read here, wherever it stands (``tradesim replay --debug`` too).

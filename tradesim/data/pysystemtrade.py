@@ -31,6 +31,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from tradesim.allocator import release_free_memory
 from tradesim.data.frames import read_wide_csv
 from tradesim.data.instrument_table import InstrumentTable, parse_instrument_table
 from tradesim.data.source import PriceBars
@@ -170,10 +171,13 @@ class PysystemtradeSource:
         fx = _dates(self._fx, None, end)
         if self.layout == "daily":  # cut to the dates as the wide tables are built, not copied after
             close, multiple = self._daily(symbols, start, end)
-            return PriceBars(close=close, fx=fx, **multiple)
-        close, multiple = self._per_file(symbols)
-        return PriceBars(close=_dates(close, start, end), fx=fx,
-                         **{f: _dates(frame, start, end) for f, frame in multiple.items()})
+            bars = PriceBars(close=close, fx=fx, **multiple)
+        else:
+            close, multiple = self._per_file(symbols)
+            bars = PriceBars(close=_dates(close, start, end), fx=fx,
+                             **{f: _dates(frame, start, end) for f, frame in multiple.items()})
+        release_free_memory()  # the parser's scratch
+        return bars
 
     def _per_file(self, symbols: list[str]) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
         closes, fields = {}, {f: {} for f in MULTIPLE_FIELDS}
@@ -209,7 +213,10 @@ class PysystemtradeSource:
             adjusted = read_wide_csv(path, str(path), date_column="DATE", columns=list(dict.fromkeys(symbols)))
         close = adjusted.loc[_within(adjusted.index.to_numpy(), start, end), symbols]
         close = close.loc[close.notna().any(axis=1)]
-        by_symbol = self.read_multiple_prices(symbols)
+        if all(s in self._multiple for s in symbols):  # read already (``read_all``)
+            by_symbol = self.read_multiple_prices(symbols)
+        else:  # a replay's one load: nothing kept once its tables are built
+            by_symbol = self._read_multiple(set(symbols))
         without = [s for s in symbols if s not in by_symbol]
         if without:
             raise DataError(f"{self.root}: instrument {without[0]!r} has no rows in multiple_prices "

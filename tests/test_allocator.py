@@ -1,0 +1,47 @@
+"""tradesim/allocator.py: what glibc's malloc does with a large block after a larger one was freed,
+and that pinning the threshold changes it. Each case runs in a fresh process (the threshold is
+process-wide and the test process's heap has a history)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tradesim.allocator import _glibc
+
+pytestmark = pytest.mark.skipif(_glibc() is None or not hasattr(_glibc(), "mallinfo2"),
+                                reason="glibc 2.33+ only (the settings are no-ops elsewhere)")
+
+CHILD = """
+import ctypes, sys
+import numpy as np
+from tradesim.allocator import _glibc, pin_mmap_threshold
+
+class Info(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                                "fsmblks", "uordblks", "fordblks", "keepcost")]
+libc = _glibc()
+libc.mallinfo2.restype = Info
+if sys.argv[1] == "pinned":
+    assert pin_mmap_threshold()
+big = np.ones(8 << 17)  # 8 MB, mapped on its own either way
+del big  # unpinned, glibc now raises its threshold to 8 MB
+before = libc.mallinfo2().hblks
+table = np.ones(3 << 17)  # 3 MB: a replay's days x instruments table
+print(libc.mallinfo2().hblks - before)
+"""
+
+
+def mapped_after_a_larger_free(mode: str) -> int:
+    out = subprocess.run([sys.executable, "-c", CHILD, mode], capture_output=True, text=True, check=True)
+    return int(out.stdout)
+
+
+def test_unpinned_a_table_lands_in_the_heap_after_a_larger_one_was_freed() -> None:
+    assert mapped_after_a_larger_free("default") == 0
+
+
+def test_pinned_every_table_of_a_megabyte_or_more_gets_its_own_mapping() -> None:
+    assert mapped_after_a_larger_free("pinned") == 1
