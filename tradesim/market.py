@@ -131,7 +131,12 @@ def build_market(config: PortfolioConfig, bars: PriceBars, sessions: pd.Datetime
         # its back-adjusted close is no price to size by (it can be negative).
         is_stock = np.array([i.kind == "stock" for i in config.instruments])
         contract_price = np.where(np.isnan(contract_price) & ~np.isnan(close) & is_stock, close, contract_price)
-    fx = np.column_stack([_fx_for(bars.fx, i.currency, config.base_currency, index, i.symbol) for i in config.instruments])
+    rates: dict[str, np.ndarray] = {}  # one series per currency, not per instrument (Jumbo: 12 for 123)
+    for i in config.instruments:
+        if i.currency not in rates:
+            rates[i.currency] = _fx_for(bars.fx, i.currency, config.base_currency, index, i.symbol)
+    fx = np.column_stack([rates[i.currency] for i in config.instruments])
+    del rates
     # Before its FX series starts an instrument cannot be valued in the base currency:
     # those days count as days without a price (not traded, never held).
     has_price &= ~np.isnan(fx)
