@@ -169,3 +169,30 @@ def test_a_load_keeps_no_rows_but_an_import_reads_once(tmp_path: Path) -> None:
     (folder / "multiple_prices.csv.gz").unlink()  # read already: the loads below need no file
     pd.testing.assert_frame_equal(importing.load(["FAKE_OIL"]).contract, first.contract[["FAKE_OIL"]],
                                   check_exact=True)
+
+
+def test_rows_in_any_order_across_chunks_give_the_same_bars(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The multiple prices are read in chunks, each symbol's rows kept in pieces: a file whose rows
+    are shuffled, read two rows at a time, gives exactly the bars of the file in order."""
+    folder = write_daily_layout(tmp_path / "daily")
+    expected = PysystemtradeSource(folder).load(["FAKE_OIL", "FAKE_DAX"])
+    path = folder / "multiple_prices.csv.gz"
+    header, *rows = gzip.decompress(path.read_bytes()).decode().splitlines()
+    path.write_bytes(gzip.compress("\n".join([header, *(rows[i] for i in (6, 2, 4, 0, 5, 3, 1))]).encode() + b"\n"))
+    monkeypatch.setattr("tradesim.data.pysystemtrade._CHUNK_ROWS", 2)
+    shuffled = PysystemtradeSource(folder).load(["FAKE_OIL", "FAKE_DAX"])
+    for name, frame in expected.frames().items():
+        pd.testing.assert_frame_equal(shuffled.frames()[name], frame, check_exact=True)
+
+
+def test_the_first_repeat_in_the_file_is_named_whichever_chunk_holds_it(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = write_daily_layout(tmp_path / "daily")
+    path = folder / "multiple_prices.csv.gz"
+    text = gzip.decompress(path.read_bytes()).decode()
+    # line 9 repeats FAKE_DAX's 2024-01-04 (line 7), line 10 FAKE_OIL's 2024-01-02 (line 2)
+    text += "2024-01-04,FAKE_DAX,15111,20240300,15105,20240600\n2024-01-02,FAKE_OIL,71.6,20240300,71.8,20240200\n"
+    path.write_bytes(gzip.compress(text.encode()))
+    monkeypatch.setattr("tradesim.data.pysystemtrade._CHUNK_ROWS", 3)
+    with pytest.raises(DataError, match=r"line 9: instrument 'FAKE_DAX' on 2024-01-04 appears twice"):
+        PysystemtradeSource(folder).load(["FAKE_OIL", "FAKE_DAX"])

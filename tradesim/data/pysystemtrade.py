@@ -41,7 +41,7 @@ from tradesim.errors import ConfigError, DataError
 MULTIPLE_FIELDS = {"contract_price": "PRICE", "carry_price": "CARRY", "contract": "PRICE_CONTRACT",
                    "carry_contract": "CARRY_CONTRACT"}
 _FX_PAIR = re.compile(r"^[A-Z]{6}$")
-_CHUNK_ROWS = 100000  # rows of the daily multiple-prices file parsed at a time
+_CHUNK_ROWS = 50000  # rows of the daily multiple-prices file parsed at a time
 
 
 def _numbers(frame: pd.DataFrame, column: str, label: str, dates: pd.Series,
@@ -232,7 +232,7 @@ class PysystemtradeSource:
             values = np.full((len(index), len(symbols)), np.nan)
             for j, s in enumerate(symbols):
                 values[rows[j], j] = by_symbol[s][1][inside[j], i]
-            fields[f] = pd.DataFrame(values, index=index, columns=pd.Index(symbols))
+            fields[f] = pd.DataFrame(values, index=index, columns=pd.Index(symbols), copy=False)  # ours alone
         return close, fields
 
     @cached_property
@@ -282,7 +282,10 @@ class PysystemtradeSource:
             chunks = pd.read_csv(path, usecols=columns, keep_default_na=False, na_values=[""],
                                  dtype={"DATE": str, "Instrument": str}, chunksize=_CHUNK_ROWS)
             known = pd.Index(sorted(wanted))
-            days, codes, values, lines = [], [], [], []
+            # Each symbol's rows as pieces, one per chunk it appears in (the file is usually
+            # grouped by instrument: one or two pieces each), so the rows kept are held once,
+            # not gathered whole and then copied into each symbol's order.
+            pieces: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
             first = 2  # the chunk's first line in the file (after the header)
             for chunk in chunks:
                 keep = chunk["Instrument"].isin(wanted).to_numpy()
@@ -295,28 +298,37 @@ class PysystemtradeSource:
                 if stamps.isna().any():
                     k = int(np.flatnonzero(stamps.isna().to_numpy())[0])
                     raise DataError(f"{label}: line {at[k]}: field 'DATE': {chunk['DATE'].iloc[k]!r} is not a date")
-                days.append(stamps.dt.normalize().to_numpy())
-                codes.append(known.get_indexer(chunk["Instrument"]).astype(np.int32))
-                values.append(np.column_stack([_numbers(chunk, col, label, chunk["DATE"], at)
-                                               for col in MULTIPLE_FIELDS.values()]))
-                lines.append(at.astype(np.int64))
+                day = stamps.dt.normalize().to_numpy()
+                code = known.get_indexer(chunk["Instrument"])
+                value = np.column_stack([_numbers(chunk, col, label, chunk["DATE"], at)
+                                         for col in MULTIPLE_FIELDS.values()])
+                by_code = np.argsort(code, kind="stable")  # the file's order within each symbol
+                bounds = np.searchsorted(code[by_code], np.arange(len(known) + 1))
+                for c in np.flatnonzero(np.diff(bounds)):
+                    rows = by_code[bounds[c]:bounds[c + 1]]
+                    pieces.setdefault(int(c), []).append((day[rows], value[rows], at[rows]))
+                del chunk, day, value
         except (OSError, pd.errors.ParserError, UnicodeDecodeError, EOFError) as exc:
             raise DataError(f"{label}: cannot read: {exc}") from None
-        if not days:
-            return {}
-        day, code, line = np.concatenate(days), np.concatenate(codes), np.concatenate(lines)
-        del days, codes, lines
-        twice = pd.DataFrame({"day": day, "symbol": code}).duplicated().to_numpy()
-        if twice.any():
-            k = int(np.flatnonzero(twice)[0])
-            raise DataError(f"{label}: line {line[k]}: instrument {known[code[k]]!r} on "
-                            f"{pd.Timestamp(day[k]).date()} appears twice")
-        value = np.concatenate(values)
-        del values
-        order = np.lexsort((day, code))
-        bounds = np.searchsorted(code[order], np.arange(len(known) + 1))
-        return {str(known[c]): (day[order[a:b]], value[order[a:b]])
-                for c, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])) if b > a}
+        out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        repeat = None  # (line, symbol, day) of the first row in the file repeating an earlier one
+        for c in sorted(pieces):
+            parts = pieces.pop(c)
+            day, value, line = (parts[0][i] if len(parts) == 1 else np.concatenate([p[i] for p in parts])
+                                for i in range(3))
+            if np.any(day[1:] < day[:-1]):  # by day; a repeated day keeps the file's order
+                order = np.argsort(day, kind="stable")
+                day, value, line = day[order], value[order], line[order]
+            twice = np.flatnonzero(day[1:] == day[:-1]) + 1
+            if len(twice):
+                k = twice[np.argmin(line[twice])]
+                if repeat is None or line[k] < repeat[0]:
+                    repeat = (int(line[k]), str(known[c]), day[k])
+            out[str(known[c])] = (day, value)
+        if repeat is not None:
+            raise DataError(f"{label}: line {repeat[0]}: instrument {repeat[1]!r} on "
+                            f"{pd.Timestamp(repeat[2]).date()} appears twice")
+        return out
 
     @cached_property
     def _fx(self) -> pd.DataFrame:
