@@ -99,7 +99,9 @@ def build_market(config: PortfolioConfig, bars: PriceBars, sessions: pd.Datetime
     session, so a session the data lacks is a row without prices (held, not traded)."""
     symbols = config.symbols
     close_df = bars.close.reindex(columns=list(symbols))
-    close_df = close_df.loc[close_df.notna().any(axis=1)]
+    priced = close_df.notna().any(axis=1).to_numpy()
+    if not priced.all():  # (a mask keeping every row would still copy the table)
+        close_df = close_df.loc[priced]
     if sessions is not None and not close_df.empty:
         close_df = close_df.reindex(sessions[sessions >= close_df.index[0]])
     if close_df.empty:
@@ -113,7 +115,7 @@ def build_market(config: PortfolioConfig, bars: PriceBars, sessions: pd.Datetime
                 when = index[np.flatnonzero(bad)[0]].date()
                 raise DataError(f"instrument {inst.symbol!r} on {when}: non-positive price {raw[bad, j][0]}")
     has_price = ~np.isnan(raw)
-    close = pd.DataFrame(raw).ffill().to_numpy()
+    close = pd.DataFrame(raw, copy=False).ffill().to_numpy()  # (ffill makes the one copy)
 
     def aligned(frame: pd.DataFrame | None, ffill: bool) -> np.ndarray | None:
         if frame is None:
