@@ -12,6 +12,13 @@ with validate=True (covariance checked on every call). "search" times only the s
 N x passes shows the O(N x passes) growth once the fixed per-call costs are left out.
 
     python scripts/bench_optimiser.py [--problems DIR] [--seconds 0.2]
+    python scripts/bench_optimiser.py --jumbo [--repeat 3]
+
+``--jumbo``: the optimiser's CPU on the Jumbo replay's own problems (123 futures, 6,312 days):
+the replay runs once in-process (ledger in memory) keeping each day's optimise_positions
+arguments, then those calls are run again as the engine made them and timed in CPU seconds
+(best of --repeat passes over all of them, numba warmed up), each result checked equal to the
+replay's. CPU rather than the replay's wall-clock stage split: that follows the load.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_replay, for --jumbo
 
 import numba  # noqa: E402
 
@@ -61,11 +69,52 @@ def group_of(name: str) -> tuple[str, int]:
     return family, int(size[1:])
 
 
+def jumbo(repeat: int) -> None:
+    """The optimiser's CPU over the Jumbo replay's own calls (see the module's docstring)."""
+    import tradesim.optimiser
+    from bench_replay import FUTURES_DATA, JUMBO
+    from tradesim.config import load_config
+    from tradesim.replay import load_market, replay
+
+    if not FUTURES_DATA.is_dir():
+        print(f"skipped: the futures data is not at {FUTURES_DATA}")
+        return
+    calls = []
+    engine_calls = tradesim.optimiser.optimise_positions
+
+    def keep(*args, **kwargs):
+        result = engine_calls(*args, **kwargs)
+        calls.append(([a.copy() if isinstance(a, np.ndarray) else a for a in args], kwargs, result))
+        return result
+
+    warm_up()
+    config = load_config(JUMBO, sets=[f'data.path="{FUTURES_DATA}"'])
+    tradesim.optimiser.optimise_positions = keep  # sizing.py looks it up on each call
+    try:
+        replay(config, None, market=load_market(config))
+    finally:
+        tradesim.optimiser.optimise_positions = engine_calls
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.process_time()
+        results = [optimise_positions(*args, **kwargs) for args, kwargs, _ in calls]
+        best = min(best, time.process_time() - started)
+    same = all(np.array_equal(a.positions, b.positions) and (a.passes, a.polish_moves, a.path) ==
+               (b.passes, b.polish_moves, b.path) for a, (_, _, b) in zip(results, calls))
+    print(f"Jumbo: {len(calls):,} optimiser calls (search {config.optimiser.search}), CPU best of {repeat}: "
+          f"{best:.2f} s ({1e3 * best / len(calls):.3f} ms per call); results as in the replay: {same}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--problems", type=Path, default=DEFAULT_PROBLEMS)
     parser.add_argument("--seconds", type=float, default=0.2, help="timing budget per problem and method")
+    parser.add_argument("--jumbo", action="store_true", help="time the Jumbo replay's own optimiser calls")
+    parser.add_argument("--repeat", type=int, default=3, help="--jumbo: passes over the calls (best is printed)")
     options = parser.parse_args()
+    if options.jumbo:
+        jumbo(options.repeat)
+        return
 
     expected = json.loads((options.problems / "expected.json").read_text())
     warm_up()
