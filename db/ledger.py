@@ -123,6 +123,27 @@ def diagnostics_values(day: Day) -> dict:
             "rebalanced": len(day.orders.instrument) > 0}
 
 
+# Rows per multi-row INSERT at most: past a few thousand, longer statements cost more to
+# prepare than they save.
+MAX_ROWS = 4096
+
+
+def _power_of_two_below(n: int) -> int:
+    return 1 << (max(n, 1).bit_length() - 1)
+
+
+def _pieces(n: int, most: int):  # noqa: ANN202
+    """``n`` rows as statements of ``most`` rows, then the rest in powers of two (4,260 with
+    most 4,096: 4,096 + 128 + 32 + 4): a handful of statement sizes, each prepared once."""
+    while n >= most:
+        yield most
+        n -= most
+    while n:
+        size = _power_of_two_below(n)
+        yield size
+        n -= size
+
+
 _PENDING = object()  # a fill's decision date: the day whose pending orders it fills
 
 
@@ -157,6 +178,8 @@ class DayWriter:
         self._cols: dict[str, list[str]] = {}
         self._positional = False
         self._staged: list[_StagedDay] = []
+        self._multi: dict[tuple[str, int], str] = {}  # (table, rows) -> multi-row INSERT (SQLite)
+        self._most_rows: dict[str, int] = {}  # table -> rows per multi-row INSERT at most
 
     def _compile(self, conn: Connection) -> None:
         dialect = conn.dialect
@@ -165,6 +188,10 @@ class DayWriter:
 
             dialect = sqlite.dialect(paramstyle="qmark")
             self._positional = True
+            import sqlite3
+
+            # Parameters one statement may bind: 32,766 since SQLite 3.32, fewer in older builds.
+            variables = conn.connection.dbapi_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
             # SQLite stores dates as ISO text anyway; converting each day once here saves
             # the driver's adapter a call per row (hundreds of thousands in a replay).
             self.days = [d.isoformat() for d in self.days]
@@ -176,6 +203,8 @@ class DayWriter:
             compiled = insert(table).values({c: bindparam(c) for c in cols}).compile(dialect=dialect)
             self._sql[name] = str(compiled)
             self._cols[name] = list(compiled.positiontup) if self._positional else cols
+            if self._positional:
+                self._most_rows[name] = _power_of_two_below(min(variables, MAX_ROWS * len(cols)) // len(cols))
         order = Order.__table__
         for name, where_instrument in (("mark_filled", False), ("mark_cancelled", True)):
             clauses = [order.c.run_id == bindparam("r"), order.c.day == bindparam("d"),
@@ -255,14 +284,26 @@ class DayWriter:
         self._staged.append(_StagedDay(today, tables, ids[fills.cancelled].tolist(),
                                        bool(n_orders) and not orders.filled_same_day))
 
-    def flush(self, conn: Connection) -> None:
-        """Write the staged days inside the caller's transaction, in the order they were staged.
+    @property
+    def staged_days(self) -> int:
+        return len(self._staged)
+
+    def take(self) -> list[_StagedDay]:
+        """The days staged so far, for a ``flush`` elsewhere (a replay's writer thread); staging
+        goes on into a new list."""
+        staged, self._staged = self._staged, []
+        return staged
+
+    def flush(self, conn: Connection, staged: list[_StagedDay] | None = None) -> None:
+        """Write the staged days (or ``staged``, from ``take``) inside the caller's transaction,
+        in the order they were staged.
 
         Orders wait for the next day to learn whether they filled: the orders of a staged
         day are written already settled by the day staged after it, and the pending orders
         of the last day written before (``pending_day``) are settled by UPDATE.
         """
-        staged, self._staged = self._staged, []
+        if staged is None:
+            staged = self.take()
         if not staged:
             return
         self.prepare(conn)
@@ -293,9 +334,40 @@ class DayWriter:
                     column.extend(v if isinstance(v, list) else repeat(v, size))
                 n += size
             if n:
-                rows = list(zip(*columns.values()))
-                cursor.executemany(sql[name], rows if self._positional else [dict(zip(columns, r)) for r in rows])
+                self._insert(cursor, name, n, columns)
         cursor.close()
+
+    def _insert(self, cursor, name: str, n: int, columns: dict[str, list]) -> None:  # noqa: ANN001
+        """Insert ``n`` rows given column-wise, in order.
+
+        SQLite gets multi-row ``VALUES`` statements: one step of the statement inserts
+        thousands of rows, where ``executemany`` pays a bind/step/reset round trip (and a
+        release of the GIL) per row. Rows go in the order given, so ids are the same.
+        """
+        if not self._positional:
+            rows = list(zip(*columns.values()))
+            cursor.executemany(self._sql[name], [dict(zip(columns, r)) for r in rows])
+            return
+        width = len(columns)
+        flat = [None] * (n * width)
+        for j, column in enumerate(columns.values()):
+            flat[j::width] = column
+        done = 0
+        for size in _pieces(n, self._most_rows[name]):
+            cursor.execute(self._values_sql(name, size),
+                           flat if size == n else flat[done * width:(done + size) * width])
+            done += size
+
+    def _values_sql(self, name: str, rows: int) -> str:
+        """The table's INSERT with ``rows`` rows of parameters (kept: SQLite's statement cache
+        is keyed by the text, and ``_pieces`` keeps the sizes few)."""
+        key = (name, rows)
+        sql = self._multi.get(key)
+        if sql is None:
+            single = self._sql[name]
+            values = single[single.index(" VALUES ") + len(" VALUES "):]
+            sql = self._multi[key] = single + (", " + values) * (rows - 1)
+        return sql
 
     @staticmethod
     def _settle(day: "_StagedDay", after: "_StagedDay") -> list[str] | None:

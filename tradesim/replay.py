@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +37,62 @@ WARMUP = timedelta(days=730)
 # whole. Every commit rewrites the index pages the days touched; committing each day makes
 # the default replay about 5 s slower. `tradesim replay --commit-every 1` asks for it.
 COMMIT_EVERY = 64
+
+
+class GroupWriter:
+    """Writes and commits a replay's groups of days on a thread of its own, one group at a time.
+
+    The database does most of a group's work without Python's GIL (the sqlite3 module and
+    psycopg release it while SQLite steps a statement or commits, or the server answers), and
+    the loop spends much of each day in the optimiser's kernels, which release it too: the
+    next days are simulated while a group is written. A group is one transaction, as before:
+    all or none of its days. Signals only ever interrupt the main thread, so a commit is never
+    cut in half; whoever stops the loop calls ``settle`` to let the group on its way end first.
+    """
+
+    def __init__(self, writer: ledger.DayWriter, conn) -> None:  # noqa: ANN001
+        self.writer, self.conn = writer, conn
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self.failed = False  # a group was not written: nothing after it may be
+
+    def submit(self, staged: list, last: Day) -> None:
+        """Write ``staged`` (whose last day is ``last``) once the group before it is committed."""
+        self.wait()
+        self._thread = threading.Thread(target=self._write, args=(staged, last), name="ledger-writer")
+        self._thread.start()
+
+    def _write(self, staged: list, last: Day) -> None:
+        try:
+            with self.conn.begin():  # rolled back if anything fails
+                self.writer.flush(self.conn, staged)
+            self.writer.committed(last)
+        except BaseException as exc:  # raised in the loop's thread by wait()
+            self._error = exc
+
+    def wait(self) -> None:
+        """Wait for the group on its way; raise its error, if writing it failed."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            error, self._error = self._error, None
+            self.failed = True
+            raise error
+
+    def settle(self) -> bool:
+        """Wait for the group on its way whatever comes meanwhile (a second Ctrl-C included: the
+        wait is one group's write); whether every group so far is in the ledger."""
+        while self._thread is not None and self._thread.is_alive():
+            try:
+                self._thread.join()
+            except BaseException:  # noqa: S112 (the run is stopping already; its group still ends whole)
+                continue
+        self._thread = None
+        if self._error is not None:
+            log.debug("writing a group of days failed", exc_info=self._error)
+            self._error, self.failed = None, True
+        return not self.failed
 
 
 @dataclass
@@ -163,28 +220,21 @@ def replay(
     units_traded = 0.0
     warnings: list[str] = []
     conn = db.connect() if db is not None else None
-    group = conn.begin() if conn is not None else None
     if conn is not None:
         writer.prepare(conn)
+        group_writer = GroupWriter(writer, conn)
     grouped = 0
     last_staged: Day | None = None
 
-    def write_group(more: bool = True) -> None:
-        """The staged days, one statement per table, committed together: all or none of them;
-        ``more``: begin the next group's transaction."""
-        nonlocal group, grouped
-        try:
-            writer.flush(conn)
-            # A signal inside SQLAlchemy's commit or begin would leave a transaction half-closed
-            # (then neither rolled back nor marked interrupted): it waits for both, see interrupts_deferred.
-            with interrupts_deferred():
-                group.commit()
-                if more:
-                    group, grouped = conn.begin(), 0
-        except BaseException:
-            group.rollback()  # an interruption mid-batch must not commit part of it
-            raise
-        writer.committed(last_staged)
+    def write_group() -> None:
+        """Hand the staged days to the writer thread, to be written and committed together
+        (all or none of them) while the next days are simulated."""
+        nonlocal grouped
+        group_writer.wait()
+        # Taken and handed over at once: a signal between the two would lose the days.
+        with interrupts_deferred():
+            group_writer.submit(writer.take(), last_staged)
+            grouped = 0
 
     collector = run_warnings.start()
     try:
@@ -220,14 +270,21 @@ def replay(
                 on_step(day)
             if on_day is not None:
                 on_day(k + 1, n)
-        if group is not None:
+        if conn is not None:
             t2 = time.perf_counter()
-            write_group(more=False)
+            if writer.staged_days:
+                write_group()
+            group_writer.wait()
             times.ledger += time.perf_counter() - t2
     except BaseException as exc:
-        if group is not None and group.is_active:
-            try:  # the days staged before the failure are whole; the failed one never was
-                write_group(more=False)
+        if conn is not None:
+            # The group on its way ends whole either way (signals never reach the writer thread);
+            # then the days staged before the failure, whole too (the failed one never was),
+            # unless writing had failed: the days after a group that is not in the ledger stay out.
+            try:
+                if group_writer.settle() and writer.staged_days:
+                    write_group()
+                    group_writer.settle()
             except BaseException:
                 log.debug("the days staged before the failure were not written", exc_info=True)
         if db is not None:
