@@ -152,6 +152,31 @@ def load_market(config: PortfolioConfig, source: PriceSource | None = None, data
     return dataclasses.replace(market, load_warnings=tuple(lines)) if lines else market
 
 
+# The optimiser searches that run compiled loops (tradesim.optimiser.search.kernels).
+_COMPILED_SEARCHES = ("dynamic", "greedy", "greedy+polish", "rounded+polish")
+
+
+def warm_optimiser(config: PortfolioConfig) -> threading.Thread | None:
+    """Load the optimiser's compiled loops on a thread of its own, to overlap loading the data:
+    numba's import and its cache take about half a second, and a replay needs them only on
+    its first day. Only where this config's optimiser runs them; a failure here is silent,
+    since the first optimisation loads them again and reports it (a missing numba included)."""
+    if config.optimiser.search not in _COMPILED_SEARCHES or config.optimiser.backend == "numpy":
+        return None
+
+    def warm() -> None:
+        try:
+            from tradesim.optimiser import warm_up
+
+            warm_up("numba")
+        except Exception:  # noqa: BLE001 (the replay's first optimisation says what is wrong)
+            log.debug("warming the optimiser up failed", exc_info=True)
+
+    thread = threading.Thread(target=warm, name="optimiser-warm-up")
+    thread.start()
+    return thread
+
+
 def first_trading_index(market: Market, start: date | None) -> int:
     if start is None:
         return 0
