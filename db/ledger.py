@@ -284,26 +284,14 @@ class DayWriter:
         self._staged.append(_StagedDay(today, tables, ids[fills.cancelled].tolist(),
                                        bool(n_orders) and not orders.filled_same_day))
 
-    @property
-    def staged_days(self) -> int:
-        return len(self._staged)
-
-    def take(self) -> list[_StagedDay]:
-        """The days staged so far, for a ``flush`` elsewhere (a replay's writer thread); staging
-        goes on into a new list."""
-        staged, self._staged = self._staged, []
-        return staged
-
-    def flush(self, conn: Connection, staged: list[_StagedDay] | None = None) -> None:
-        """Write the staged days (or ``staged``, from ``take``) inside the caller's transaction,
-        in the order they were staged.
+    def flush(self, conn: Connection) -> None:
+        """Write the staged days inside the caller's transaction, in the order they were staged.
 
         Orders wait for the next day to learn whether they filled: the orders of a staged
         day are written already settled by the day staged after it, and the pending orders
         of the last day written before (``pending_day``) are settled by UPDATE.
         """
-        if staged is None:
-            staged = self.take()
+        staged, self._staged = self._staged, []
         if not staged:
             return
         self.prepare(conn)

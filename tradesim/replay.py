@@ -56,17 +56,19 @@ class GroupWriter:
         self._error: BaseException | None = None
         self.failed = False  # a group was not written: nothing after it may be
 
-    def submit(self, staged: list, last: Day) -> None:
-        """Write ``staged`` (whose last day is ``last``) once the group before it is committed."""
+    def submit(self, days: list[Day]) -> None:
+        """Write ``days`` once the group before them is committed."""
         self.wait()
-        self._thread = threading.Thread(target=self._write, args=(staged, last), name="ledger-writer")
+        self._thread = threading.Thread(target=self._write, args=(days,), name="ledger-writer")
         self._thread.start()
 
-    def _write(self, staged: list, last: Day) -> None:
+    def _write(self, days: list[Day]) -> None:
         try:
+            for day in days:  # the rows are built here too, off the loop's thread
+                self.writer.stage(day)
             with self.conn.begin():  # rolled back if anything fails
-                self.writer.flush(self.conn, staged)
-            self.writer.committed(last)
+                self.writer.flush(self.conn)
+            self.writer.committed(days[-1])
         except BaseException as exc:  # raised in the loop's thread by wait()
             self._error = exc
 
@@ -248,18 +250,17 @@ def replay(
     if conn is not None:
         writer.prepare(conn)
         group_writer = GroupWriter(writer, conn)
-    grouped = 0
-    last_staged: Day | None = None
+    unwritten: list[Day] = []  # the days since the last group handed to the writer
 
     def write_group() -> None:
-        """Hand the staged days to the writer thread, to be written and committed together
+        """Hand the days kept so far to the writer thread, to be written and committed together
         (all or none of them) while the next days are simulated."""
-        nonlocal grouped
+        nonlocal unwritten
         group_writer.wait()
-        # Taken and handed over at once: a signal between the two would lose the days.
+        # Handed over and forgotten at once: a signal between the two would lose the days.
         with interrupts_deferred():
-            group_writer.submit(writer.take(), last_staged)
-            grouped = 0
+            group_writer.submit(unwritten)
+            unwritten = []
 
     collector = run_warnings.start()
     try:
@@ -275,10 +276,8 @@ def replay(
                 # Days are kept in memory and written in groups (one statement per table),
                 # each group committed whole: every commit rewrites the scattered index pages
                 # the days touched (paper trading, which must survive a kill, commits every day).
-                writer.stage(day)
-                last_staged = day
-                grouped += 1
-                if grouped >= commit_every:
+                unwritten.append(day)
+                if len(unwritten) >= commit_every:
                     write_group()
             times.ledger += time.perf_counter() - t2
             book = new_book
@@ -297,7 +296,7 @@ def replay(
                 on_day(k + 1, n)
         if conn is not None:
             t2 = time.perf_counter()
-            if writer.staged_days:
+            if unwritten:
                 write_group()
             group_writer.wait()
             times.ledger += time.perf_counter() - t2
@@ -307,7 +306,7 @@ def replay(
             # then the days staged before the failure, whole too (the failed one never was),
             # unless writing had failed: the days after a group that is not in the ledger stay out.
             try:
-                if group_writer.settle() and writer.staged_days:
+                if group_writer.settle() and unwritten:
                     write_group()
                     group_writer.settle()
             except BaseException:
