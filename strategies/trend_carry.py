@@ -22,6 +22,7 @@ equal per asset class, then within the class, over the live instruments each day
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Iterator, Sequence
 
 import numpy as np
@@ -30,6 +31,7 @@ from strategies.base import StrategyContext, VectorStrategy
 from strategies.forecasts import (
     CARRY_SCALAR, TREND_SCALARS, annualised_carry, carry_forecast, combine_forecasts, ewmac_forecast, price_vol_points,
 )
+from strategies.forecasts.ewmac import own_day_ewma
 from strategies.forecasts.allocation import asset_class_weights, instrument_diversification
 from tradesim.estimates import WeeklyCorrelation
 
@@ -84,8 +86,22 @@ class TrendCarry(VectorStrategy):
         m = ctx.market
         prices = np.where(m.has_price, m.close, np.nan)
         sigma_p = price_vol_points(m.contract_price, ctx.vol)
+        # AFTS's spans overlap (8/32's fast EWMA is 2/8's slow one): each is computed once,
+        # and kept only until the last rule that uses it.
+        uses = Counter(span for f in self.trend_spans for span in (f, 4 * f))
+        kept: dict[int, np.ndarray] = {}
+
+        def ewma(values: np.ndarray, span: int) -> np.ndarray:
+            found = kept.pop(span, None)
+            if found is None:
+                found = own_day_ewma(values, span)
+            uses[span] -= 1
+            if uses[span]:
+                kept[span] = found
+            return found
+
         for f, scalar in zip(self.trend_spans, self.trend_scalars):
-            yield f"ewmac{f}_{4 * f}", ewmac_forecast(prices, sigma_p, f, 4 * f, scalar, self.cap)
+            yield f"ewmac{f}_{4 * f}", ewmac_forecast(prices, sigma_p, f, 4 * f, scalar, self.cap, ewma)
         del prices
         if not self.carry_spans:
             return

@@ -16,6 +16,8 @@ difference is a difference.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -40,14 +42,16 @@ def own_day_ewma(prices: np.ndarray, span: int) -> np.ndarray:
 
 
 def ewmac_forecast(prices: np.ndarray, sigma_p: np.ndarray, fast: int, slow: int | None = None,
-                   scalar: float | None = None, cap: float = 20.0) -> np.ndarray:
-    """Scaled and capped EWMAC(fast, slow) forecast; slow defaults to 4 x fast, scalar to AFTS's."""
+                   scalar: float | None = None, cap: float = 20.0,
+                   ewma: Callable[[np.ndarray, int], np.ndarray] = own_day_ewma) -> np.ndarray:
+    """Scaled and capped EWMAC(fast, slow) forecast; slow defaults to 4 x fast, scalar to AFTS's.
+    ``ewma(prices, span)``: ``own_day_ewma``, or one that keeps the spans a later rule reuses."""
     slow = slow if slow is not None else 4 * fast
     if scalar is None:
         if fast not in TREND_SCALARS or slow != 4 * fast:
             raise ValueError(f"no AFTS forecast scalar for EWMAC {fast}/{slow}: give one")
         scalar = TREND_SCALARS[fast]
     with np.errstate(invalid="ignore", divide="ignore"):
-        raw = (own_day_ewma(prices, fast) - own_day_ewma(prices, slow)) / sigma_p
+        raw = (ewma(prices, fast) - ewma(prices, slow)) / sigma_p
     raw = np.where(np.isfinite(raw), raw, np.nan)
     return np.clip(raw * scalar, -cap, cap)
