@@ -18,7 +18,10 @@ def variation_margin(positions: np.ndarray, close_prev: np.ndarray, close: np.nd
                      multiplier: np.ndarray, fx: np.ndarray, is_future: np.ndarray) -> float:
     """Futures P&L on positions carried over from yesterday's close."""
     move = np.where(is_future & (positions != 0), positions * (close - close_prev) * multiplier * fx, 0.0)
-    return float(np.nansum(move))
+    missing = np.isnan(move)  # np.nansum's sum, without its wrapper's copy
+    if missing.any():
+        move[missing] = 0.0
+    return float(move.sum())
 
 
 def fill_cash_flow(qty: np.ndarray, fill_price: np.ndarray, close: np.ndarray, multiplier: np.ndarray,

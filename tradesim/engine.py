@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -78,7 +79,7 @@ class Fills:
     notional_base: np.ndarray  # |q| x contract price x multiplier x FX
     cancelled: np.ndarray  # indices of pending orders that could not fill (no price)
 
-    @property
+    @cached_property  # the day's accounting, its equity row and its fill rows all read it
     def cost_base(self) -> np.ndarray:
         return (self.commission + self.slippage) * self.fx
 
@@ -171,6 +172,17 @@ class Engine:
         self.cost_deflator = volatility_deflator(m.close) if self.config.costs.deflate_by_volatility else None
         if self.cost_deflator is not None:
             self.unit_cost = self.unit_cost * self.cost_deflator
+        c = self.costs
+        # The cost table's columns side by side, so a day's instruments take one fancy index.
+        self._cost_columns = np.vstack(np.broadcast_arrays(c.per_unit, c.pct, c.minimum, c.half_spread,
+                                                           c.half_spread_bps, c.fixed))
+        # Futures whose held contract changed from the day before (a roll, if held), all days at once.
+        self.rolled = None
+        if m.contract is not None:
+            with np.errstate(invalid="ignore"):
+                changed = (m.contract[1:] != m.contract[:-1]) & ~np.isnan(m.contract[1:]) & ~np.isnan(m.contract[:-1])
+            self.rolled = np.zeros(m.close.shape, dtype=bool)
+            self.rolled[1:] = changed & m.is_future
         self.vol_filled = np.nan_to_num(self.vol, nan=0.0)
         self.any_stale = (~m.has_price).any(axis=1)
         # Calendar days, boxed once: pandas' per-element access costs more than the day's accounting.
@@ -191,7 +203,7 @@ class Engine:
             check_covariance(self._shrunk, self.market.symbols)
             self._corr_seen = corr
         vol = self.vol_filled[t]
-        return self._shrunk * np.outer(vol, vol)
+        return self._shrunk * (vol[:, None] * vol)  # np.outer's products, without its wrapper
 
     def opening_book(self, first: int = 0) -> Book:
         return Book.opening(self.config.capital, self.market.n_instruments, first)
@@ -317,9 +329,7 @@ class Engine:
                      cancelled)
 
     def costs_for(self, idx: np.ndarray) -> CostTable:
-        c = self.costs
-        return CostTable(c.per_unit[idx], c.pct[idx], c.minimum[idx], c.half_spread[idx], c.half_spread_bps[idx],
-                         c.fixed[idx])
+        return CostTable(*self._cost_columns[:, idx])
 
     def _settle(self, fills: Fills, t: int) -> float:
         m, idx = self.market, fills.instrument
@@ -330,12 +340,9 @@ class Engine:
         """A futures position whose held contract changed today was rolled: closing the old
         contract and opening the new one costs two trades of the whole position."""
         m = self.market
-        if m.contract is None or t == 0:
+        if self.rolled is None or t == 0:
             return 0.0
-        with np.errstate(invalid="ignore"):
-            rolled = (held != 0) & m.is_future & (m.contract[t] != m.contract[t - 1]) \
-                & ~np.isnan(m.contract[t]) & ~np.isnan(m.contract[t - 1])
-        idx = np.flatnonzero(rolled)
+        idx = np.flatnonzero(self.rolled[t] & (held != 0))
         if not len(idx):
             return 0.0
         q, price, mult = np.abs(held[idx]), m.contract_price[t, idx], m.multiplier[idx]
