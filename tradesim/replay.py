@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -159,11 +160,17 @@ _COMPILED_SEARCHES = ("dynamic", "greedy", "greedy+polish", "rounded+polish")
 
 
 def warm_optimiser(config: PortfolioConfig) -> threading.Thread | None:
-    """Load the optimiser's compiled loops on a thread of its own, to overlap loading the data:
-    numba's import and its cache take about half a second, and a replay needs them only on
-    its first day. Only where this config's optimiser runs them; a failure here is silent,
-    since the first optimisation loads them again and reports it (a missing numba included)."""
-    if config.optimiser.search not in _COMPILED_SEARCHES or config.optimiser.backend == "numpy":
+    """Load the optimiser's compiled loops on a thread of its own while the replay opens its
+    ledger and starts its run: numba's import and its cache take about half a second, and the
+    loop needs them only at its first decision. Only where this config's optimiser runs them
+    and they are not loaded yet; a failure here is silent, since the first optimisation loads
+    them again and reports it (a missing numba included).
+
+    Not earlier, beside loading the prices: numba's 100-odd MB would then sit under the
+    strategy's preparation, whose temporaries it otherwise reuses (Jumbo's peak was 60 MB higher).
+    """
+    if (config.optimiser.search not in _COMPILED_SEARCHES or config.optimiser.backend == "numpy"
+            or "tradesim.optimiser.kernels_numba" in sys.modules):
         return None
 
     def warm() -> None:
@@ -217,6 +224,7 @@ def replay(
     engine = Engine(config, market, strategy=strategy)
     # The engine prepares the strategy as it is built: that time is the strategy's, not the estimates'.
     times.estimates = time.perf_counter() - t0 - getattr(engine, "strategy_seconds", 0.0)
+    warm_optimiser(config)
     start = first_trading_index(market, config.start)
     if start >= market.n_days:
         from tradesim.errors import DataError
