@@ -182,6 +182,9 @@ def main() -> int:
     total = sum(times.values())
     for stage in ("data", "estimates", "strategy", "sizing", "broker", "ledger"):
         print(f"  {stage:<10}{times[stage]:8.2f}  {times[stage] / total:6.1%}")
+    if url:
+        print(f"  (ledger: the loop's own time; the writer thread spent {result.times.writer:.2f} s "
+              f"writing and committing the groups of days meanwhile)")
     return 0
 
 
