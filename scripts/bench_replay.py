@@ -161,9 +161,10 @@ def main() -> int:
     load_seconds = time.perf_counter() - t0
     with tempfile.TemporaryDirectory() as tmp:
         url = None if args.no_ledger else f"sqlite:///{tmp}/bench.db"
-        started = time.perf_counter()
+        started, loop_cpu, process_cpu = time.perf_counter(), time.thread_time(), time.process_time()
         result = replay(config, url, market=market)
         wall = time.perf_counter() - started
+        loop_cpu, process_cpu = time.thread_time() - loop_cpu, time.process_time() - process_cpu
         size = sum(f.stat().st_size for f in Path(tmp).glob("bench.db*")) if url else 0
     times = result.times.as_dict()
     times["data"] = load_seconds
@@ -174,6 +175,8 @@ def main() -> int:
     print(f"replay: {wall:.2f} s wall for {days:,} days = {days / wall:,.0f} days/s; "
           f"plus {load_seconds:.2f} s loading data; {result.summary.trades:,} fills"
           + (f"; ledger file {size / 1e6:.1f} MB" if url else "; ledger not written"))
+    print(f"replay CPU: {loop_cpu:.2f} s on the loop's thread, {process_cpu:.2f} s in all (the ledger's writer "
+          f"thread beside it)")
     print(f"start-up, outside the replay: imports {import_seconds:.2f} s, numba's first use {warm_seconds:.2f} s "
           f"(loading its cache; numba imports scipy's BLAS on first use); a whole command is about "
           f"{import_seconds + warm_seconds + load_seconds + wall:.1f} s")

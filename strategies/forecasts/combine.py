@@ -38,7 +38,10 @@ def pooled_correlations(forecasts: np.ndarray, min_observations: int = 256) -> n
     for days in _blocks(T):
         present = (~np.isnan(forecasts[days])).astype(float)
         x = np.nan_to_num(forecasts[days], nan=0.0)
-        for total, a, b in ((n, present, present), (sxy, x, x), (sx, x, present), (sxx, x * x, present)):
+        # Counts are whole numbers, exact in any order of summation: a matrix product gives them
+        # five times faster. The sums of forecasts keep einsum's order (another order changes bits).
+        n[days] = np.matmul(present.transpose(0, 2, 1), present)
+        for total, a, b in ((sxy, x, x), (sx, x, present), (sxx, x * x, present)):
             total[days] = np.einsum("tir,tis->trs", a, b)
     for total in (n, sxy, sx, sxx):
         np.cumsum(total, axis=0, out=total)
