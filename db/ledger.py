@@ -123,9 +123,10 @@ def diagnostics_values(day: Day) -> dict:
             "rebalanced": len(day.orders.instrument) > 0}
 
 
-# Rows per multi-row INSERT at most: past a few thousand, longer statements cost more to
-# prepare than they save.
-MAX_ROWS = 4096
+# Rows per multi-row INSERT at most. Each statement size stays prepared in the connection's
+# statement cache: 256 rows take as little CPU as 4,096 (measured on Jumbo's ledger) and keep
+# Jumbo's peak about 9 MB lower.
+MAX_ROWS = 256
 
 
 def _power_of_two_below(n: int) -> int:
@@ -134,7 +135,7 @@ def _power_of_two_below(n: int) -> int:
 
 def _pieces(n: int, most: int):  # noqa: ANN202
     """``n`` rows as statements of ``most`` rows, then the rest in powers of two (4,260 with
-    most 4,096: 4,096 + 128 + 32 + 4): a handful of statement sizes, each prepared once."""
+    most 256: 16 x 256 + 128 + 32 + 4): a handful of statement sizes, each prepared once."""
     while n >= most:
         yield most
         n -= most
