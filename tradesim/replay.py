@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -160,37 +159,6 @@ def load_market(config: PortfolioConfig, source: PriceSource | None = None, data
     return dataclasses.replace(market, load_warnings=tuple(lines)) if lines else market
 
 
-# The optimiser searches that run compiled loops (tradesim.optimiser.search.kernels).
-_COMPILED_SEARCHES = ("dynamic", "greedy", "greedy+polish", "rounded+polish")
-
-
-def warm_optimiser(config: PortfolioConfig) -> threading.Thread | None:
-    """Load the optimiser's compiled loops on a thread of its own while the replay opens its
-    ledger and starts its run: numba's import and its cache take about half a second, and the
-    loop needs them only at its first decision. Only where this config's optimiser runs them
-    and they are not loaded yet; a failure here is silent, since the first optimisation loads
-    them again and reports it (a missing numba included).
-
-    Not earlier, beside loading the prices: numba's 100-odd MB would then sit under the
-    strategy's preparation, whose temporaries it otherwise reuses (Jumbo's peak was 60 MB higher).
-    """
-    if (config.optimiser.search not in _COMPILED_SEARCHES or config.optimiser.backend == "numpy"
-            or "tradesim.optimiser.kernels_numba" in sys.modules):
-        return None
-
-    def warm() -> None:
-        try:
-            from tradesim.optimiser import warm_up
-
-            warm_up("numba")
-        except Exception:  # noqa: BLE001 (the replay's first optimisation says what is wrong)
-            log.debug("warming the optimiser up failed", exc_info=True)
-
-    thread = threading.Thread(target=warm, name="optimiser-warm-up")
-    thread.start()
-    return thread
-
-
 def first_trading_index(market: Market, start: date | None) -> int:
     if start is None:
         return 0
@@ -229,7 +197,6 @@ def replay(
     engine = Engine(config, market, strategy=strategy)
     # The engine prepares the strategy as it is built: that time is the strategy's, not the estimates'.
     times.estimates = time.perf_counter() - t0 - getattr(engine, "strategy_seconds", 0.0)
-    warm_optimiser(config)
     start = first_trading_index(market, config.start)
     if start >= market.n_days:
         from tradesim.errors import DataError
