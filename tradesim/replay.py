@@ -51,7 +51,12 @@ class GroupWriter:
     """
 
     def __init__(self, writer: ledger.DayWriter, conn) -> None:  # noqa: ANN001
+        from sqlalchemy.pool import SingletonThreadPool
+
         self.writer, self.conn = writer, conn
+        # An in-memory SQLite ledger (the Python API's default) is one connection per thread,
+        # usable only there: its groups are written in the loop's thread, as they are handed over.
+        self.threaded = not isinstance(conn.engine.pool, SingletonThreadPool)
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self.failed = False  # a group was not written: nothing after it may be
@@ -60,6 +65,10 @@ class GroupWriter:
     def submit(self, days: list[Day]) -> None:
         """Write ``days`` once the group before them is committed."""
         self.wait()
+        if not self.threaded:
+            self._write(days)
+            self.wait()  # its error, if any, now
+            return
         self._thread = threading.Thread(target=self._write, args=(days,), name="ledger-writer")
         self._thread.start()
 
