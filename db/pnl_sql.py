@@ -30,14 +30,13 @@ from contextlib import contextmanager
 from datetime import date
 
 import numpy as np
-import pandas as pd
 from sqlalchemy import Connection, and_, case, extract, func, literal, or_, select, true
 
 from db.models import Equity, Fill, Instrument, PositionRow
 from db.queries import QueryError
 
 
-def summed(conn: Connection, run_id: int, start: date, last: date, opening: int, book: pd.DataFrame,
+def summed(conn: Connection, run_id: int, start: date, last: date, opening: int, book: dict[str, np.ndarray],
            days: list[date], keys: list[str], symbols: tuple[str, ...]) -> tuple[np.ndarray, ...]:
     """Gross P&L, costs, instrument code (row of ``book``) and day index (into ``days``) per group.
 
@@ -79,15 +78,14 @@ def summed(conn: Connection, run_id: int, start: date, last: date, opening: int,
     carried = case((carried_on, value * rate), else_=0.0)
     both = case((and_(is_today, carried_on), value * p.fx - value * rate), (is_today, value * p.fx),
                 (carried_on, -(value * rate)), else_=0.0)
-    k = group_of(i)
-    held = _of(select(func.min(p.instrument_id), func.min(d.c.t), d.c.g, d.c.next_g,
-                      func.sum(case((is_today, one), else_=zero)), func.sum(case((carried_on, one), else_=zero)),
-                      func.sum(today), func.sum(carried), func.sum(both),
-                      func.sum(case((p.fx.is_(None), one), else_=zero)),
-                      func.sum(case((and_(carried_on, rate.is_(None)), one), else_=zero)))
-               .select_from(p).join(d, d.c.day == p.day).join(i, i.id == p.instrument_id)
-               .where(p.run_id == run_id, _adds_something(i, p, d, is_today, carried_on)),
-               p.instrument_id, book, symbols).group_by(k, d.c.g, d.c.next_g)
+    held = select(func.min(p.instrument_id), func.min(d.c.t), func.min(d.c.g), func.min(d.c.next_g),
+                  func.sum(case((is_today, one), else_=zero)), func.sum(case((carried_on, one), else_=zero)),
+                  func.sum(today), func.sum(carried), func.sum(both),
+                  func.sum(case((p.fx.is_(None), one), else_=zero)),
+                  func.sum(case((and_(carried_on, rate.is_(None)), one), else_=zero)))
+    held = _of(held.select_from(p).join(d, d.c.day == p.day).join(i, i.id == p.instrument_id)
+               .where(p.run_id == run_id, _adds_something(i, p, d, is_today, carried_on))
+               .group_by(group_of(i), d.c.g, d.c.next_g), p.instrument_id, book, symbols)
     traded = _traded(conn, d, run_id, opening, book, days, keys, symbols)
     with _beside(conn, traded) as traded_rows:
         held_rows = conn.execute(held).all()
@@ -115,7 +113,7 @@ def summed(conn: Connection, run_id: int, start: date, last: date, opening: int,
             add(instrument, next_g, t + 1, -carried_sum)
     for instrument, t, g, paid, costs in traded_rows:
         add(instrument, g, t, -paid, costs)
-    code_of = dict(zip(book["id"].astype(int), range(len(book))))
+    code_of = dict(zip(book["id"].tolist(), range(len(book["id"]))))
     rows = list(groups.values())
     return (np.array([r[2] for r in rows], dtype=float), np.array([r[3] for r in rows], dtype=float),
             np.array([code_of[int(r[0])] for r in rows], dtype=np.intp), np.array([r[1] for r in rows], dtype=np.intp))
@@ -131,7 +129,7 @@ def _adds_something(i, p, d, is_today, carried_on):  # noqa: ANN001, ANN202
     return or_(i.kind == "future", ~is_today, ~carried_on, d.c.g != d.c.next_g, p.fx.is_(None))
 
 
-def _traded(conn: Connection, d, run_id: int, opening: int, book: pd.DataFrame,  # noqa: ANN001, ANN202
+def _traded(conn: Connection, d, run_id: int, opening: int, book: dict[str, np.ndarray],  # noqa: ANN001, ANN202
             days: list[date], keys: list[str], symbols: tuple[str, ...]):
     """What the fills of each group paid and cost: rows (instrument, day index, group, paid, costs).
 
@@ -162,19 +160,19 @@ def _traded(conn: Connection, d, run_id: int, opening: int, book: pd.DataFrame, 
 
             return _of(select(i.id, pr.c.t, pr.c.g, summed_over(fl.quantity * fl.price * i.multiplier * fl.fx),
                               summed_over(fl.cost_base)).select_from(i).join(pr, true()), i.id, book, symbols)
-    return _of(select(func.min(fl.instrument_id), func.min(d.c.t), d.c.g,
+    return _of(select(func.min(fl.instrument_id), func.min(d.c.t), func.min(d.c.g),
                       func.sum(fl.quantity * fl.price * i.multiplier * fl.fx), func.sum(fl.cost_base))
                .select_from(fl).join(d, d.c.day == fl.day).join(i, i.id == fl.instrument_id)
                .where(fl.run_id == run_id, d.c.t >= opening), fl.instrument_id, book, symbols
                ).group_by(_group_column(keys)(i), d.c.g)
 
 
-def _key(keys: list[str], book: pd.DataFrame):  # noqa: ANN202
+def _key(keys: list[str], book: dict[str, np.ndarray]):  # noqa: ANN202
     """What a group is besides its time, from one of its instruments (as ``_group_column``)."""
     if "instrument" in keys:
         return int
     if "asset_class" in keys:
-        return dict(zip(book["id"].astype(int), book["asset_class"])).get
+        return dict(zip(book["id"].tolist(), book["asset_class"])).get
     return lambda _: None
 
 
@@ -207,12 +205,12 @@ def _group_column(keys: list[str]):  # noqa: ANN202
     return lambda i: literal(0)
 
 
-def _of(sel, instrument_id, book: pd.DataFrame, symbols: tuple[str, ...]):  # noqa: ANN001, ANN202
+def _of(sel, instrument_id, book: dict[str, np.ndarray], symbols: tuple[str, ...]):  # noqa: ANN001, ANN202
     """Only the named instruments' rows; for all of them, no filter (the table's own order)."""
     return sel.where(instrument_id.in_([int(k) for k in book["id"]])) if symbols else sel
 
 
-def _no_fx(conn: Connection, run_id: int, start: date, last: date, book: pd.DataFrame,
+def _no_fx(conn: Connection, run_id: int, start: date, last: date, book: dict[str, np.ndarray],
            symbols: tuple[str, ...]) -> None:
     p, i = PositionRow, Instrument
     symbol, day = conn.execute(_of(select(i.symbol, p.day).join(i, i.id == p.instrument_id).where(
@@ -223,7 +221,7 @@ def _no_fx(conn: Connection, run_id: int, start: date, last: date, book: pd.Data
                      "by instrument")
 
 
-def _vanished(conn: Connection, d, run_id: int, rate, book: pd.DataFrame,  # noqa: ANN001
+def _vanished(conn: Connection, d, run_id: int, rate, book: dict[str, np.ndarray],  # noqa: ANN001
               symbols: tuple[str, ...]) -> None:
     p, i = PositionRow, Instrument
     symbol, day = conn.execute(_of(select(i.symbol, d.c.next_day).select_from(p).join(d, d.c.day == p.day)

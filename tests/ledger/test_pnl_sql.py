@@ -20,6 +20,7 @@ from sqlalchemy import delete
 
 from db import queries
 from db.models import PositionRow
+from db.pnl import table
 from db.queries import QueryError
 from db.session import open_engine
 
@@ -33,6 +34,12 @@ def same(url: str, **kwargs) -> pd.DataFrame:  # noqa: ANN003
     summed = queries.pnl(url, **kwargs)
     reference = queries.pnl(url, reference=True, **kwargs)
     pd.testing.assert_frame_equal(summed, reference, check_exact=False, rtol=0, atol=1e-6, check_dtype=False)
+    # and the rows ``tradesim pnl`` prints, labelled and ordered without pandas
+    asked = {k: v for k, v in kwargs.items() if k != "by"}
+    with queries.connect(url) as conn:
+        columns, rows = table(conn, queries.filters(**asked), kwargs.get("by", "instrument"))
+    printed = pd.DataFrame(rows, columns=columns)
+    pd.testing.assert_frame_equal(printed, reference, check_exact=False, rtol=0, atol=1e-6, check_dtype=False)
     return summed
 
 
@@ -111,3 +118,23 @@ def test_fills_on_a_day_that_was_not_processed_count_in_neither(new_url) -> None
     kept = same(url, run=2, by="instrument", until="2024-06-30")
     # SPY's costs: 1.5 on 06-04 only (the 1.25 of 07-01's fill is left out)
     assert everything.set_index("symbol").loc["SPY", "costs"] == kept.set_index("symbol").loc["SPY", "costs"] == 1.5
+
+
+def test_tradesim_pnl_starts_without_pandas(tmp_path) -> None:  # noqa: ANN001
+    """``tradesim pnl`` labels and orders the database's sums in plain Python: pandas (about
+    half a second to import, half its start-up) is only for ``queries.pnl``'s frames."""
+    import subprocess
+
+    db = tmp_path / "l.db"
+    engine = open_engine(f"sqlite:///{db}")
+    fill_ledger(engine, 600, 6)
+    engine.dispose()
+    for by, header in (("instrument", "symbol,asset_class,currency,"), ("asset_class,month", "asset_class,month,"),
+                       ("day", "day,")):
+        code = ("import sys; from tradesim.cli import main; "
+                f"rc = main(['pnl', '--by', {by!r}, '--db', {str(db)!r}, '-f', 'csv']); "
+                "print(rc, 'pandas' in sys.modules)")
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+        lines = result.stdout.splitlines()
+        assert lines[-1] == "0 False", result.stdout + result.stderr
+        assert lines[0].startswith(header) and len(lines) > 3

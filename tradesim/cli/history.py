@@ -176,16 +176,15 @@ def pnl(portfolio: Portfolio_ = None, run: RunId = None, symbol: Symbol = None, 
         by: Annotated[Optional[list[str]], typer.Option("--by", metavar="GROUP", help="instrument, asset_class, month or day; repeat or comma-separate to nest.")] = None,
         limit: Limit = None, format: Fmt = Format.table, db: DbOption = None) -> None:  # noqa: A002
     """P&L by instrument, asset class and/or month: gross, costs apart, net (base currency)."""
-    from db.pnl import PNL_COLUMNS, attribute
+    from db.pnl import PNL_COLUMNS, table
 
     show, _ = _limited(format, limit)
     q.filters(limit=limit)  # checks it
     f = q.filters(portfolio=portfolio, run=run, symbol=symbol, since=since, until=until)
     with q.connect(database_url(db)) as conn:
-        frame = attribute(conn, f, by or ["instrument"])
+        columns, rows = table(conn, f, by or ["instrument"])
         title, ccy = _title(conn, "P&L", q.resolve_run(conn, f))
-    keys = [c for c in frame.columns if c not in ("base_currency", *PNL_COLUMNS)]
+    keys = [c for c in columns if c not in ("base_currency", *PNL_COLUMNS)]
     spec = [Col(k, k.replace("_", " ")) for k in keys if k != "currency"]
     spec += [num("gross_pnl", f"gross {ccy}"), num("costs", f"costs {ccy}"), num("net_pnl", f"net {ccy}")]
-    rows = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
-    emit(format, title, list(frame.columns), rows, spec, total=list(PNL_COLUMNS), show=show)
+    emit(format, title, columns, rows, spec, total=list(PNL_COLUMNS), show=show)
