@@ -178,7 +178,7 @@ def main() -> int:
     print(f"replay CPU: {loop_cpu:.2f} s on the loop's thread, {process_cpu:.2f} s in all (the ledger's writer "
           f"thread beside it)")
     print(f"start-up, outside the replay: imports {import_seconds:.2f} s, numba's first use {warm_seconds:.2f} s "
-          f"(loading its cache; numba imports scipy's BLAS on first use); a whole command is about "
+          f"(loading its cache); a whole command is about "
           f"{import_seconds + warm_seconds + load_seconds + wall:.1f} s")
     print(f"peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     print("stage split (seconds):")

@@ -116,8 +116,8 @@ class OptimiserConfig(Frozen):
     # Leave both out for the new dynamic search.
     polish: bool | None = None
     start: Literal["zero", "rounded"] | None = None
-    # The optimiser's loops: "numba" (compiled; its first use in a process costs about 2 s
-    # of start-up, numba importing scipy's BLAS among others), "numpy" (no start-up, slower
+    # The optimiser's loops: "numba" (compiled; its first use in a process costs about 0.4 s
+    # of start-up, loading numba's cache), "numpy" (no start-up, slower
     # per step), or "auto" (numba). Both take identical decisions.
     backend: Literal["auto", "numba", "numpy"] = "auto"
 

@@ -59,7 +59,10 @@ def kernels(backend: str = "auto") -> ModuleType:
     if backend == "numpy":
         from tradesim.optimiser import kernels_numpy as module
     elif backend == "numba":
-        from tradesim.optimiser import kernels_numba as module  # ImportError if no numba
+        from tradesim.optimiser.numba_start import import_arraymath_without_blas
+
+        import_arraymath_without_blas()  # ImportError if no numba
+        from tradesim.optimiser import kernels_numba as module
     elif backend == "auto":
         try:
             module = kernels("numba")
