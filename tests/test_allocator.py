@@ -45,3 +45,37 @@ def test_unpinned_a_table_lands_in_the_heap_after_a_larger_one_was_freed() -> No
 
 def test_pinned_every_table_of_a_megabyte_or_more_gets_its_own_mapping() -> None:
     assert mapped_after_a_larger_free("pinned") == 1
+
+
+LIBRARY_CHILD = """
+from tradesim.allocator import _clean_file_mappings, release_library_pages
+
+def resident_kb(ranges):
+    total, inside = 0, False
+    for line in open("/proc/self/smaps"):
+        if not line[:1].isupper():
+            start, end = (int(a, 16) for a in line.split()[0].split("-"))
+            inside = (start, end) in ranges
+        elif inside and line.startswith("Rss:"):
+            total += int(line.split()[1])
+    return total
+
+import llvmlite.binding  # its start-up touches tens of MB of its library
+ranges = set(_clean_file_mappings("libllvmlite"))
+before = resident_kb(ranges)
+released = release_library_pages("libllvmlite")
+after = resident_kb(ranges)
+import numba
+twice = numba.njit(lambda x: 2 * x)  # LLVM compiles again: its pages come back as needed
+print(before, after, released, twice(21))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux's /proc/self/smaps and madvise")
+def test_a_librarys_clean_pages_leave_the_resident_set_and_it_still_works() -> None:
+    pytest.importorskip("numba")
+    out = subprocess.run([sys.executable, "-c", LIBRARY_CHILD], capture_output=True, text=True, check=True)
+    before, after, released, answer = (int(v) for v in out.stdout.split())
+    assert before > 10_000 and after < before / 20  # kB: LLVM's start-up pages, then almost none
+    assert released >= before * 1024
+    assert answer == 42

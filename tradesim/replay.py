@@ -18,6 +18,7 @@ from db import ledger
 from db.session import open_engine
 from strategies.base import Strategy
 from tradesim import run_warnings
+from tradesim.allocator import release_library_pages
 from tradesim.data.source import PriceSource
 from tradesim.engine import Day, Engine
 from tradesim.errors import interrupts_deferred
@@ -168,6 +169,30 @@ def load_market(config: PortfolioConfig, source: PriceSource | None = None, data
     return dataclasses.replace(market, load_warnings=tuple(lines)) if lines else market
 
 
+def start_optimiser(config: PortfolioConfig) -> None:
+    """Load the optimiser's compiled search loops now, before the prices, and give back the
+    pages of LLVM they were loaded through.
+
+    numba loads its cache through LLVM, whose start-up touches about 70 MB of its library that
+    no day of the run needs again. Done here, while the process is at its smallest (before the
+    prices, the estimates and the strategy's tables), those pages are resident for a moment that
+    is not the run's peak, and are then dropped (``release_library_pages``). A run whose sizing
+    searches nothing, or whose search runs numpy's loops, loads nothing.
+    """
+    optimiser = config.optimiser
+    if optimiser.method not in ("dynamic", "greedy") or optimiser.backend == "numpy":
+        return
+    from tradesim.optimiser import warm_up
+    from tradesim.optimiser.search import kernels
+
+    try:
+        kernels("numba")
+    except ImportError:
+        return  # without numba the run's first search says so, in the run's warnings
+    warm_up("numba", optimiser.search)
+    release_library_pages("libllvmlite")
+
+
 def first_trading_index(market: Market, start: date | None) -> int:
     if start is None:
         return 0
@@ -200,7 +225,9 @@ def replay(
     """
     times = StageTimes()
     t0 = time.perf_counter()
-    market = market or load_market(config)
+    if market is None:
+        start_optimiser(config)
+        market = load_market(config)
     times.data = time.perf_counter() - t0
     t0 = time.perf_counter()
     engine = Engine(config, market, strategy=strategy)

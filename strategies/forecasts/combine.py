@@ -34,24 +34,37 @@ def pooled_correlations(forecasts: np.ndarray, min_observations: int = 256) -> n
     instrument-days where both rules have one.
     """
     T, _, R = forecasts.shape
-    n, sxy, sx, sxx = (np.empty((T, R, R)) for _ in range(4))  # each day's sums, then running totals
+    corr = np.empty((T, R, R))
+    # The four running totals (pair counts, sums of xy, x and xx) as of the day before each block:
+    # only one block's days are held at a time (all of Jumbo's days were 4 tables of 5.5 MB and
+    # twice as many temporaries, at the strategy's peak).
+    before: np.ndarray | None = None
     for days in _blocks(T):
         present = (~np.isnan(forecasts[days])).astype(float)
         x = np.nan_to_num(forecasts[days], nan=0.0)
+        sums = np.empty((4, days.stop - days.start, R, R))  # each day's sums, then running totals
         # Counts are whole numbers, exact in any order of summation: a matrix product gives them
         # five times faster. The sums of forecasts keep einsum's order (another order changes bits).
-        n[days] = np.matmul(present.transpose(0, 2, 1), present)
-        for total, a, b in ((sxy, x, x), (sx, x, present), (sxx, x * x, present)):
-            total[days] = np.einsum("tir,tis->trs", a, b)
-    for total in (n, sxy, sx, sxx):
-        np.cumsum(total, axis=0, out=total)
+        sums[0] = np.matmul(present.transpose(0, 2, 1), present)
+        for total, a, b in ((sums[1], x, x), (sums[2], x, present), (sums[3], x * x, present)):
+            total[:] = np.einsum("tir,tis->trs", a, b)
+        if before is not None:
+            sums[:, 0] += before  # then the same additions, in the same order, as one running sum
+        np.cumsum(sums, axis=1, out=sums)
+        before = sums[:, -1].copy()
+        corr[days] = _pooled(*sums, min_observations)
+    return corr
+
+
+def _pooled(n: np.ndarray, sxy: np.ndarray, sx: np.ndarray, sxx: np.ndarray, min_observations: int) -> np.ndarray:
+    """Correlations from running totals over days (T, R, R); 1 where a pair has too few days."""
     sy, syy = sx.transpose(0, 2, 1), sxx.transpose(0, 2, 1)  # the second rule's sums over the same days
     with np.errstate(invalid="ignore", divide="ignore"):
         mx, my = sx / n, sy / n
         cov = sxy / n - mx * my
         corr = cov / np.sqrt((sxx / n - mx * mx) * (syy / n - my * my))
     corr = np.where((n >= min_observations) & np.isfinite(corr), np.clip(corr, -1.0, 1.0), 1.0)
-    idx = np.arange(forecasts.shape[2])
+    idx = np.arange(n.shape[2])
     corr[:, idx, idx] = 1.0
     return corr
 

@@ -8,7 +8,7 @@ import pytest
 from strategies.forecasts import annualised_carry, carry_forecast, ewmac_forecast, price_vol_points
 from strategies.forecasts.allocation import asset_class_weights, instrument_diversification
 from strategies.forecasts.combine import (
-    available_weights, combine_forecasts, diversification_multipliers, pooled_correlations,
+    BLOCK_DAYS, available_weights, combine_forecasts, diversification_multipliers, pooled_correlations,
 )
 from strategies.forecasts.ewmac import own_day_ewma
 
@@ -128,6 +128,34 @@ def test_pooled_correlation_pools_instruments_and_pairs_only_shared_days() -> No
     rho = pooled_correlations(forecasts, min_observations=1)
     pairs = np.array([[1.0, 2.0], [2.0, 1.0], [5.0, 6.0], [4.0, 5.0]])  # instrument-days with both rules
     assert rho[2, 0, 1] == pytest.approx(np.corrcoef(pairs.T)[0, 1])
+
+
+def whole_history_correlations(forecasts: np.ndarray, min_observations: int) -> np.ndarray:
+    """The pooled correlations with every day's running totals held at once: one running sum per
+    total over the whole history, as before blocks of days carried them."""
+    present = (~np.isnan(forecasts)).astype(float)
+    x = np.nan_to_num(forecasts, nan=0.0)
+    n = np.cumsum(np.matmul(present.transpose(0, 2, 1), present), axis=0)
+    sxy, sx, sxx = (np.cumsum(np.einsum("tir,tis->trs", a, b), axis=0) for a, b in ((x, x), (x, present), (x * x, present)))
+    sy, syy = sx.transpose(0, 2, 1), sxx.transpose(0, 2, 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mx, my = sx / n, sy / n
+        corr = (sxy / n - mx * my) / np.sqrt((sxx / n - mx * mx) * (syy / n - my * my))
+    corr = np.where((n >= min_observations) & np.isfinite(corr), np.clip(corr, -1.0, 1.0), 1.0)
+    idx = np.arange(forecasts.shape[2])
+    corr[:, idx, idx] = 1.0
+    return corr
+
+
+@pytest.mark.parametrize("days", [1, BLOCK_DAYS, BLOCK_DAYS + 1, 3 * BLOCK_DAYS + 17])
+def test_pooled_correlations_in_blocks_of_days_are_the_whole_historys_bit_for_bit(days: int) -> None:
+    """The running totals carried from block to block add the same numbers in the same order."""
+    rng = np.random.default_rng(days)
+    forecasts = rng.normal(0.0, 8.0, (days, 7, 4))
+    forecasts[rng.random(forecasts.shape) < 0.3] = nan
+    forecasts[: days // 3, :, 1] = nan  # a rule that starts late
+    got = pooled_correlations(forecasts, min_observations=20)
+    assert got.tobytes() == whole_history_correlations(forecasts, 20).tobytes()
 
 
 def test_fdm_from_correlation() -> None:

@@ -47,13 +47,14 @@ def replay(config: ConfigArg = None, start: StartOption = None, end: EndOption =
            report: ReportOption = None, png: ReportPngOption = None, sets: SetOption = None,
            format: ResultFormatOption = Format.table) -> None:  # noqa: A002
     """Replay a portfolio over historical prices; every order and fill goes to the ledger."""
-    from tradesim.replay import load_market, replay as run_replay
+    from tradesim.replay import load_market, replay as run_replay, start_optimiser
 
     check_report_options(report, png)
     cfg = load_config(config, sets=sets or (), start=parse_day(start, "--start"), end=parse_day(end, "--end"),
                       capital=capital)
     url = database_url(db, cfg.database)
     check_database(url)
+    start_optimiser(cfg)  # before the prices: see its docstring
     market = load_market(cfg, database_url=url)
     with progress_bar() as bar:
         task = bar.add_task(f"replay {cfg.name}", total=None, day="")

@@ -15,10 +15,10 @@ from tradesim.optimiser.result import OptimiserResult
 from tradesim.optimiser.validation import OptimiserInputError, check_covariance
 
 
-def warm_up(backend: str = "auto") -> None:
-    """Load (first time: compile) the search loops now rather than on the first call."""
+def warm_up(backend: str = "auto", method: str = "dynamic") -> None:
+    """Load (first time: compile) the search loops ``method`` uses now rather than on the first call."""
     optimise_positions([0.6, -0.4], [0, 0], [0.1, 0.1], [[0.04, 0.01], [0.01, 0.04]],
-                       [0.0, 0.0], method="dynamic", backend=backend)
+                       [0.0, 0.0], method=method, backend=backend)
 
 
 __all__ = [
