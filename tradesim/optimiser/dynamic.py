@@ -129,19 +129,74 @@ def dynamic_search(p: Problem, backend: str = "auto") -> SearchOutcome:
     by_cost = np.argsort(c, kind="stable")
     # Each distinct start, in order, searched in one call (`kernels_*.local_searches`): a later
     # search that reaches a local minimum an earlier one confirmed stops there.
-    distinct = list({start.tobytes(): start for start in starts.values()}.values())
+    firsts = {}
+    for name, start in starts.items():
+        firsts.setdefault(start.tobytes(), (name, start))
+    names = [name for name, _ in firsts.values()]
+    distinct = [start for _, start in firsts.values()]
     begin = [state(start) for start in distinct]
     X = np.array(distinct)
+    SE = np.array([Se for Se, _, _, _ in begin])
+    TE2 = np.array([te2 for _, te2, _, _ in begin])
+    COST = np.array([cost for _, _, cost, _ in begin])
     moves = np.zeros(len(distinct), dtype=np.int64)
-    module.local_searches(X, np.array([Se for Se, _, _, _ in begin]), np.array([te2 for _, te2, _, _ in begin]),
-                          np.array([cost for _, _, cost, _ in begin]), p.v, q, P, p.Sigma, c, x0, lam, p.lo, p.hi,
-                          move_limit(p.n), MIN_GAIN, symmetric, p_max, p_min, by_cost, moves)
+
+    def search(rows):
+        """The local searches from X[rows], in order, writing their ends and moves back."""
+        Xr, movesr = np.ascontiguousarray(X[rows]), np.zeros(len(rows), dtype=np.int64)
+        module.local_searches(Xr, np.ascontiguousarray(SE[rows]), TE2[rows], COST[rows], p.v, q, P, p.Sigma, c,
+                              x0, lam, p.lo, p.hi, move_limit(p.n), MIN_GAIN, symmetric, p_max, p_min, by_cost,
+                              movesr)
+        X[rows], moves[rows] = Xr, movesr
+
+    helper = side_thread() if len(distinct) > 1 and getattr(module, "RELEASES_GIL", False) else None
+    if helper is None:
+        module.local_searches(X, SE, TE2, COST, p.v, q, P, p.Sigma, c, x0, lam, p.lo, p.hi,
+                              move_limit(p.n), MIN_GAIN, symmetric, p_max, p_min, by_cost, moves)
+    else:
+        # Half the starts on the second core. A search ends where it ends whether or not it
+        # knows another search's minima (knowing one only spares re-checking its pairs), so
+        # the ends, the moves and the pick below are the same as one thread's.
+        mine, theirs = share_out(names)
+        other = helper.submit(search, theirs)
+        search(mine)
+        other.result()
     best, best_f = None, np.inf
     for x in X:
         f_x = f(x)
         if f_x < best_f:
             best, best_f = x, f_x
     return SearchOutcome(best.copy(), passes, int(moves.sum()))
+
+
+_side_thread = None
+
+# The local search's CPU from each start, relative (Jumbo: rint(x*) and Babai's start land
+# furthest from a minimum; the relaxation's rounded optimum nearest).
+SEARCH_WEIGHT = {"rounded": 1.0, "nearest_plane": 0.95, "greedy": 0.7, "previous": 0.55, "relaxed": 0.3}
+
+
+def share_out(names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of the starts for this thread and for the side thread: each start, heaviest first,
+    to the less loaded one (each keeps the starts' order)."""
+    load, rows = [0.0, 0.0], ([], [])
+    for row in sorted(range(len(names)), key=lambda r: -SEARCH_WEIGHT[names[r]]):
+        side = 0 if load[0] <= load[1] else 1
+        load[side] += SEARCH_WEIGHT[names[row]]
+        rows[side].append(row)
+    return np.array(sorted(rows[0]), dtype=np.int64), np.array(sorted(rows[1]), dtype=np.int64)
+
+
+def side_thread():
+    """One worker thread for the compiled searches (which release the GIL), or None on one core."""
+    global _side_thread
+    if _side_thread is None:
+        import os
+        from concurrent.futures import ThreadPoolExecutor
+
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        _side_thread = ThreadPoolExecutor(1, thread_name_prefix="optimiser-search") if cores > 1 else False
+    return _side_thread or None
 
 
 def babai_start(p: Problem, W: np.ndarray, module) -> np.ndarray | None:  # noqa: ANN001

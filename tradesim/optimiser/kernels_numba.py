@@ -17,6 +17,9 @@ import math
 import numpy as np
 from numba import njit
 
+# Every loop here is compiled with nogil: another thread may run Python meanwhile.
+RELEASES_GIL = True
+
 
 @njit(cache=True, nogil=True)
 def greedy(x, s, sv, two_sv, q, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_steps):
@@ -77,12 +80,35 @@ def polish(x, v, two_v, q, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_steps):
 
 @njit(cache=True, nogil=True, inline="always")
 def _first_minimum(f):
-    """np.argmin: the lowest index among equal minima."""
-    best = 0
-    for i in range(1, f.shape[0]):
-        if f[i] < f[best]:
-            best = i
-    return best
+    """np.argmin: the lowest index among equal minima (0 when f[0] is NaN, as a scan keeping
+    the first strictly lower value gives). The minimum comes first (`_lowest`), then its place."""
+    m = _lowest(f, 0, f.shape[0], f[0])
+    for i in range(f.shape[0]):
+        if f[i] == m:
+            return i
+    return 0
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _lowest(f, start, stop, bound):
+    """The lowest of bound and f[start:stop] by `<` (a NaN is never lower), with four running
+    minima side by side: no loop-carried chain of compare-and-branch through every element."""
+    m0 = m1 = m2 = m3 = bound
+    i = start
+    while i + 4 <= stop:
+        a, b, c, d = f[i], f[i + 1], f[i + 2], f[i + 3]
+        m0 = a if a < m0 else m0
+        m1 = b if b < m1 else m1
+        m2 = c if c < m2 else m2
+        m3 = d if d < m3 else m3
+        i += 4
+    while i < stop:
+        a = f[i]
+        m0 = a if a < m0 else m0
+        i += 1
+    m0 = m1 if m1 < m0 else m0
+    m2 = m3 if m3 < m2 else m2
+    return m2 if m2 < m0 else m0
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -187,39 +213,49 @@ def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves
     f_down = np.empty(n)
     front_b_up, front_c_up = np.empty(n), np.empty(n)
     front_b_down, front_c_down = np.empty(n), np.empty(n)
+    moved, step = -1, 0.0  # a single move whose Se update waits for the next pass's fill
     for moves in range(max_moves):
         f_x = math.sqrt(max(te2, 0.0)) + lam * cost
         threshold = f_x - gain * f_x
         # Single moves, filled branch-free, then the first lowest under the threshold: the
         # move kernels_numpy takes (its first minimum, when that is under the threshold).
-        for i in range(n):
-            g[i] = (2.0 * v[i]) * Se[i]
-            d = x[i] - x0[i]
-            dc_up[i] = c[i] if d >= 0 else -c[i]
-            dc_down[i] = c[i] if d <= 0 else -c[i]
-            pen_up[i] = 0.0 if x[i] + 1 <= hi[i] else np.inf
-            pen_down[i] = 0.0 if x[i] - 1 >= lo[i] else np.inf
-            f_up[i] = (math.sqrt(max(te2 + (g[i] + q[i]), 0.0)) + lam * (cost + dc_up[i])) + pen_up[i]
-            f_down[i] = (math.sqrt(max(te2 + (q[i] - g[i]), 0.0)) + lam * (cost + dc_down[i])) + pen_down[i]
-        best_f = threshold
-        best = -1
-        for i in range(n):
-            if f_up[i] < best_f:
-                best_f, best = f_up[i], 2 * i
-            if f_down[i] < best_f:
-                best_f, best = f_down[i], 2 * i + 1
+        if moved >= 0:
+            # The last single move's Se += step Sigma[moved], in the same pass as the fill
+            # (Sigma is symmetric: its row is its column).
+            for i in range(n):
+                Se[i] += step * Sigma[moved, i]
+                g[i] = (2.0 * v[i]) * Se[i]
+                d = x[i] - x0[i]
+                dc_up[i] = c[i] if d >= 0 else -c[i]
+                dc_down[i] = c[i] if d <= 0 else -c[i]
+                pen_up[i] = 0.0 if x[i] + 1 <= hi[i] else np.inf
+                pen_down[i] = 0.0 if x[i] - 1 >= lo[i] else np.inf
+                f_up[i] = (math.sqrt(max(te2 + (g[i] + q[i]), 0.0)) + lam * (cost + dc_up[i])) + pen_up[i]
+                f_down[i] = (math.sqrt(max(te2 + (q[i] - g[i]), 0.0)) + lam * (cost + dc_down[i])) + pen_down[i]
+            moved = -1
+        else:
+            for i in range(n):
+                g[i] = (2.0 * v[i]) * Se[i]
+                d = x[i] - x0[i]
+                dc_up[i] = c[i] if d >= 0 else -c[i]
+                dc_down[i] = c[i] if d <= 0 else -c[i]
+                pen_up[i] = 0.0 if x[i] + 1 <= hi[i] else np.inf
+                pen_down[i] = 0.0 if x[i] - 1 >= lo[i] else np.inf
+                f_up[i] = (math.sqrt(max(te2 + (g[i] + q[i]), 0.0)) + lam * (cost + dc_up[i])) + pen_up[i]
+                f_down[i] = (math.sqrt(max(te2 + (q[i] - g[i]), 0.0)) + lam * (cost + dc_down[i])) + pen_down[i]
+        best = _first_lowest_below(f_up, f_down, threshold)
         if best >= 0:
             i = best // 2
             if best % 2 == 0:
                 te2 = te2 + (g[i] + q[i])
                 cost = cost + dc_up[i]
                 x[i] += 1
-                _add_row(Se, 1 * v[i], Sigma, i)
+                moved, step = i, 1 * v[i]
             else:
                 te2 = te2 + (q[i] - g[i])
                 cost = cost + dc_down[i]
                 x[i] -= 1
-                _add_row(Se, -1 * v[i], Sigma, i)
+                moved, step = i, -1 * v[i]
             continue
         if is_known(x, minima, known):
             return moves, te2, cost, True
@@ -301,9 +337,12 @@ def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves
                         row[j] = (math.sqrt(max(t2, 0.0)) + lam * (cost + (dci + dc_down[j]))) + pen_down[j]
                 if first == 0:
                     row[i] = np.inf
-                for j in range(first, n):
-                    if row[j] < best_f:
-                        best_f, best_kind, best_i, best_j = row[j], kind, i, j
+                lowest = _lowest(row, first, n, best_f)
+                if lowest < best_f:  # its first place: the candidate a scan keeping the first lower one takes
+                    for j in range(first, n):
+                        if row[j] == lowest:
+                            best_f, best_kind, best_i, best_j = lowest, kind, i, j
+                            break
         if best_kind < 0:
             return moves, te2, cost, True
         i, j = best_i, best_j
@@ -324,6 +363,8 @@ def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves
         _add_row(Se, b * v[best_j], Sigma, best_j)
         te2 = best_te2
         cost = cost + best_dc
+    if moved >= 0:
+        _add_row(Se, step, Sigma, moved)
     return max_moves, te2, cost, False
 
 
@@ -341,6 +382,40 @@ def local_searches(X, SE, te2, cost, v, q, P, Sigma, c, x0, lam, lo, hi, max_mov
         if settled and not is_known(x, minima, known):
             minima[known, :] = x
             known += 1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _first_lowest_below(f_up, f_down, threshold):
+    """The first of f_up[0], f_down[0], f_up[1], ... holding the lowest value under threshold, as
+    2i (up) or 2i + 1 (down); -1 when none is under it. The lowest value is found first with four
+    running minima side by side (no loop-carried chain of compare-and-branch), then its first
+    place: the same candidate a single scan keeping the first strictly lower one finds (a NaN is
+    never lower, so never taken)."""
+    n = f_up.shape[0]
+    m0 = m1 = m2 = m3 = threshold
+    i = 0
+    while i + 2 <= n:
+        a, b, c, d = f_up[i], f_down[i], f_up[i + 1], f_down[i + 1]
+        m0 = a if a < m0 else m0
+        m1 = b if b < m1 else m1
+        m2 = c if c < m2 else m2
+        m3 = d if d < m3 else m3
+        i += 2
+    if i < n:
+        a, b = f_up[i], f_down[i]
+        m0 = a if a < m0 else m0
+        m1 = b if b < m1 else m1
+    m0 = m1 if m1 < m0 else m0
+    m2 = m3 if m3 < m2 else m2
+    m0 = m2 if m2 < m0 else m0
+    if not m0 < threshold:
+        return -1
+    for i in range(n):
+        if f_up[i] == m0:
+            return 2 * i
+        if f_down[i] == m0:
+            return 2 * i + 1
+    return -1
 
 
 @njit(cache=True, nogil=True, inline="always")

@@ -1,0 +1,101 @@
+"""The compiled searches' exact choices, however they are computed: the first lowest
+candidate found with running minima side by side, and a day's starts shared with a second
+thread. Both must take the very decisions of the plain scan and of one thread."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tradesim.optimiser import dynamic
+from tradesim.optimiser.dynamic import SEARCH_WEIGHT, dynamic_search, share_out
+from tradesim.optimiser.problem import prepare_problem
+
+from test_optimiser_properties import SETTINGS, problems
+
+kn = pytest.importorskip("tradesim.optimiser.kernels_numba")
+
+# Ties, signed zeros, infinities and NaNs: where a scan's "first strictly lower" matters.
+values = st.lists(st.sampled_from([0.0, -0.0, 1.0, 1.5, 2.0, -3.0, np.inf, np.nan]), min_size=1, max_size=13)
+
+
+def _scan_first_minimum(f):
+    best = 0
+    for i in range(1, len(f)):
+        if f[i] < f[best]:
+            best = i
+    return best
+
+
+def _scan_first_lowest_below(up, down, threshold):
+    best_f, best = threshold, -1
+    for i in range(len(up)):
+        if up[i] < best_f:
+            best_f, best = up[i], 2 * i
+        if down[i] < best_f:
+            best_f, best = down[i], 2 * i + 1
+    return best
+
+
+@SETTINGS
+@given(values)
+def test_first_minimum_is_the_scans(f):
+    f = np.array(f)
+    assert kn._first_minimum(f) == _scan_first_minimum(f)
+    if not np.isnan(f).any():
+        assert kn._first_minimum(f) == int(np.argmin(f))
+
+
+@SETTINGS
+@given(values, values, st.sampled_from([2.0, 1.5, 0.0, np.inf, np.nan]))
+def test_first_lowest_below_is_the_scans(up, down, threshold):
+    n = min(len(up), len(down))
+    up, down = np.array(up[:n]), np.array(down[:n])
+    assert kn._first_lowest_below(up, down, threshold) == _scan_first_lowest_below(up, down, threshold)
+
+
+@SETTINGS
+@given(values, st.integers(0, 12), st.sampled_from([2.0, 0.0, np.inf, np.nan]))
+def test_lowest_is_the_scans_minimum(f, start, bound):
+    f = np.array(f)
+    start = min(start, len(f))
+    expected = bound
+    for value in f[start:]:
+        if value < expected:
+            expected = value
+    got = kn._lowest(f, start, len(f), bound)
+    assert (np.isnan(got) and np.isnan(expected)) or got == expected
+
+
+@SETTINGS
+@given(problems())
+def test_starts_shared_with_a_second_thread_end_as_one_threads_do(args):
+    """Whatever the machine's cores, force the second thread on and off: the same positions,
+    passes and moves (a search that does not know the other thread's minima only re-checks pairs)."""
+    problem = prepare_problem(**args)
+    saved = dynamic._side_thread
+    try:
+        dynamic._side_thread = False
+        alone = dynamic_search(problem)
+        with ThreadPoolExecutor(1) as pool:
+            dynamic._side_thread = pool
+            shared = dynamic_search(problem)
+    finally:
+        dynamic._side_thread = saved
+    assert np.array_equal(shared.x, alone.x)
+    assert (shared.passes, shared.polish_moves) == (alone.passes, alone.polish_moves)
+
+
+@pytest.mark.parametrize("names", [["rounded", "previous", "greedy", "relaxed", "nearest_plane"],
+                                   ["rounded", "previous", "greedy", "relaxed"], ["rounded", "relaxed"],
+                                   ["rounded"]])
+def test_share_out_gives_each_start_to_one_thread_in_order(names):
+    mine, theirs = share_out(names)
+    assert sorted([*mine, *theirs]) == list(range(len(names)))
+    assert list(mine) == sorted(mine) and list(theirs) == sorted(theirs)
+    weight = lambda rows: sum(SEARCH_WEIGHT[names[r]] for r in rows)  # noqa: E731
+    assert weight(mine) >= weight(theirs)  # ties go to this thread: the other may be busy writing
+    heaviest = max(SEARCH_WEIGHT[name] for name in names)
+    assert weight(mine) - weight(theirs) <= heaviest
