@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tradesim.optimiser import dynamic
-from tradesim.optimiser.dynamic import SEARCH_WEIGHT, dynamic_search, share_out
+from tradesim.optimiser.dynamic import dynamic_search
 from tradesim.optimiser.problem import prepare_problem
 
 from test_optimiser_properties import SETTINGS, problems
@@ -86,16 +86,3 @@ def test_starts_shared_with_a_second_thread_end_as_one_threads_do(args):
         dynamic._side_thread = saved
     assert np.array_equal(shared.x, alone.x)
     assert (shared.passes, shared.polish_moves) == (alone.passes, alone.polish_moves)
-
-
-@pytest.mark.parametrize("names", [["rounded", "previous", "greedy", "relaxed", "nearest_plane"],
-                                   ["rounded", "previous", "greedy", "relaxed"], ["rounded", "relaxed"],
-                                   ["rounded"]])
-def test_share_out_gives_each_start_to_one_thread_in_order(names):
-    mine, theirs = share_out(names)
-    assert sorted([*mine, *theirs]) == list(range(len(names)))
-    assert list(mine) == sorted(mine) and list(theirs) == sorted(theirs)
-    weight = lambda rows: sum(SEARCH_WEIGHT[names[r]] for r in rows)  # noqa: E731
-    assert weight(mine) >= weight(theirs)  # ties go to this thread: the other may be busy writing
-    heaviest = max(SEARCH_WEIGHT[name] for name in names)
-    assert weight(mine) - weight(theirs) <= heaviest

@@ -63,24 +63,6 @@ def greedy_affordable(p: Problem) -> bool:
     return float(np.abs(p.x_star).sum()) <= greedy_steps(p.n)
 
 
-def starting_points(p: Problem, backend: str = "auto") -> tuple[dict[str, np.ndarray], int]:
-    """The candidate starts (name -> int64 positions within the bounds), without the relaxation.
-
-    "greedy" is Carver's walk where sum |x*| is small, as far as it gets in
-    greedy_steps(N) steps (it may not settle on a near-singular covariance without
-    costs: then it is just one more start, short of the greedy's own answer).
-    Also returns the greedy's steps (0 when it did not run).
-    """
-    starts = {"rounded": _clip(p, np.rint(p.x_star).astype(np.int64))}
-    if p.x0 is not None:
-        starts["previous"] = _clip(p, p.x0.copy())
-    passes = 0
-    if greedy_affordable(p):
-        greedy = run_search(p, backend=backend, max_steps=greedy_steps(p.n))
-        starts["greedy"], passes = greedy.x, greedy.passes
-    return starts, passes
-
-
 def dynamic_search(p: Problem, backend: str = "auto") -> SearchOutcome:
     module = kernels(backend)
     if p.n == 0:
@@ -108,8 +90,52 @@ def dynamic_search(p: Problem, backend: str = "auto") -> SearchOutcome:
     def f(x):
         return state(x)[3]
 
-    starts, passes = starting_points(p, backend)
     W = p.Sigma * np.outer(p.v, p.v)
+    q = p.v * p.v * np.diag(p.Sigma)
+    P = 2.0 * W
+    p_max, p_min = np.empty(p.n), np.empty(p.n)
+    symmetric = bool(module.row_extremes(P, p_max, p_min))
+    by_cost = np.argsort(c, kind="stable")
+    ends = {}  # start's bytes -> (end, moves)
+
+    def searches(batch):
+        """The arguments of `kernels_*.local_searches` from each start of batch, in order, in one
+        call (a later search that reaches a local minimum an earlier one confirmed stops there):
+        X and moves receive the ends and the moves taken."""
+        begin = [state(start) for start in batch]
+        return (np.array(batch), np.array([Se for Se, _, _, _ in begin]), np.array([te2 for _, te2, _, _ in begin]),
+                np.array([cost for _, _, cost, _ in begin]), p.v, q, P, p.Sigma, c, x0, lam, p.lo, p.hi,
+                move_limit(p.n), MIN_GAIN, symmetric, p_max, p_min, by_cost, np.zeros(len(batch), dtype=np.int64))
+
+    def search(batch):
+        if batch:
+            args = searches(batch)
+            module.local_searches(*args)
+            collect(batch, args)
+
+    def collect(batch, args):
+        for start, end, taken in zip(batch, args[0], args[-1]):
+            ends[start.tobytes()] = (end, int(taken))
+
+    starts = {"rounded": _clip(p, np.rint(p.x_star).astype(np.int64))}
+    if p.x0 is not None:
+        starts["previous"] = _clip(p, p.x0.copy())
+    nearest_plane = babai_start(p, W, module)
+    helper = side_thread() if getattr(module, "RELEASES_GIL", False) else None
+    if helper is not None:
+        # rint(x*), x0 and Babai's start, searched on the second core while this one walks the
+        # greedy and relaxes. A search ends where it ends whether or not it knows another
+        # search's minima (knowing one only spares re-checking its pairs), so the ends and
+        # moves are one thread's; a start found twice is searched twice but counted once.
+        early = _distinct([*starts.values(), *([] if nearest_plane is None else [nearest_plane])])
+        early_args = searches(early)  # built here: the other thread only runs the compiled loops
+        other = helper.submit(module.local_searches, *early_args)
+    passes = 0
+    if greedy_affordable(p):
+        # Carver's walk, as far as it gets in greedy_steps(N) steps (it may not settle on a
+        # near-singular covariance without costs: then it is one more start, short of its answer).
+        greedy = run_search(p, backend=backend, max_steps=greedy_steps(p.n))
+        starts["greedy"], passes = greedy.x, greedy.passes
     x = min(starts.values(), key=f).astype(np.float64)  # the relaxation starts where f is lowest
     g = W @ (x - p.x_star)
     module.relax(x, p.x_star, W, np.ascontiguousarray(np.diag(W)), g, c, x0.astype(np.float64), lam,
@@ -118,73 +144,32 @@ def dynamic_search(p: Problem, backend: str = "auto") -> SearchOutcome:
     # flat along the null direction); such a point is no start, and casting it to int64 is garbage.
     if np.isfinite(x).all() and np.abs(x).max(initial=0.0) < 2.0**52:
         starts["relaxed"] = _clip(p, np.rint(x).astype(np.int64))
-    nearest_plane = babai_start(p, W, module)
     if nearest_plane is not None:
         starts["nearest_plane"] = nearest_plane
-
-    q = p.v * p.v * np.diag(p.Sigma)
-    P = 2.0 * W
-    p_max, p_min = np.empty(p.n), np.empty(p.n)
-    symmetric = bool(module.row_extremes(P, p_max, p_min))
-    by_cost = np.argsort(c, kind="stable")
-    # Each distinct start, in order, searched in one call (`kernels_*.local_searches`): a later
-    # search that reaches a local minimum an earlier one confirmed stops there.
-    firsts = {}
-    for name, start in starts.items():
-        firsts.setdefault(start.tobytes(), (name, start))
-    names = [name for name, _ in firsts.values()]
-    distinct = [start for _, start in firsts.values()]
-    begin = [state(start) for start in distinct]
-    X = np.array(distinct)
-    SE = np.array([Se for Se, _, _, _ in begin])
-    TE2 = np.array([te2 for _, te2, _, _ in begin])
-    COST = np.array([cost for _, _, cost, _ in begin])
-    moves = np.zeros(len(distinct), dtype=np.int64)
-
-    def search(rows):
-        """The local searches from X[rows], in order, writing their ends and moves back."""
-        Xr, movesr = np.ascontiguousarray(X[rows]), np.zeros(len(rows), dtype=np.int64)
-        module.local_searches(Xr, np.ascontiguousarray(SE[rows]), TE2[rows], COST[rows], p.v, q, P, p.Sigma, c,
-                              x0, lam, p.lo, p.hi, move_limit(p.n), MIN_GAIN, symmetric, p_max, p_min, by_cost,
-                              movesr)
-        X[rows], moves[rows] = Xr, movesr
-
-    helper = side_thread() if len(distinct) > 1 and getattr(module, "RELEASES_GIL", False) else None
+    distinct = _distinct(starts.values())
     if helper is None:
-        module.local_searches(X, SE, TE2, COST, p.v, q, P, p.Sigma, c, x0, lam, p.lo, p.hi,
-                              move_limit(p.n), MIN_GAIN, symmetric, p_max, p_min, by_cost, moves)
+        search(distinct)
     else:
-        # Half the starts on the second core. A search ends where it ends whether or not it
-        # knows another search's minima (knowing one only spares re-checking its pairs), so
-        # the ends, the moves and the pick below are the same as one thread's.
-        mine, theirs = share_out(names)
-        other = helper.submit(search, theirs)
-        search(mine)
+        searched = {start.tobytes() for start in early}
+        search([start for start in distinct if start.tobytes() not in searched])
         other.result()
-    best, best_f = None, np.inf
-    for x in X:
-        f_x = f(x)
-        if f_x < best_f:
-            best, best_f = x, f_x
-    return SearchOutcome(best.copy(), passes, int(moves.sum()))
+        collect(early, early_args)
+    best, best_f, moves = None, np.inf, 0
+    for start in distinct:
+        end, taken = ends[start.tobytes()]
+        moves += taken
+        f_end = f(end)
+        if f_end < best_f:
+            best, best_f = end, f_end
+    return SearchOutcome(best.copy(), passes, moves)
+
+
+def _distinct(starts) -> list[np.ndarray]:
+    """The starts without repeats, in order."""
+    return list({start.tobytes(): start for start in starts}.values())
 
 
 _side_thread = None
-
-# The local search's CPU from each start, relative (Jumbo: rint(x*) and Babai's start land
-# furthest from a minimum; the relaxation's rounded optimum nearest).
-SEARCH_WEIGHT = {"rounded": 1.0, "nearest_plane": 0.95, "greedy": 0.7, "previous": 0.55, "relaxed": 0.3}
-
-
-def share_out(names: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of the starts for this thread and for the side thread: each start, heaviest first,
-    to the less loaded one (each keeps the starts' order)."""
-    load, rows = [0.0, 0.0], ([], [])
-    for row in sorted(range(len(names)), key=lambda r: -SEARCH_WEIGHT[names[r]]):
-        side = 0 if load[0] <= load[1] else 1
-        load[side] += SEARCH_WEIGHT[names[row]]
-        rows[side].append(row)
-    return np.array(sorted(rows[0]), dtype=np.int64), np.array(sorted(rows[1]), dtype=np.int64)
 
 
 def side_thread():
