@@ -69,20 +69,44 @@ def test_lowest_is_the_scans_minimum(f, start, bound):
     assert (np.isnan(got) and np.isnan(expected)) or got == expected
 
 
+def _alone_and_shared(problem, monkeypatch):
+    """dynamic_search on one thread, then with the second thread forced on (whatever the cores)."""
+    monkeypatch.setattr(dynamic, "SIDE_THREAD_FROM", 0)
+    monkeypatch.setattr(dynamic, "_side_thread", False)
+    alone = dynamic_search(problem)
+    with ThreadPoolExecutor(1) as pool:
+        monkeypatch.setattr(dynamic, "_side_thread", pool)
+        shared = dynamic_search(problem)
+    return alone, shared
+
+
 @SETTINGS
 @given(problems())
 def test_starts_shared_with_a_second_thread_end_as_one_threads_do(args):
-    """Whatever the machine's cores, force the second thread on and off: the same positions,
-    passes and moves (a search that does not know the other thread's minima only re-checks pairs)."""
-    problem = prepare_problem(**args)
-    saved = dynamic._side_thread
-    try:
-        dynamic._side_thread = False
-        alone = dynamic_search(problem)
-        with ThreadPoolExecutor(1) as pool:
-            dynamic._side_thread = pool
-            shared = dynamic_search(problem)
-    finally:
-        dynamic._side_thread = saved
+    """The same positions, passes and moves: a search that does not know the other thread's
+    minima only re-checks their pairs, and a start both threads have is counted once."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        alone, shared = _alone_and_shared(prepare_problem(**args), monkeypatch)
     assert np.array_equal(shared.x, alone.x)
     assert (shared.passes, shared.polish_moves) == (alone.passes, alone.polish_moves)
+
+
+@pytest.mark.parametrize("name", [f"{kind}_prob_N{n:03d}_0{k}.json" for kind, n in
+                                  (("dense", 50), ("dense", 100), ("sparse", 100)) for k in range(6)])
+def test_reference_problems_end_alike_on_one_or_two_threads(name, load_problem, monkeypatch):
+    alone, shared = _alone_and_shared(prepare_problem(**load_problem(name)), monkeypatch)
+    assert np.array_equal(shared.x, alone.x)
+    assert (shared.passes, shared.polish_moves) == (alone.passes, alone.polish_moves)
+
+
+def test_the_second_thread_starts_only_for_books_big_enough(monkeypatch):
+    """Handing work over costs tens of microseconds: a 20-stock book keeps its searches here."""
+    calls = []
+    monkeypatch.setattr(dynamic, "side_thread", lambda: calls.append(1))
+    rng = np.random.default_rng(3)
+    for n in (20, dynamic.SIDE_THREAD_FROM):
+        A = rng.normal(size=(n, n))
+        Sigma = 0.01 * (A @ A.T) / n + 0.01 * np.eye(n)
+        dynamic_search(prepare_problem(rng.normal(0, 5, n), np.zeros(n, dtype=np.int64), np.full(n, 0.05),
+                                       (Sigma + Sigma.T) / 2, np.full(n, 0.001)))
+    assert calls == [1]
