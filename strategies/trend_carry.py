@@ -23,17 +23,28 @@ equal per asset class, then within the class, over the live instruments each day
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from typing import Iterator, Sequence
 
 import numpy as np
 
 from strategies.base import StrategyContext, VectorStrategy
 from strategies.forecasts import (
-    CARRY_SCALAR, TREND_SCALARS, annualised_carry, carry_forecast, combine_forecasts, ewmac_forecast, price_vol_points,
+    CARRY_SCALAR, TREND_SCALARS, annualised_carry, carry_forecast, ewmac_forecast, price_vol_points,
 )
+from strategies.forecasts.combine import combine_forecast_blocks, day_blocks
 from strategies.forecasts.ewmac import own_day_ewma
 from strategies.forecasts.allocation import asset_class_weights, instrument_diversification
 from tradesim.estimates import WeeklyCorrelation
+
+# Instruments whose rules are computed together: each rule's intermediate tables are this many
+# instruments wide, not all of them (on Jumbo, 123 instruments: 6.4 MB each).
+INSTRUMENTS_AT_ONCE = 32
+
+
+def _part(name: str, doc: str) -> property:
+    """One of the parts behind the weights (``PositionParts``), recomputed once if asked for."""
+    return property(lambda self: getattr(self._kept_parts(), name), doc=doc)
 
 
 class TrendCarry(VectorStrategy):
@@ -71,6 +82,7 @@ class TrendCarry(VectorStrategy):
         self.carry_scalar, self.trend_weight = float(carry_scalar), float(trend_weight)
         self.cap, self.fdm, self.fdm_cap = float(forecast_cap), fdm, float(fdm_cap)
         self.fdm_min_observations, self.idm_cap = int(fdm_min_observations), float(idm_cap)
+        self._parts: PositionParts | None = None  # kept only once asked for (see weights_table)
 
     # -- the rules ---------------------------------------------------------------------
 
@@ -81,11 +93,12 @@ class TrendCarry(VectorStrategy):
     def rule_names(self) -> list[str]:
         return [f"ewmac{f}_{4 * f}" for f in self.trend_spans] + [f"carry{span}" for span in self.carry_spans]
 
-    def _rules(self, ctx: StrategyContext) -> Iterator[tuple[str, np.ndarray]]:
-        """The rules' forecasts one at a time, in ``rule_names`` order."""
+    def _rules(self, ctx: StrategyContext, columns: slice = slice(None)) -> Iterator[tuple[str, np.ndarray]]:
+        """The rules' forecasts one at a time, in ``rule_names`` order, of the instruments in
+        ``columns`` (every rule works on each instrument's own series alone)."""
         m = ctx.market
-        prices = np.where(m.has_price, m.close, np.nan)
-        sigma_p = price_vol_points(m.contract_price, ctx.vol)
+        prices = np.where(m.has_price[:, columns], m.close[:, columns], np.nan)
+        sigma_p = price_vol_points(m.contract_price[:, columns], ctx.vol[:, columns])
         # AFTS's spans overlap (8/32's fast EWMA is 2/8's slow one): each is computed once,
         # and kept only until the last rule that uses it.
         uses = Counter(span for f in self.trend_spans for span in (f, 4 * f))
@@ -106,11 +119,13 @@ class TrendCarry(VectorStrategy):
         if not self.carry_spans:
             return
         if m.carry_price is not None and m.contract is not None and m.carry_contract is not None:
-            ann = annualised_carry(m.contract_price, m.carry_price, m.contract, m.carry_contract)
+            ann = annualised_carry(m.contract_price[:, columns], m.carry_price[:, columns], m.contract[:, columns],
+                                   m.carry_contract[:, columns])
         else:
-            ann = np.full(m.close.shape, np.nan)
+            ann = np.full(sigma_p.shape, np.nan)
         for span in self.carry_spans:
-            yield f"carry{span}", carry_forecast(ann, sigma_p, span, self.carry_scalar, self.cap, own_days=m.has_price)
+            yield f"carry{span}", carry_forecast(ann, sigma_p, span, self.carry_scalar, self.cap,
+                                                 own_days=m.has_price[:, columns])
 
     def rule_weights(self) -> np.ndarray:
         """trend_weight shared equally by the trend rules, the rest by the carry rules."""
@@ -127,24 +142,55 @@ class TrendCarry(VectorStrategy):
     # -- positions -----------------------------------------------------------------------
 
     def weights_table(self, ctx: StrategyContext) -> np.ndarray:
+        # Only the weights are kept: the parts behind them (combined forecast, FDM, instrument
+        # weights, IDM: on Jumbo 19 MB a replay would carry to its end unread) are recomputed,
+        # the same numbers, if asked for.
+        self._forecast_inputs, self._parts = ctx, None
+        return self._position_parts(ctx).weights
+
+    combined = _part("combined", "(T, N) combined forecast, capped; NaN where an instrument has no rule.")
+    fdm_used = _part("fdm_used", "(T, N) forecast diversification multiplier.")
+    instrument_weights = _part("instrument_weights", "(T, N) instrument weights over the live instruments.")
+    idm = _part("idm", "(T,) instrument diversification multiplier.")
+
+    def _kept_parts(self) -> PositionParts:
+        if self._parts is None:
+            self._parts = self._position_parts(self._forecast_inputs)
+        return self._parts
+
+    def _position_parts(self, ctx: StrategyContext) -> PositionParts:
         m = ctx.market
-        # One (T, N, R) table, each rule's forecast copied in as it is computed (and freed),
-        # so the forecasts never exist twice over.
-        stacked = np.empty((*ctx.market.close.shape, len(self.rule_names())))
-        for r, (_, forecast) in enumerate(self._rules(ctx)):
-            stacked[:, :, r] = forecast
-            del forecast
-        self.combined, self.fdm_used = combine_forecasts(stacked, self.rule_weights(), self.fdm, self.cap,
-                                                         self.fdm_cap, self.fdm_min_observations)
-        # The rules' forecasts are freed here (on Jumbo, days x instruments x ten rules, about
-        # 64 MB a replay would carry to its end unread); ``forecasts`` recomputes them on demand.
-        del stacked
-        self._forecast_inputs = ctx
-        live = np.isfinite(self.combined) & np.isfinite(ctx.vol) & (ctx.vol > 0)
-        self.instrument_weights = asset_class_weights(live, m.asset_class)
+        n_days, n_instruments = m.close.shape
+        # One (days, N, rules) table of every rule's forecast, in blocks of days, written a few
+        # instruments at a time: each rule's tables (its EWMAs, prices, volatility in points) are
+        # then a few instruments wide, and the blocks are freed as they are combined.
+        blocks = day_blocks(n_days, n_instruments, len(self.rule_names()))
+        for first in range(0, n_instruments, INSTRUMENTS_AT_ONCE):
+            columns = slice(first, min(first + INSTRUMENTS_AT_ONCE, n_instruments))
+            for r, (_, forecast) in enumerate(self._rules(ctx, columns)):
+                day = 0
+                for block in blocks:
+                    block[:, columns, r] = forecast[day:day + len(block)]
+                    day += len(block)
+                del forecast
+        combined, fdm_used = combine_forecast_blocks(blocks, self.rule_weights(), self.fdm, self.cap, self.fdm_cap,
+                                                     self.fdm_min_observations)
+        live = np.isfinite(combined) & np.isfinite(ctx.vol) & (ctx.vol > 0)
+        instrument_weights = asset_class_weights(live, m.asset_class)
         correlation = WeeklyCorrelation(m.dates, ctx.returns, ctx.config.estimates.corr_span_weeks)
-        self.idm = instrument_diversification(self.instrument_weights, correlation, self.idm_cap)
+        idm = instrument_diversification(instrument_weights, correlation, self.idm_cap)
         with np.errstate(invalid="ignore", divide="ignore"):
-            weights = (self.combined / 10.0) * self.idm[:, None] * self.instrument_weights \
+            weights = (combined / 10.0) * idm[:, None] * instrument_weights \
                 * ctx.config.risk_target / ctx.vol
-        return np.where(live, weights, np.nan)
+        return PositionParts(combined, fdm_used, instrument_weights, idm, np.where(live, weights, np.nan))
+
+
+@dataclass(frozen=True)
+class PositionParts:
+    """What the weights are made of, (T, N) unless said."""
+
+    combined: np.ndarray
+    fdm_used: np.ndarray
+    instrument_weights: np.ndarray
+    idm: np.ndarray  # (T,)
+    weights: np.ndarray

@@ -44,11 +44,25 @@ def carry_forecast(ann_carry: np.ndarray, sigma_p: np.ndarray, span: int, scalar
     ``own_days`` (bool, days x instruments) restricts the smoothing to the days each
     instrument traded, as the trend rule's EWMAs are; other days carry the last value.
     """
-    carried = pd.DataFrame(ann_carry).ffill().to_numpy()
+    # Each step in place on one new table (the same operations, in the same order): on Jumbo every
+    # copy is a 6.4 MB table at the strategy's peak.
+    raw = _values(pd.DataFrame(ann_carry, copy=False).ffill())
     with np.errstate(invalid="ignore", divide="ignore"):
-        raw = carried / (sigma_p * ANNUALISE)
-    raw = np.where(np.isfinite(raw), raw, np.nan)
+        np.divide(raw, sigma_p * ANNUALISE, out=raw)
+    raw[~np.isfinite(raw)] = np.nan
     if own_days is not None:
-        raw = np.where(own_days, raw, np.nan)
-    smooth = pd.DataFrame(raw).ewm(span=span, adjust=True, ignore_na=True).mean().ffill().to_numpy()
-    return np.clip(smooth * scalar, -cap, cap)
+        raw[~own_days] = np.nan
+    smooth = pd.DataFrame(raw, copy=False).ewm(span=span, adjust=True, ignore_na=True).mean()
+    del raw
+    smooth.ffill(inplace=True)
+    out = _values(smooth)
+    out *= scalar
+    return np.clip(out, -cap, cap, out=out)
+
+
+def _values(frame: pd.DataFrame) -> np.ndarray:
+    """A frame's one table of floats, to be changed in place: the frame is this module's own and
+    dropped at once (pandas hands its values out read-only, as they could be shared)."""
+    out = frame.to_numpy()
+    out.flags.writeable = True
+    return out

@@ -15,16 +15,24 @@ correlation between rules' forecasts pooled over all instruments and every day u
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 # Days per block: every step works on one (day, instrument) or one day at a time, so blocks of
 # days give the same numbers as the whole table at once, without (T, N, R) temporaries the
 # size of the whole history (Jumbo's are 70 MB each).
-BLOCK_DAYS = 512
+BLOCK_DAYS = 128
 
 
 def _blocks(n_days: int):  # noqa: ANN202
     return (slice(a, min(a + BLOCK_DAYS, n_days)) for a in range(0, n_days, BLOCK_DAYS))
+
+
+def day_blocks(n_days: int, n_instruments: int, n_rules: int) -> list[np.ndarray]:
+    """Empty (days, N, R) tables of ``BLOCK_DAYS`` days each, in order, for rules' forecasts to be
+    written into: ``combine_forecast_blocks`` drops each once it is combined."""
+    return [np.empty((days.stop - days.start, n_instruments, n_rules)) for days in _blocks(n_days)]
 
 
 def pooled_correlations(forecasts: np.ndarray, min_observations: int = 256) -> np.ndarray:
@@ -35,25 +43,34 @@ def pooled_correlations(forecasts: np.ndarray, min_observations: int = 256) -> n
     """
     T, _, R = forecasts.shape
     corr = np.empty((T, R, R))
-    # The four running totals (pair counts, sums of xy, x and xx) as of the day before each block:
-    # only one block's days are held at a time (all of Jumbo's days were 4 tables of 5.5 MB and
-    # twice as many temporaries, at the strategy's peak).
+    blocks = [forecasts[days] for days in _blocks(T)]
+    for days, block in zip(_blocks(T), _correlation_blocks(blocks, min_observations)):
+        corr[days] = block
+    return corr
+
+
+def _correlation_blocks(blocks: list[np.ndarray], min_observations: int) -> Iterator[np.ndarray]:
+    """The pooled correlations of each block of days in turn (see ``pooled_correlations``), reading
+    ``blocks[k]`` only when block k's are asked for: the four running totals (pair counts, sums of
+    xy, x and xx) are carried from block to block, never held for every day."""
     before: np.ndarray | None = None
-    for days in _blocks(T):
-        present = (~np.isnan(forecasts[days])).astype(float)
-        x = np.nan_to_num(forecasts[days], nan=0.0)
-        sums = np.empty((4, days.stop - days.start, R, R))  # each day's sums, then running totals
+    for k in range(len(blocks)):
+        block = blocks[k]
+        present = (~np.isnan(block)).astype(float)
+        x = np.nan_to_num(block, nan=0.0)
+        del block
+        sums = np.empty((4, *present.shape[:1], present.shape[2], present.shape[2]))  # each day's, then running
         # Counts are whole numbers, exact in any order of summation: a matrix product gives them
         # five times faster. The sums of forecasts keep einsum's order (another order changes bits).
         sums[0] = np.matmul(present.transpose(0, 2, 1), present)
         for total, a, b in ((sums[1], x, x), (sums[2], x, present), (sums[3], x * x, present)):
             total[:] = np.einsum("tir,tis->trs", a, b)
+        del present, x
         if before is not None:
             sums[:, 0] += before  # then the same additions, in the same order, as one running sum
         np.cumsum(sums, axis=1, out=sums)
         before = sums[:, -1].copy()
-        corr[days] = _pooled(*sums, min_observations)
-    return corr
+        yield _pooled(*sums, min_observations)
 
 
 def _pooled(n: np.ndarray, sxy: np.ndarray, sx: np.ndarray, sxx: np.ndarray, min_observations: int) -> np.ndarray:
@@ -92,13 +109,27 @@ def combine_forecasts(forecasts: np.ndarray, rule_weights: np.ndarray, fdm: floa
 
     ``fdm`` None estimates it from the pooled forecast correlation; a number fixes it.
     """
+    blocks = [forecasts[days] for days in _blocks(forecasts.shape[0])]
+    return combine_forecast_blocks(blocks, rule_weights, fdm, cap, fdm_cap, min_observations)
+
+
+def combine_forecast_blocks(blocks: list[np.ndarray], rule_weights: np.ndarray, fdm: float | None = None,
+                            cap: float = 20.0, fdm_cap: float = 2.5,
+                            min_observations: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """``combine_forecasts`` of the forecasts in ``day_blocks``, each block dropped from the list
+    once combined: the forecasts of every rule, day and instrument (on Jumbo 64 MB) shrink as the
+    combined forecast grows, instead of both being held at the end."""
     rule_weights = np.asarray(rule_weights, dtype=float)
-    corr = pooled_correlations(forecasts, min_observations) if fdm is None else None
-    combined, multiplier = np.empty(forecasts.shape[:2]), np.empty(forecasts.shape[:2])
-    for days in _blocks(forecasts.shape[0]):
-        w = available_weights(forecasts[days], rule_weights)
-        raw = np.einsum("tir,tir->ti", w, np.nan_to_num(forecasts[days], nan=0.0))
-        multiplier[days] = float(fdm) if corr is None else diversification_multipliers(w, corr[days], fdm_cap)
+    n_days, n_instruments = sum(len(block) for block in blocks), blocks[0].shape[1]
+    correlations = _correlation_blocks(blocks, min_observations) if fdm is None else None
+    combined, multiplier = np.empty((n_days, n_instruments)), np.empty((n_days, n_instruments))
+    for k, days in enumerate(_blocks(n_days)):
+        corr = None if correlations is None else next(correlations)  # reads block k: before it is dropped
+        forecasts, blocks[k] = blocks[k], None
+        w = available_weights(forecasts, rule_weights)
+        raw = np.einsum("tir,tir->ti", w, np.nan_to_num(forecasts, nan=0.0))
+        del forecasts
+        multiplier[days] = float(fdm) if corr is None else diversification_multipliers(w, corr, fdm_cap)
         has_rule = w.sum(axis=2) > 0
         combined[days] = np.where(has_rule, np.clip(raw * multiplier[days], -cap, cap), np.nan)
     return combined, multiplier

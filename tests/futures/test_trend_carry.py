@@ -108,6 +108,20 @@ def test_weights_follow_the_formula_on_the_fixture(engine) -> None:  # noqa: ANN
     assert (s.fdm_used[t] > 1.0).all() and (s.fdm_used <= 2.5).all()
 
 
+def test_rules_a_few_instruments_at_a_time_give_the_same_bits(fixture_config, engine, monkeypatch) -> None:  # noqa: ANN001
+    """Each rule works on an instrument's own series: computing them one instrument at a time
+    gives every weight and every part bit for bit, and only the weights are kept."""
+    import strategies.trend_carry as trend_carry
+
+    monkeypatch.setattr(trend_carry, "INSTRUMENTS_AT_ONCE", 1)
+    one_at_a_time = Engine(fixture_config, engine.market).strategy
+    assert one_at_a_time._parts is None  # the parts are recomputed when asked for
+    assert one_at_a_time.weights.tobytes() == engine.strategy.weights.tobytes()
+    for part in ("combined", "fdm_used", "instrument_weights", "idm"):
+        assert getattr(one_at_a_time, part).tobytes() == getattr(engine.strategy, part).tobytes()
+    assert one_at_a_time.idm is one_at_a_time.idm  # recomputed once, then kept
+
+
 def test_too_short_history_has_no_position(engine) -> None:  # noqa: ANN001
     s, vol = engine.strategy, engine.vol
     assert np.isnan(s.weights[np.isnan(vol)]).all()
