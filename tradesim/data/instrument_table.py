@@ -147,12 +147,13 @@ def parse_instrument_table(config_csv: Path, spreads_csv: Path | None = None) ->
         spread = _number(frame, "SpreadCost", label, math.nan)
     pointsize = _number(frame, "Pointsize", label, math.nan)
     fees = {c: _number(frame, c, label, 0.0) for c in _FEE_COLUMNS}
-    text = lambda c: frame[c].str.strip().tolist() if c in frame.columns else [""] * len(frame)  # noqa: E731
+    # Each text column stripped once (not once a row: 233 rows x 3 columns was 0.1-0.3 s of every load).
+    description, currency, asset_class = (frame[c].str.strip().tolist() if c in frame.columns else [""] * len(frame)
+                                          for c in ("Description", "Currency", "AssetClass"))
     rows = {}
     for k, symbol in enumerate(frame["Instrument"]):
-        rows[symbol] = InstrumentRow(symbol, text("Description")[k], pointsize[k], text("Currency")[k],
-                                     text("AssetClass")[k], fees["PerBlock"][k], fees["Percentage"][k],
-                                     fees["PerTrade"][k], spread[k])
+        rows[symbol] = InstrumentRow(symbol, description[k], pointsize[k], currency[k], asset_class[k],
+                                     fees["PerBlock"][k], fees["Percentage"][k], fees["PerTrade"][k], spread[k])
     return InstrumentTable(label, rows)
 
 
