@@ -110,3 +110,43 @@ def test_the_second_thread_starts_only_for_books_big_enough(monkeypatch):
         dynamic_search(prepare_problem(rng.normal(0, 5, n), np.zeros(n, dtype=np.int64), np.full(n, 0.05),
                                        (Sigma + Sigma.T) / 2, np.full(n, 0.001)))
     assert calls == [1]
+
+
+def _big_problem(n=60, seed=5):
+    rng = np.random.default_rng(seed)
+    A = rng.normal(size=(n, n))
+    Sigma = 0.01 * (A @ A.T) / n + 0.01 * np.eye(n)
+    return prepare_problem(rng.normal(0, 5, n), rng.integers(-3, 4, n), np.full(n, 0.05), (Sigma + Sigma.T) / 2,
+                           np.full(n, 0.001))
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="no fork on this platform")
+def test_a_forked_child_searches_on_its_own_second_thread(monkeypatch):
+    """A notebook replays Jumbo (the second thread starts), then forks workers: the child has no
+    such thread, only the parent's record of it, and work handed to it would wait for ever."""
+    import multiprocessing
+
+    monkeypatch.setattr(dynamic, "_side_thread", None)
+    with ThreadPoolExecutor(1) as pool:
+        monkeypatch.setattr(dynamic, "_side_thread", pool)
+        expected = dynamic_search(_big_problem())  # the parent's thread has run work
+        context = multiprocessing.get_context("fork")
+        queue = context.Queue()
+
+        # The child inherits the parent's pool object; the fork hook must make it start its own.
+        process = context.Process(target=_search_in_child, args=(queue,))
+        process.start()
+        process.join(60)
+        alive = process.is_alive()
+        if alive:
+            process.kill()
+        assert not alive, "the forked child's search waited for a thread that is not there"
+        x, passes, moves = queue.get(timeout=5)
+    assert x == expected.x.tolist() and (passes, moves) == (expected.passes, expected.polish_moves)
+
+
+def _search_in_child(queue):
+    dynamic.SIDE_THREAD_FROM = 0
+    assert dynamic._side_thread is None  # reset by the fork hook
+    found = dynamic_search(_big_problem())
+    queue.put((found.x.tolist(), found.passes, found.polish_moves))

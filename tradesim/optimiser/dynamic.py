@@ -29,6 +29,7 @@ another start avoids.
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 
@@ -179,12 +180,22 @@ def side_thread():
     """One worker thread for the compiled searches (which release the GIL), or None on one core."""
     global _side_thread
     if _side_thread is None:
-        import os
         from concurrent.futures import ThreadPoolExecutor
 
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         _side_thread = ThreadPoolExecutor(1, thread_name_prefix="optimiser-search") if cores > 1 else False
     return _side_thread or None
+
+
+def _forget_side_thread() -> None:
+    """In a forked child the worker thread does not exist (only the parent's record of it):
+    work handed to it would wait for ever. The child starts its own on first use."""
+    global _side_thread
+    _side_thread = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_side_thread)
 
 
 def babai_start(p: Problem, W: np.ndarray, module) -> np.ndarray | None:  # noqa: ANN001
