@@ -91,7 +91,7 @@ def dynamic_search(p: Problem, backend: str = "auto") -> SearchOutcome:
     def f(x):
         return state(x)[3]
 
-    W = p.Sigma * np.outer(p.v, p.v)
+    W = p.Sigma * (p.v[:, None] * p.v)  # np.outer's products, without its wrapper
     q = p.v * p.v * np.diag(p.Sigma)
     P = 2.0 * W
     p_max, p_min = np.empty(p.n), np.empty(p.n)
@@ -115,8 +115,8 @@ def dynamic_search(p: Problem, backend: str = "auto") -> SearchOutcome:
             collect(batch, args)
 
     def collect(batch, args):
-        for start, end, taken in zip(batch, args[0], args[-1]):
-            ends[start.tobytes()] = (end, int(taken))
+        for start, end, taken in zip(batch, list(args[0]), args[-1].tolist()):
+            ends[start.tobytes()] = (end, taken)
 
     starts = {"rounded": _clip(p, np.rint(p.x_star).astype(np.int64))}
     if p.x0 is not None:
