@@ -23,6 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # peak.py, beside this script
+from peak import say_this_process  # noqa: E402
 
 GRID = [0, 10, 20, 30, 40, 46, 50, 60, 66, 75, 90, 100, 108, 125, 150, 175, 200]
 
@@ -65,6 +67,7 @@ def main() -> int:
               f"{summary.annual_return:>8.2%}{summary.sharpe:>7.2f}{summary.total_costs:>12,.0f}")
     worst = max(wall / base for _, wall, _, _ in rows)
     print(f"largest replay CPU time / lambda 50's: {worst:.2f} (target: under 1.5 for every lambda)")
+    say_this_process()  # the market, numba and every replay's in-memory ledger in turn
     return 0
 
 

@@ -45,6 +45,7 @@ from tradesim.optimiser import check_covariance, optimise_positions, warm_up  # 
 from tradesim.optimiser.problem import prepare_problem  # noqa: E402
 from tradesim.optimiser.problem_file import load_problem  # noqa: E402
 from tradesim.optimiser.search import run_search  # noqa: E402
+from peak import say_this_process  # noqa: E402
 
 DEFAULT_PROBLEMS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "optimiser"
 
@@ -212,3 +213,4 @@ def print_table(rows: list[dict], method: str, with_validated: bool) -> None:
 
 if __name__ == "__main__":
     main()
+    say_this_process()

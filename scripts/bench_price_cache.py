@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from peak import this_process_mb  # beside this script
+
 from tradesim.cli.data import import_pysystemtrade
 from tradesim.config import load_config
 from tradesim.data.cached import CachedSource
@@ -81,6 +83,7 @@ def main() -> None:
     for name, ts in times.items():
         print(f"{name:<8} {statistics.median(ts):>9.2f} {min(ts):>7.2f}")
     print(f"cache / files: {cache / files:.2f}x")
+    print(f"peak RSS of this process (both markets held): {this_process_mb():.0f} MB")
     if not same:
         raise SystemExit("the price cache's market differs from the files'")
 

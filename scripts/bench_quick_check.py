@@ -28,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_ledger, beside this script
 
 from bench_ledger import fill_ledger  # noqa: E402
+from peak import run as peak_of, this_process_mb  # noqa: E402
 
 from db import guard  # noqa: E402
 from db.session import open_engine  # noqa: E402
@@ -118,6 +119,9 @@ def main() -> None:
         ]
         for name, fn in rows:
             print(f"{name:<44}{fn(True):>13.2f}s{fn(False):>9.2f}s")
+        once = peak_of([str(tradesim), "replay", "gate.toml", "--db", str(path)], cwd=str(folder))
+        print(f"peak RSS: tradesim replay into this ledger {once.peak_mb:.0f} MB (its own process); "
+              f"this process {this_process_mb():.0f} MB")
 
 
 def _closed():  # noqa: ANN202

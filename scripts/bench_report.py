@@ -19,15 +19,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # peak.py, beside this script
+from peak import run as peak_of, this_process_mb  # noqa: E402
+
 TARGETS = {"stocks": 5.0, "futures": 20.0}
 
 
@@ -85,18 +86,13 @@ def bench(name: str, config, work: Path, repeat: int) -> None:  # noqa: ANN001
     print(f"  write_report: best {min(walls):.2f} s, median {statistics.median(walls):.2f} s wall "
           f"(CPU best {min(cpus):.2f} s) over {repeat}; last: ledger {parts['load']:.2f} s, "
           f"figures {parts['draw']:.2f} s; HTML {size / 1e6:.2f} MB")
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    cmd = [sys.executable, "-c", "from tradesim.cli import run; run()", "report", str(run_id), "--db", url, "--out", str(work / f"{name}-cli.html"),
-           "--png", str(work / f"{name}-cli-png"), "--log"]
-    subprocess.run(cmd, check=True, capture_output=True)
-    cli = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cli_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    verdict = "within" if cli < TARGETS[name] else "OVER"
-    print(f"  tradesim report {run_id} (new process, imports included): {cli:.2f} s wall "
-          f"({cli_cpu:.2f} s CPU), {verdict} the {TARGETS[name]:.0f} s target; load average "
-          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    cmd = [sys.executable, "-c", "from tradesim.cli import run; run()", "report", str(run_id), "--db", url,
+           "--out", str(work / f"{name}-cli.html"), "--png", str(work / f"{name}-cli-png"), "--log"]
+    cli = peak_of(cmd)  # in a process of its own, apart from this one's memory
+    verdict = "within" if cli.wall < TARGETS[name] else "OVER"
+    print(f"  tradesim report {run_id} (new process, imports included): {cli.wall:.2f} s wall "
+          f"({cli.cpu:.2f} s CPU, peak RSS {cli.peak_mb:.0f} MB), {verdict} the {TARGETS[name]:.0f} s target; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
 def main() -> None:
@@ -114,6 +110,7 @@ def main() -> None:
             print(f"{name}: skipped: the shared futures data is not at {REPO.parent / 'shared' / 'data' / 'futures'}")
             continue
         bench(name, config, args.work, args.repeat)
+    print(f"peak RSS of this process (the replays and write_report): {this_process_mb():.0f} MB")
 
 
 if __name__ == "__main__":
