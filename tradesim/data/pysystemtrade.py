@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -209,14 +210,18 @@ class PysystemtradeSource:
         unknown = [s for s in symbols if s not in (header if adjusted is None else adjusted.columns)]
         if unknown:
             raise DataError(f"{path}: unknown instrument {unknown[0]!r}")
-        if adjusted is None:  # only the replay's instruments' columns: the file holds every instrument's
-            adjusted = read_wide_csv(path, str(path), date_column="DATE", columns=list(dict.fromkeys(symbols)))
-        close = adjusted.loc[_within(adjusted.index.to_numpy(), start, end), symbols]
-        close = close.loc[close.notna().any(axis=1)]
-        if all(s in self._multiple for s in symbols):  # read already (``read_all``)
-            by_symbol = self.read_multiple_prices(symbols)
-        else:  # a replay's one load: nothing kept once its tables are built
-            by_symbol = self._read_multiple(set(symbols))
+        read_already = all(s in self._multiple for s in symbols)  # (``read_all``)
+        with ThreadPoolExecutor(1, thread_name_prefix="multiple-prices") as beside:
+            # A replay's one load keeps nothing once its tables are built. Its held contracts are
+            # read on a second thread while this one reads the adjusted prices: both spend most of
+            # their time in zlib and pandas' parser, which release the GIL.
+            reading = None if read_already else beside.submit(self._read_multiple, set(symbols))
+            if adjusted is None:  # only the replay's instruments' columns: the file holds every instrument's
+                adjusted = read_wide_csv(path, str(path), date_column="DATE", columns=list(dict.fromkeys(symbols)))
+            close = adjusted.loc[_within(adjusted.index.to_numpy(), start, end), symbols]
+            close = close.loc[close.notna().any(axis=1)]
+            # An error in the adjusted prices is raised first, as when the files were read in turn.
+            by_symbol = self.read_multiple_prices(symbols) if reading is None else reading.result()
         without = [s for s in symbols if s not in by_symbol]
         if without:
             raise DataError(f"{self.root}: instrument {without[0]!r} has no rows in multiple_prices "
