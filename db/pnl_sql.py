@@ -9,12 +9,16 @@ with rate_t = fx_s for stocks and fx_t (the holding's, else its fill's) for futu
 term belongs to one ledger row: a holding gives its day the first term and the next processed
 day the second, a fill its day the third. So the sum over any group of (instrument, day) is a
 sum over rows, which the database does over the rows it already has: no holding or fill leaves
-it. Only a future's second term needs a second row (today's rate), read by primary key.
+it. Only a future's second term needs a second row (today's rate), read by primary key: on
+SQLite joined once per holding, where a subquery per term that uses it made three look-ups.
 
 What keeps a million-fill run well under a second is what the database does not do: sort a
 million rows to group them. A stock's holding whose two terms fall in one group adds exactly
 nothing and is left out before grouping (``_adds_something``), and each instrument's fills of a
-period are one range of an index that holds what is summed (``_traded``, migration 0011).
+period are one range of an index that holds what is summed (``_traded``, migration 0011). By
+day nothing cancels, but the days are what the primary keys are ordered by: on SQLite holdings
+and fills are summed as they are read (``_held_by_day``), each day's sums the very sums that
+grouping by the days' index made, in the same order.
 
 Sums come back grouped by instrument (or by asset class, or by nothing) and by month or day as
 asked; ``db.pnl._grouped`` labels and orders them. The figures equal the row-by-row sums up to
@@ -58,42 +62,49 @@ def summed(conn: Connection, run_id: int, start: date, last: date, opening: int,
                func.lead(numbered.c.g).over(order_by=numbered.c.t).label("next_g")).cte("d")
 
     value = p.quantity * p.price * i.multiplier  # (Q P) m, as the definition multiplies
+    # PostgreSQL sums in the order its own plans read the rows: it keeps the queries whose order
+    # its figures were made in (a future's rate looked up per row), so no last bit moves.
+    sqlite = conn.dialect.name == "sqlite"
+    by_day = "day" in keys and sqlite
     # A future's rate on the day it is carried into: that day's holding's, else its fill's.
+    next_day = (select(func.min(Equity.day)).where(Equity.run_id == run_id, Equity.day > p.day)
+                .correlate_except(Equity).scalar_subquery()
+                if by_day else d.c.next_day)
     later = PositionRow.__table__.alias("later")
-    held_fx = (select(later.c.fx).where(later.c.run_id == run_id, later.c.day == d.c.next_day,
-                                        later.c.instrument_id == p.instrument_id).scalar_subquery())
     f2 = Fill.__table__.alias("f2")  # each fill has its order (see _traded)
     fill_fx = (select(func.min(f2.c.fx))
-               .where(f2.c.run_id == run_id, f2.c.day == d.c.next_day, f2.c.instrument_id == p.instrument_id)
+               .where(f2.c.run_id == run_id, f2.c.day == next_day, f2.c.instrument_id == p.instrument_id)
                .scalar_subquery())
-    rate = case((i.kind == "future", func.coalesce(held_fx, fill_fx)), else_=p.fx)
-    one, zero = literal(1), literal(0)
-    group_of = _group_column(keys)
-    # A holding's two terms: its value today (if the day is in the window) and, on the next
-    # processed day, minus its value at that day's rate. When both fall in one group they are
-    # subtracted row by row first (for a stock they cancel exactly), so a group's sum never
-    # adds up the large values that cancel, and keeps the precision of the row-by-row sums.
-    is_today, carried_on = d.c.t >= opening, d.c.next_day.is_not(None)
-    today = case((is_today, value * p.fx), else_=0.0)
-    carried = case((carried_on, value * rate), else_=0.0)
-    both = case((and_(is_today, carried_on), value * p.fx - value * rate), (is_today, value * p.fx),
-                (carried_on, -(value * rate)), else_=0.0)
-    held = select(func.min(p.instrument_id), func.min(d.c.t), func.min(d.c.g), func.min(d.c.next_g),
-                  func.sum(case((is_today, one), else_=zero)), func.sum(case((carried_on, one), else_=zero)),
-                  func.sum(today), func.sum(carried), func.sum(both),
-                  func.sum(case((p.fx.is_(None), one), else_=zero)),
-                  func.sum(case((and_(carried_on, rate.is_(None)), one), else_=zero)))
-    held = _of(held.select_from(p).join(d, d.c.day == p.day).join(i, i.id == p.instrument_id)
-               .where(p.run_id == run_id, _adds_something(i, p, d, is_today, carried_on))
-               .group_by(group_of(i), d.c.g, d.c.next_g), p.instrument_id, book, symbols)
-    traded = _traded(conn, d, run_id, opening, book, days, keys, symbols)
-    with _beside(conn, traded) as traded_rows:
+    if sqlite:
+        # The next holding is joined once (where a subquery would be looked up for each term
+        # that uses it); a stock's key is NULL, as SQLite would look it up before testing the
+        # kind. The fill only when the holding is missing.
+        rate = case((i.kind == "future", func.coalesce(later.c.fx, fill_fx)), else_=p.fx)
+        carried_into = and_(later.c.run_id == run_id, later.c.day == case((i.kind == "future", next_day)),
+                            later.c.instrument_id == p.instrument_id)
+    else:
+        held_fx = (select(later.c.fx).where(later.c.run_id == run_id, later.c.day == next_day,
+                                            later.c.instrument_id == p.instrument_id).scalar_subquery())
+        rate = case((i.kind == "future", func.coalesce(held_fx, fill_fx)), else_=p.fx)
+        later = carried_into = None
+    if by_day:
+        held = _held_by_day(p, i, value, rate, carried_into, later, run_id, start, last, keys, book, symbols)
+    else:
+        held = _held(d, p, i, value, rate, carried_into, later, run_id, opening, keys, book, symbols)
+    traded = _traded(conn, d, run_id, opening, book, days, keys, symbols, by_day)
+    with _beside(conn, traded) as traded_result:
         held_rows = conn.execute(held).all()
-        traded_rows = [row for row in traded_rows() if row[3] is not None]  # None: a period without fills
+        traded_rows = traded_result()
+    if by_day:
+        held_rows = _on_days(held_rows, days, opening)
+        index = _day_index(days)
+        traded_rows = [(instrument, index[day], index[day], paid, costs)
+                       for instrument, day, paid, costs in traded_rows if day in index]
+    traded_rows = [row for row in traded_rows if row[3] is not None]  # None: a period without fills
     if any(row[9] for row in held_rows):
         _no_fx(conn, run_id, start, last, book, symbols)
     if any(row[10] for row in held_rows):
-        _vanished(conn, d, run_id, rate, book, symbols)
+        _vanished(conn, d, run_id, rate, later, carried_into, book, symbols)
     # (instrument, group) -> [instrument id, day index, gross, costs]
     groups: dict[tuple, list] = {}
     key = _key(keys, book)
@@ -119,6 +130,77 @@ def summed(conn: Connection, run_id: int, start: date, last: date, opening: int,
             np.array([code_of[int(r[0])] for r in rows], dtype=np.intp), np.array([r[1] for r in rows], dtype=np.intp))
 
 
+def _held(d, p, i, value, rate, carried_into, later, run_id: int, opening: int, keys: list[str],  # noqa: ANN001, ANN202
+          book: dict[str, np.ndarray], symbols: tuple[str, ...]):
+    """Holdings summed by group and period: rows (instrument, day index, group, next day's group,
+    holdings today, holdings carried on, today's values, carried values, both, no FX, no rate)."""
+    one, zero = literal(1), literal(0)
+    # A holding's two terms: its value today (if the day is in the window) and, on the next
+    # processed day, minus its value at that day's rate. When both fall in one group they are
+    # subtracted row by row first (for a stock they cancel exactly), so a group's sum never
+    # adds up the large values that cancel, and keeps the precision of the row-by-row sums.
+    is_today, carried_on = d.c.t >= opening, d.c.next_day.is_not(None)
+    today = case((is_today, value * p.fx), else_=0.0)
+    carried = case((carried_on, value * rate), else_=0.0)
+    both = case((and_(is_today, carried_on), value * p.fx - value * rate), (is_today, value * p.fx),
+                (carried_on, -(value * rate)), else_=0.0)
+    held = select(func.min(p.instrument_id), func.min(d.c.t), func.min(d.c.g), func.min(d.c.next_g),
+                  func.sum(case((is_today, one), else_=zero)), func.sum(case((carried_on, one), else_=zero)),
+                  func.sum(today), func.sum(carried), func.sum(both),
+                  func.sum(case((p.fx.is_(None), one), else_=zero)),
+                  func.sum(case((and_(carried_on, rate.is_(None)), one), else_=zero)))
+    return _of(_next_holding(held.select_from(p).join(d, d.c.day == p.day).join(i, i.id == p.instrument_id),
+                             later, carried_into)
+               .where(p.run_id == run_id, _adds_something(i, p, d, is_today, carried_on))
+               .group_by(_group_column(keys)(i), d.c.g, d.c.next_g), p.instrument_id, book, symbols)
+
+
+def _held_by_day(p, i, value, rate, carried_into, later, run_id: int, start: date, last: date,  # noqa: ANN001, ANN202
+                 keys: list[str], book: dict[str, np.ndarray], symbols: tuple[str, ...]):
+    """Holdings summed by day (and instrument or asset class): rows (instrument, day, holdings,
+    today's values, carried values, no FX, no rate), for ``_on_days``.
+
+    By day every holding's two terms fall in different groups, so none is left out and the
+    groups are the days themselves: grouped by the day the primary key (run_id, day,
+    instrument_id) is ordered by, a million holdings are summed as they are read, never sorted.
+    Each day's sums add the same products in the same order as grouping by the days' index."""
+    one, zero = literal(1), literal(0)
+    group = [p.day] + ([p.instrument_id] if "instrument" in keys else [i.asset_class] if "asset_class" in keys else [])
+    held = select(func.min(p.instrument_id), p.day, func.count(), func.sum(value * p.fx), func.sum(value * rate),
+                  func.sum(case((p.fx.is_(None), one), else_=zero)), func.sum(case((rate.is_(None), one), else_=zero)))
+    return _of(_next_holding(held.select_from(p).join(i, i.id == p.instrument_id), later, carried_into)
+               .where(p.run_id == run_id, p.day >= start, p.day <= last), p.instrument_id, book, symbols
+               ).group_by(*group)
+
+
+def _next_holding(sel, later, carried_into):  # noqa: ANN001, ANN202
+    """The holding a future is carried into, joined where its rate is one (SQLite)."""
+    return sel if later is None else sel.outerjoin(later, carried_into)
+
+
+def _day_index(days: list[date]) -> dict:
+    """A day's index in ``days``, by the date or its ISO text (SQLite hands back either)."""
+    index = {d: k for k, d in enumerate(days)}
+    index.update({d.isoformat(): k for k, d in enumerate(days)})
+    return index
+
+
+def _on_days(rows: list, days: list[date], opening: int) -> list[tuple]:
+    """``_held_by_day``'s rows as ``_held``'s: a holding counts today from the window's first day
+    and is carried on to the next processed day unless it is the last. A holding on a day that
+    was not processed is no day of the run."""
+    index, n = _day_index(days), len(days)
+    out = []
+    for instrument, day, count, today, carried, no_fx, no_rate in rows:
+        t = index.get(day)
+        if t is None:
+            continue
+        on = t + 1 < n
+        out.append((instrument, t, t, t + 1 if on else None, count if t >= opening else 0, count if on else 0,
+                    today, carried, None, no_fx, no_rate if on else 0))
+    return out
+
+
 def _adds_something(i, p, d, is_today, carried_on):  # noqa: ANN001, ANN202
     """A stock's holding whose two terms fall in one group
     adds exactly nothing: today's value and, on the next processed day, minus the same value at
@@ -130,7 +212,7 @@ def _adds_something(i, p, d, is_today, carried_on):  # noqa: ANN001, ANN202
 
 
 def _traded(conn: Connection, d, run_id: int, opening: int, book: dict[str, np.ndarray],  # noqa: ANN001, ANN202
-            days: list[date], keys: list[str], symbols: tuple[str, ...]):
+            days: list[date], keys: list[str], symbols: tuple[str, ...], by_day: bool):
     """What the fills of each group paid and cost: rows (instrument, day index, group, paid, costs).
 
     Fills count on the run's processed days in the window, each in the group of its day. Unless
@@ -160,8 +242,16 @@ def _traded(conn: Connection, d, run_id: int, opening: int, book: dict[str, np.n
 
             return _of(select(i.id, pr.c.t, pr.c.g, summed_over(fl.quantity * fl.price * i.multiplier * fl.fx),
                               summed_over(fl.cost_base)).select_from(i).join(pr, true()), i.id, book, symbols)
+    paid = fl.quantity * fl.price * i.multiplier * fl.fx
+    if by_day:  # each day a group, in the order of the index (run_id, day): see _held_by_day
+        group = [fl.day] + ([fl.instrument_id] if "instrument" in keys else
+                            [i.asset_class] if "asset_class" in keys else [])
+        return _of(select(func.min(fl.instrument_id), fl.day, func.sum(paid), func.sum(fl.cost_base))
+                   .select_from(fl).join(i, i.id == fl.instrument_id)
+                   .where(fl.run_id == run_id, fl.day >= first, fl.day <= last), fl.instrument_id, book, symbols
+                   ).group_by(*group)
     return _of(select(func.min(fl.instrument_id), func.min(d.c.t), func.min(d.c.g),
-                      func.sum(fl.quantity * fl.price * i.multiplier * fl.fx), func.sum(fl.cost_base))
+                      func.sum(paid), func.sum(fl.cost_base))
                .select_from(fl).join(d, d.c.day == fl.day).join(i, i.id == fl.instrument_id)
                .where(fl.run_id == run_id, d.c.t >= opening), fl.instrument_id, book, symbols
                ).group_by(_group_column(keys)(i), d.c.g)
@@ -221,11 +311,11 @@ def _no_fx(conn: Connection, run_id: int, start: date, last: date, book: dict[st
                      "by instrument")
 
 
-def _vanished(conn: Connection, d, run_id: int, rate, book: dict[str, np.ndarray],  # noqa: ANN001
-              symbols: tuple[str, ...]) -> None:
+def _vanished(conn: Connection, d, run_id: int, rate, later, carried_into,  # noqa: ANN001
+              book: dict[str, np.ndarray], symbols: tuple[str, ...]) -> None:
     p, i = PositionRow, Instrument
-    symbol, day = conn.execute(_of(select(i.symbol, d.c.next_day).select_from(p).join(d, d.c.day == p.day)
-                                   .join(i, i.id == p.instrument_id)
+    symbol, day = conn.execute(_of(_next_holding(select(i.symbol, d.c.next_day).select_from(p).join(d, d.c.day == p.day)
+                                                 .join(i, i.id == p.instrument_id), later, carried_into)
                                    .where(p.run_id == run_id, d.c.next_day.is_not(None), rate.is_(None)),
                                    p.instrument_id, book, symbols).order_by(i.symbol, d.c.next_day).limit(1)).one()
     if isinstance(day, str):

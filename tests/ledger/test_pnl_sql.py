@@ -90,12 +90,14 @@ def test_a_holding_that_vanishes_without_a_fill_is_the_same_error(new_url) -> No
         conn.execute(delete(PositionRow).where(PositionRow.run_id == 2, PositionRow.instrument_id == 3,
                                                PositionRow.day == pd.Timestamp("2024-07-01").date()))
     engine.dispose()
-    messages = []
-    for reference in (False, True):
-        with pytest.raises(QueryError) as caught:
-            queries.pnl(url, run=2, reference=reference)
-        messages.append(str(caught.value))
-    assert messages[0] == messages[1] == "FGBL on 2024-07-01: a holding vanished without a fill, P&L cannot be attributed"
+    for by in ("instrument", "day", "instrument,day"):  # by day the holdings are summed apart (_held_by_day)
+        messages = []
+        for reference in (False, True):
+            with pytest.raises(QueryError) as caught:
+                queries.pnl(url, run=2, reference=reference, by=by)
+            messages.append(str(caught.value))
+        assert messages[0] == messages[1] == ("FGBL on 2024-07-01: a holding vanished without a fill, "
+                                              "P&L cannot be attributed")
 
 
 def test_fills_on_a_day_that_was_not_processed_count_in_neither(new_url) -> None:  # noqa: ANN001
