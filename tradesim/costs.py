@@ -70,8 +70,11 @@ def volatility_deflator(close: np.ndarray, window: int = DEFLATION_WINDOW) -> np
     """
     import pandas as pd
 
-    changes = pd.DataFrame(close).diff()
-    std = changes.rolling(window, min_periods=20).std().bfill().ffill()
+    changes = pd.DataFrame(close, copy=False).diff()
+    std = changes.rolling(window, min_periods=20).std()
+    del changes  # each table is days x instruments: freed, or filled in place, as soon as it can be
+    std.bfill(inplace=True)
+    std.ffill(inplace=True)
     last = std.iloc[-1] if len(std) else pd.Series(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         factor = (std / last.where(last > 0)).to_numpy()
