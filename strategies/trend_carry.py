@@ -39,7 +39,7 @@ from tradesim.estimates import WeeklyCorrelation
 
 # Instruments whose rules are computed together: each rule's intermediate tables are this many
 # instruments wide, not all of them (on Jumbo, 123 instruments: 6.4 MB each).
-INSTRUMENTS_AT_ONCE = 32
+INSTRUMENTS_AT_ONCE = 16
 
 
 def _part(name: str, doc: str) -> property:

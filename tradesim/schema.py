@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from tradesim.calendar import CalendarName
+from tradesim.calendar import DEFAULT_CALENDAR, CalendarName
 from tradesim.errors import ConfigError
 from tradesim.triggers.spec import TriggerConfig
 
@@ -253,7 +253,7 @@ class PortfolioConfig(Frozen):
     # The daily paper job's time, "HH:MM" in the exchange's timezone; unset: 30 minutes after the close.
     schedule_time: str | None = Field(None, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
     paper: PaperSettings = PaperSettings()
-    calendar: CalendarName = "XNYS"  # exchange_calendars name: trading sessions and the cron clock
+    calendar: CalendarName = DEFAULT_CALENDAR  # exchange_calendars name: trading sessions and the cron clock
     notify: NotifyConfig | None = None  # the paper run's daily summary; not part of the config's hash
     # The annual rate every Sharpe ratio is measured against: a constant (0.04), a series
     # from a file, or a bundled series ("bundled:us_tbill_3m").

@@ -68,3 +68,15 @@ def test_unknown_calendar_is_a_config_error_naming_the_field():
 def test_dates_before_a_calendars_bound_are_a_config_error():
     with pytest.raises(ConfigError, match=r"field 'calendar': XSES has sessions only from 1986-01-01"):
         sessions("XSES", "1980-01-01", "1990-01-10")
+
+
+def test_the_default_calendar_is_valid_without_importing_exchange_calendars() -> None:
+    """Every config names a calendar; the default (XNYS) needs no look-up, so a replay from files
+    never imports exchange_calendars (about 0.1 s and 7 MB)."""
+    import subprocess
+    import sys
+
+    child = ("import sys; from tradesim.config import load_config; c = load_config(None); "
+             "print(c.calendar, 'exchange_calendars' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["XNYS", "False"]
