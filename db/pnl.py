@@ -309,13 +309,13 @@ def _grouped_rows(keys: list[str], base: str, book: dict[str, np.ndarray], days:
     already (and a row per day of roll costs), so there is little left to add; net is summed per
     row, as there."""
     group = list(dict.fromkeys(c for k in keys for c in KEYS[k]))
-    by_instrument = "symbol" in group
+    by_instrument, by_class, by_day = "symbol" in group, "asset_class" in group, "day" in group
     months = [d.strftime("%Y-%m") for d in days] if "month" in group else None
-    asset_class = book["asset_class"]
+    asset_class = book["asset_class"].tolist()
     sums: dict[tuple, list[float]] = {}
     for c, day, g, k in zip(code.tolist(), t.tolist(), gross.tolist(), costs.tolist()):
-        at = (c if by_instrument else asset_class[c] if "asset_class" in group else None,
-              months[day] if months else None, day if "day" in group else None)
+        at = (c if by_instrument else asset_class[c] if by_class else None,
+              months[day] if months else None, day if by_day else None)
         into = sums.get(at)
         if into is None:
             sums[at] = [g, k, g - k]
@@ -324,15 +324,17 @@ def _grouped_rows(keys: list[str], base: str, book: dict[str, np.ndarray], days:
             into[1] += k
             into[2] += g - k
 
+    named = {name: book[name].tolist() for name in ("symbol", "asset_class", "currency")}
+
     def label(name: str, at: tuple):  # noqa: ANN202
-        if by_instrument and name in ("symbol", "asset_class", "currency"):
-            return book[name][at[0]]
+        if by_instrument and name in named:
+            return named[name][at[0]]
         return {"asset_class": at[0], "month": at[1], "day": days[at[2]] if at[2] is not None else None}[name]
 
     rows = [(*(label(name, at) for name in group), base, *figures) for at, figures in sums.items()]
     n = len(group)
     # ordered as _grouped orders them: by the labels, a missing one last
-    rows.sort(key=lambda row: tuple((row[k] is None, row[k] if row[k] is not None else "") for k in range(n)))
+    rows.sort(key=lambda row: [(v is None, "" if v is None else v) for v in row[:n]])
     return rows
 
 

@@ -105,25 +105,34 @@ def summed(conn: Connection, run_id: int, start: date, last: date, opening: int,
         _no_fx(conn, run_id, start, last, book, symbols)
     if any(row[10] for row in held_rows):
         _vanished(conn, d, run_id, rate, later, carried_into, book, symbols)
-    # (instrument, group) -> [instrument id, day index, gross, costs]
+    # (instrument, group) -> [instrument id, day index, gross, costs], each added to in the
+    # order of the rows (held, then traded): the same additions whatever the loop looks like.
     groups: dict[tuple, list] = {}
     key = _key(keys, book)
-
-    def add(instrument: int, g, t: int, gross: float, costs: float = 0.0) -> None:  # noqa: ANN001
-        into = groups.setdefault((key(instrument), g), [instrument, t, 0.0, 0.0])
-        into[2] += gross
-        into[3] += costs
-
     for instrument, t, g, next_g, n_today, n_carried, today_sum, carried_sum, both_sum, _, _ in held_rows:
+        k = key(instrument)
         if next_g == g:
-            add(instrument, g, t if n_today else t + 1, both_sum)
+            into = groups.get((k, g))
+            if into is None:
+                into = groups[k, g] = [instrument, t if n_today else t + 1, 0.0, 0.0]
+            into[2] += both_sum
             continue
         if n_today:
-            add(instrument, g, t, today_sum)
+            into = groups.get((k, g))
+            if into is None:
+                into = groups[k, g] = [instrument, t, 0.0, 0.0]
+            into[2] += today_sum
         if n_carried:
-            add(instrument, next_g, t + 1, -carried_sum)
+            into = groups.get((k, next_g))
+            if into is None:
+                into = groups[k, next_g] = [instrument, t + 1, 0.0, 0.0]
+            into[2] += -carried_sum
     for instrument, t, g, paid, costs in traded_rows:
-        add(instrument, g, t, -paid, costs)
+        into = groups.get((key(instrument), g))
+        if into is None:
+            into = groups[key(instrument), g] = [instrument, t, 0.0, 0.0]
+        into[2] += -paid
+        into[3] += costs
     code_of = dict(zip(book["id"].tolist(), range(len(book["id"]))))
     rows = list(groups.values())
     return (np.array([r[2] for r in rows], dtype=float), np.array([r[3] for r in rows], dtype=float),

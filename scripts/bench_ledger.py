@@ -11,9 +11,14 @@ Python API the CLI uses), each the median of --repeat runs on a warm cache. On S
 also times the integrity quick check that every write session makes before it starts.
 
 Then every query command is run as users run it (the ``tradesim`` console script in a fresh
-process, output to /dev/null): wall time (median of --command-repeat runs) and peak RSS.
-Targets: each under 1 s, ``tradesim pnl`` under 300 MB, and no peak growing with the rows
-streamed (the whole run as CSV peaks like a screenful).
+process, output to /dev/null): wall time and CPU (medians of --command-repeat runs) and peak
+RSS; P&L in every grouping. Targets: each under 1 s, ``tradesim pnl`` under 300 MB, and no peak
+growing with the rows streamed (the whole run as CSV peaks like a screenful).
+
+    python scripts/bench_ledger.py --db LEDGER --commands-only [--only pnl]
+
+times the commands alone on a ledger an earlier run filled, or on any other (a futures
+replay's, e.g. Jumbo's: ``tradesim replay /path/jumbo.toml --db /tmp/jumbo.db -q``).
 """
 
 from __future__ import annotations
@@ -160,12 +165,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--command-repeat", type=int, default=3)
     parser.add_argument("--commands-only", action="store_true",
-                        help="only time the commands, on the ledger --db names (one this script filled)")
+                        help="only time the commands, on the ledger --db names (one this script filled, or "
+                             "any ledger: a replay's, e.g. Jumbo's futures)")
+    parser.add_argument("--only", metavar="COMMAND", action="append",
+                        help="time only these commands (e.g. --only pnl: every grouping of P&L); repeatable")
     args = parser.parse_args()
     if args.commands_only:
         if args.db is None:
             parser.error("--commands-only needs --db: the ledger an earlier run of this script filled")
-        commands(database_url(args.db), args.command_repeat)
+        commands(database_url(args.db), args.command_repeat, args.only)
         return
     tmp = None
     if args.db is None:
@@ -210,7 +218,7 @@ def main() -> None:
         print(f"{name:<42} {rows:>7,} {median:>10.1f} {best:>8.1f}")
     path = sqlite_path(url) if engine.dialect.name == "sqlite" else None
     engine.dispose()
-    commands(url, args.command_repeat)
+    commands(url, args.command_repeat, args.only)
     if path is not None:
         # The integrity check every write session (replay, paper run, import) makes before it starts.
         t0 = time.perf_counter()
@@ -225,9 +233,11 @@ def main() -> None:
 
 
 COMMANDS = [["runs"], ["trades"], ["fills"], ["orders"], ["positions"], ["equity"], ["pnl"],
-            ["pnl", "--by", "asset_class,month"], ["trades", "-n", "10000"], ["orders", "-n", "10000"],
-            ["equity", "-n", "10000"], ["pnl", "--by", "day", "-n", "10000"], ["pnl", "--by", "instrument,month",
-                                                                               "-f", "csv"],
+            ["pnl", "--by", "asset_class"], ["pnl", "--by", "month"], ["pnl", "--by", "asset_class,month"],
+            ["pnl", "--by", "instrument,month"], ["trades", "-n", "10000"], ["orders", "-n", "10000"],
+            ["equity", "-n", "10000"], ["pnl", "--by", "day", "-n", "10000"],
+            ["pnl", "--by", "instrument,month", "-f", "csv"], ["pnl", "--by", "day", "-f", "csv"],
+            ["pnl", "--by", "instrument,day", "-n", "10000"],
             ["trades", "-f", "csv"], ["fills", "-f", "json"]]
 
 
@@ -240,30 +250,36 @@ import os, sys
 pid = os.posix_spawn(sys.argv[1], sys.argv[1:], os.environ,
                      file_actions=[(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)])
 _, status, usage = os.wait4(pid, 0)
-print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+print(os.waitstatus_to_exitcode(status), usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
 """
 
 
-def commands(url: str, repeat: int) -> None:
-    """Each query command in a fresh process, as users run it: median wall and peak RSS."""
+def commands(url: str, repeat: int, only: list[str] | None = None) -> None:
+    """Each query command in a fresh process, as users run it: median wall, CPU (user + system,
+    of the same runs) and peak RSS."""
     tradesim = shutil.which("tradesim") or str(Path(sys.executable).parent / "tradesim")
-    print(f"\n{'command (fresh process, output to /dev/null)':<52} {'median s':>9} {'peak MB':>8}"
+    print(f"\n{'command (fresh process, output to /dev/null)':<52} {'median s':>9} {'CPU s':>6} {'peak MB':>8}"
           f"  (load average {os.getloadavg()[0]:.1f})")
     for argv in COMMANDS:
-        whole = "-f" in argv  # a whole million-row run streamed: once is enough
-        walls, peak = [], 0.0
+        if only and argv[0] not in only:
+            continue
+        whole = "-f" in argv or "instrument,day" in argv  # a million rows streamed or grouped: once is enough
+        walls, cpus, peak = [], [], 0.0
         for _ in range(1 if whole else repeat):
             t0 = time.perf_counter()
             with tempfile.TemporaryFile() as err:
                 done = subprocess.run([sys.executable, "-S", "-c", LAUNCHER, tradesim, *argv, "--db", url],
                                       stdout=subprocess.PIPE, stderr=err, text=True, check=True)
                 walls.append(time.perf_counter() - t0)  # includes the launcher's ~20 ms
-                code, maxrss_kb = (int(v) for v in done.stdout.split())
+                code, maxrss_kb, cpu = done.stdout.split()
+                code, maxrss_kb = int(code), int(maxrss_kb)
+                cpus.append(float(cpu))
                 if code != 0:
                     err.seek(0)
                     raise SystemExit(f"tradesim {' '.join(argv)} failed: {err.read().decode()}")
             peak = max(peak, maxrss_kb / 1024)
-        print(f"{'tradesim ' + ' '.join(argv):<52} {statistics.median(walls):>9.2f} {peak:>8.0f}")
+        print(f"{'tradesim ' + ' '.join(argv):<52} {statistics.median(walls):>9.2f} {statistics.median(cpus):>6.2f} "
+              f"{peak:>8.0f}")
 
 
 def timed_once(fn: Callable[[], object]) -> float:

@@ -53,6 +53,11 @@ def _plain(value):  # noqa: ANN001, ANN202
 
 
 def _csv_cell(value) -> str:  # noqa: ANN001
+    kind = type(value)  # the common cells first: a million-row run is a few million of them
+    if kind is float:
+        return "" if value != value else repr(value)
+    if kind is str:
+        return value
     value = _plain(value)
     if value is None:
         return ""
