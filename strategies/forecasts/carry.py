@@ -48,23 +48,26 @@ def carry_forecast(ann_carry: np.ndarray, sigma_p: np.ndarray, span: int, scalar
     """
     # Each step in place on one new table (the same operations, in the same order): on Jumbo every
     # copy is a 6.4 MB table at the strategy's peak.
-    raw = _values(pd.DataFrame(ann_carry, copy=False).ffill())
+    raw = _values(pd.DataFrame(ann_carry, copy=False).ffill(), ann_carry)
     with np.errstate(invalid="ignore", divide="ignore"):
         np.divide(raw, sigma_p * ANNUALISE, out=raw)
     raw[~np.isfinite(raw)] = np.nan
     if own_days is not None:
         raw[~own_days] = np.nan
     smooth = pd.DataFrame(raw, copy=False).ewm(span=span, adjust=True, ignore_na=True).mean()
-    del raw
     smooth.ffill(inplace=True)
-    out = _values(smooth)
+    out = _values(smooth, raw)
+    del raw
     out *= scalar
     return np.clip(out, -cap, cap, out=out)
 
 
-def _values(frame: pd.DataFrame) -> np.ndarray:
+def _values(frame: pd.DataFrame, source: np.ndarray) -> np.ndarray:
     """A frame's one table of floats, to be changed in place: the frame is this module's own and
-    dropped at once (pandas hands its values out read-only, as they could be shared)."""
+    dropped at once (pandas hands its values out read-only, as they could be shared). Were they
+    ever ``source``'s memory (a pandas that skips a copy with nothing to fill), a copy."""
     out = frame.to_numpy()
+    if np.may_share_memory(out, source):
+        return out.copy()
     out.flags.writeable = True
     return out

@@ -191,3 +191,13 @@ def test_idm_from_return_correlation() -> None:
     assert instrument_diversification(w, corr, 2.5) == pytest.approx([1 / np.sqrt(0.75), np.sqrt(2)])
     corr = FixedCorrelation(np.array([[1, 0.5], [0.5, 1]]), np.eye(2))
     assert instrument_diversification(w, corr, 1.3) == pytest.approx([1 / np.sqrt(0.75), 1.3])
+
+
+def test_carry_forecast_works_in_place_on_its_own_tables_only() -> None:
+    """The carry rule divides and smooths in place: never in the caller's annualised carry, which
+    every span reuses (with nothing to fill or with gaps alike)."""
+    for ann in (np.array([[2.0, -1.0], [1.0, 0.5], [3.0, 0.25]]), np.array([[2.0, nan], [nan, 0.5], [3.0, nan]])):
+        kept, sigma = ann.copy(), np.full(ann.shape, 0.5)
+        first = carry_forecast(ann, sigma, 2)
+        assert ann.tobytes() == kept.tobytes()
+        assert carry_forecast(ann, sigma, 2).tobytes() == first.tobytes()
