@@ -35,7 +35,6 @@ from tradesim.accounting import fill_cash_flow, holdings_value, notional_exposur
 from tradesim.costs import CostTable, volatility_deflator
 from tradesim.errors import ConfigError, StrategyError
 from tradesim.estimates import WeeklyCorrelation, annual_volatility
-from tradesim.estimates.ahead import CovariancesAhead
 from tradesim.market import Market
 from tradesim.schema import PortfolioConfig
 from tradesim.sizing import Sizer, SizingResult
@@ -204,26 +203,9 @@ class Engine:
         self.has_futures = bool(m.is_future.any())
         self._corr_seen: np.ndarray | None = None
         self._shrunk: np.ndarray | None = None
-        self._ahead: CovariancesAhead | None = None
-
-    def covariances_ahead(self, first: int) -> None:
-        """Work out the covariances of days ``first`` on ahead, a week at a time, on a thread of
-        their own (``CovariancesAhead``): the days must then be stepped in order, and
-        ``stop_ahead`` called when the loop ends, however it ends."""
-        week = self.correlation.week_of_day[first:]
-        starts = [first, *(first + np.flatnonzero(week[1:] != week[:-1]) + 1).tolist(), self.market.n_days]
-        self._ahead = CovariancesAhead(self._covariance, [range(a, b) for a, b in zip(starts, starts[1:]) if a < b])
-
-    def stop_ahead(self) -> None:
-        if self._ahead is not None:
-            self._ahead.stop()
-            self._ahead = None
 
     def covariance(self, t: int) -> np.ndarray:
         """Sigma for day t; the shrunk correlation changes weekly and is checked once when it does."""
-        return self._covariance(t) if self._ahead is None else self._ahead(t)
-
-    def _covariance(self, t: int) -> np.ndarray:
         corr = self.correlation.at(t)
         if corr is not self._corr_seen:
             from tradesim.estimates.covariance import shrink

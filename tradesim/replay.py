@@ -280,7 +280,6 @@ def replay(
             unwritten = []
 
     collector = run_warnings.start()
-    engine.covariances_ahead(start)  # the days come in order: their covariances are worked out beside the loop
     try:
         for k, t in enumerate(range(start, market.n_days)):
             t1 = time.perf_counter()
@@ -333,7 +332,6 @@ def replay(
             ledger.finish_run_after(db, run_id, exc)
         raise
     finally:
-        engine.stop_ahead()
         run_warnings.stop(collector)
         if conn is not None:
             conn.close()
