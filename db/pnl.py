@@ -29,14 +29,13 @@ from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING
 
-import numpy as np
 from sqlalchemy import Connection, and_, func, select
 
 from db.models import Fill, Instrument, Order, PositionRow
 from db.queries import EQUITY, Filters, QueryError, _check_symbols, resolve_run
-from db.records import records
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the command's sums are plain Python: numpy and pandas only for the frames
+    import numpy as np
     import pandas as pd
 
 KEYS = {"instrument": ["symbol", "asset_class", "currency"], "asset_class": ["asset_class"],
@@ -59,19 +58,23 @@ def attribute(conn: Connection, f: Filters, by: str | Iterable[str] = ("instrume
     """P&L grouped ``by``; the database sums it (``db.pnl_sql``). ``reference=True`` reads every
     holding and fill and sums them here instead, term for term as the definition reads (the tests
     compare the two)."""
+    import numpy as np
     import pandas as pd
 
     keys = _by(by)
     cols, sums = _sums(conn, f, keys, reference)
     if sums is None:
         return pd.DataFrame(columns=cols)
-    return _grouped(keys, cols, *sums)
+    base, book, days, code, t, gross, costs = sums
+    return _grouped(keys, cols, base, {name: np.array(values, dtype=object) for name, values in book.items()}, days,
+                    np.array(code, dtype=np.intp), np.array(t, dtype=np.intp), np.array(gross, dtype=float),
+                    np.array(costs, dtype=float))
 
 
 def table(conn: Connection, f: Filters, by: str | Iterable[str] = ("instrument",)) -> tuple[list[str], list[tuple]]:
     """What ``attribute`` gives, as its column names and rows of plain values (None for a missing
-    label): the database's sums, labelled and ordered without pandas, for ``tradesim pnl``, which
-    then starts in half the time. The groups' figures are ``attribute``'s up to the order of the
+    label): the database's sums, labelled and ordered in plain Python (no pandas, no numpy), for
+    ``tradesim pnl``, which then starts in half the time. The groups' figures are ``attribute``'s up to the order of the
     additions."""
     keys = _by(by)
     cols, sums = _sums(conn, f, keys, reference=False)
@@ -80,7 +83,7 @@ def table(conn: Connection, f: Filters, by: str | Iterable[str] = ("instrument",
 
 def _sums(conn: Connection, f: Filters, keys: list[str], reference: bool) -> tuple[list[str], tuple | None]:
     """The result's columns, and (base currency, instruments, days, then instrument code, day
-    index, gross P&L and costs per summed row), or None when there is nothing to sum."""
+    index, gross P&L and costs per summed row, as lists), or None when there is nothing to sum."""
     _check_symbols(conn, f.symbol)
     run_id = resolve_run(conn, f)
     cols = [c for k in keys for c in KEYS[k]] + ["base_currency", *PNL_COLUMNS]
@@ -105,43 +108,58 @@ def _sums(conn: Connection, f: Filters, keys: list[str], reference: bool) -> tup
 
     book = _instruments(conn, f)
     if reference:
+        arrays = _arrays(book)
         # Passed on, not kept: _per_key lets go of each million-row column once it has used it.
-        gross, costs, code, t = _per_key(_positions(conn, run_id, start, last, book, days, f),
-                                         _fills(conn, run_id, first, last, book, days, f), book, days, opening)
+        gross, costs, code, t = (column.tolist() for column in _per_key(
+            _positions(conn, run_id, start, last, arrays, days, f), _fills(conn, run_id, first, last, arrays, days, f),
+            arrays, days, opening))
     else:
         from db.pnl_sql import summed
 
         gross, costs, code, t = summed(conn, run_id, start, last, opening, book, days, keys, f.symbol)
     if not f.symbol:  # roll costs: a row per day of their own, as the instrument "(rolls)"
-        rolls = np.array([row.roll_costs for row in inside], dtype=float)
-        rolled = np.flatnonzero(rolls != 0)
-        gross = np.concatenate([gross, np.zeros(len(rolled))])
-        costs = np.concatenate([costs, rolls[rolled]])
-        code = np.concatenate([code, np.full(len(rolled), len(book["id"]))])
-        t = np.concatenate([t, rolled + opening])
-        book = {**book, **{name: np.append(book[name], value).astype(object)
+        rolled = [(k, float(row.roll_costs)) for k, row in enumerate(inside) if row.roll_costs != 0]
+        gross = gross + [0.0] * len(rolled)
+        costs = costs + [paid for _, paid in rolled]
+        code = code + [len(book["id"])] * len(rolled)
+        t = t + [k + opening for k, _ in rolled]
+        book = {**book, **{name: [*book[name], value]
                            for name, value in (("symbol", ROLLS), ("asset_class", ROLLS), ("currency", base))}}
     return cols, (base, book, days, code, t, gross, costs)
 
 
-def _instruments(conn: Connection, f: Filters) -> dict[str, np.ndarray]:
-    """The instruments asked about, a column per field (object arrays; ids int, multipliers float)."""
+def _instruments(conn: Connection, f: Filters) -> dict[str, list]:
+    """The instruments asked about, a column per field (lists; ids int, multipliers float)."""
     sel = select(Instrument.id, Instrument.symbol, Instrument.asset_class, Instrument.currency, Instrument.kind,
                  Instrument.multiplier).order_by(Instrument.symbol)  # the same sums whatever the ids
     if f.symbol:
         sel = sel.where(Instrument.symbol.in_(f.symbol))
     result = conn.execute(sel)
     names, rows = list(result.keys()), result.all()
-    book = {name: np.array([row[k] for row in rows], dtype=object) for k, name in enumerate(names)}
-    book["id"] = book["id"].astype(np.int64)
-    book["multiplier"] = book["multiplier"].astype(float)
+    book = {name: [row[k] for row in rows] for k, name in enumerate(names)}
+    book["id"] = [int(i) for i in book["id"]]
+    book["multiplier"] = [float(m) for m in book["multiplier"]]
     return book
+
+
+def _arrays(book: dict[str, list]) -> dict[str, np.ndarray]:
+    """``book`` as the reference's columns: object arrays, ids int64, multipliers float."""
+    import numpy as np
+
+    arrays = {name: np.array(values, dtype=object) for name, values in book.items()}
+    arrays["id"] = arrays["id"].astype(np.int64)
+    arrays["multiplier"] = arrays["multiplier"].astype(float)
+    return arrays
 
 
 def _columns(conn: Connection, sel, book: dict[str, np.ndarray], days: list[date],  # noqa: ANN001
              n_values: int) -> tuple[np.ndarray, ...]:
     """Instrument codes (rows of ``book``), day indexes (into ``days``; -1 for a day not among
     them) and ``n_values`` float columns (NULL is NaN) of the query's rows."""
+    import numpy as np
+
+    from db.records import records
+
     table = records(conn, sel, [("id", "<i8"), ("day", "M8[D]")] + [(f"v{k}", "<f8") for k in range(n_values)])
     ids = book["id"]
     code_of = np.full(int(max(ids.max(initial=0), table["id"].max(initial=0))) + 1, -1, dtype=np.intp)
@@ -155,6 +173,8 @@ def _columns(conn: Connection, sel, book: dict[str, np.ndarray], days: list[date
 
 def _positions(conn: Connection, run_id: int, start: date, last: date, book: dict[str, np.ndarray],
                days: list[date], f: Filters) -> tuple[np.ndarray, ...]:
+    import numpy as np
+
     p = PositionRow
     sel = _of_book(select(p.instrument_id, p.day, p.quantity, p.price, p.fx).where(
         p.run_id == run_id, p.day >= start, p.day <= last), p.instrument_id, book, f)
@@ -188,6 +208,8 @@ def _of_book(sel, instrument_id, book: dict[str, np.ndarray], f: Filters):  # no
 
 def _lookup(keys: np.ndarray, at: np.ndarray, *values: np.ndarray) -> list[np.ndarray]:
     """Each of ``values`` (one per unique sorted key in ``at``) at ``keys``; NaN where a key is absent."""
+    import numpy as np
+
     out = [np.full(len(keys), np.nan) for _ in values]
     if len(at):
         k = np.minimum(np.searchsorted(at, keys), len(at) - 1)
@@ -201,6 +223,8 @@ def _lookup(keys: np.ndarray, at: np.ndarray, *values: np.ndarray) -> list[np.nd
 def _union(keys: np.ndarray, cells: int) -> np.ndarray:
     """The sorted distinct keys: by marking a bitmap where the instrument x day grid is small
     enough (a whole run of 100 instruments is a million cells), else by sorting."""
+    import numpy as np
+
     if cells <= 50_000_000:
         present = np.zeros(cells, dtype=bool)
         present[keys] = True
@@ -211,6 +235,8 @@ def _union(keys: np.ndarray, cells: int) -> np.ndarray:
 def _per_key(pos: tuple[np.ndarray, ...], fills: tuple[np.ndarray, ...], book: dict[str, np.ndarray],
              days: list[date], opening: int) -> tuple[np.ndarray, ...]:
     """Gross P&L and costs per (instrument, day) of the window, keyed instrument x len(days) + day."""
+    import numpy as np
+
     n = len(days)
     multiplier = book["multiplier"]
     future = book["kind"] == "future"
@@ -268,6 +294,7 @@ def _grouped(keys: list[str], cols: list[str], base: str, book: dict[str, np.nda
     Rows are grouped on small integer codes (an instrument, an asset class, a month, a day);
     only the groups get their labels, and are then ordered as grouping by the labels orders them.
     """
+    import numpy as np
     import pandas as pd
 
     group = list(dict.fromkeys(c for k in keys for c in KEYS[k]))
@@ -303,17 +330,17 @@ def _grouped(keys: list[str], cols: list[str], base: str, book: dict[str, np.nda
     return out[cols]
 
 
-def _grouped_rows(keys: list[str], base: str, book: dict[str, np.ndarray], days: list[date], code: np.ndarray,
-                  t: np.ndarray, gross: np.ndarray, costs: np.ndarray) -> list[tuple]:
+def _grouped_rows(keys: list[str], base: str, book: dict[str, list], days: list[date], code: list[int],
+                  t: list[int], gross: list[float], costs: list[float]) -> list[tuple]:
     """``_grouped``'s rows as tuples, in plain Python: the database's sums are a row per group
     already (and a row per day of roll costs), so there is little left to add; net is summed per
     row, as there."""
     group = list(dict.fromkeys(c for k in keys for c in KEYS[k]))
     by_instrument, by_class, by_day = "symbol" in group, "asset_class" in group, "day" in group
     months = [d.strftime("%Y-%m") for d in days] if "month" in group else None
-    asset_class = book["asset_class"].tolist()
+    asset_class = book["asset_class"]
     sums: dict[tuple, list[float]] = {}
-    for c, day, g, k in zip(code.tolist(), t.tolist(), gross.tolist(), costs.tolist()):
+    for c, day, g, k in zip(code, t, gross, costs):
         at = (c if by_instrument else asset_class[c] if by_class else None,
               months[day] if months else None, day if by_day else None)
         into = sums.get(at)
@@ -324,7 +351,7 @@ def _grouped_rows(keys: list[str], base: str, book: dict[str, np.ndarray], days:
             into[1] += k
             into[2] += g - k
 
-    named = {name: book[name].tolist() for name in ("symbol", "asset_class", "currency")}
+    named = {name: book[name] for name in ("symbol", "asset_class", "currency")}
 
     def label(name: str, at: tuple):  # noqa: ANN202
         if by_instrument and name in named:
@@ -343,6 +370,7 @@ def _per_instrument_day(pos: pd.DataFrame, fills: pd.DataFrame, days: pd.DataFra
 
     The report reads a whole run into frames anyway; ``attribute`` reads columns and uses ``_per_key``.
     """
+    import numpy as np
     import pandas as pd
 
     ident = ["symbol", "asset_class", "currency", "kind", "multiplier"]

@@ -33,15 +33,14 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date
 
-import numpy as np
 from sqlalchemy import Connection, and_, case, extract, func, literal, or_, select, true
 
 from db.models import Equity, Fill, Instrument, PositionRow
 from db.queries import QueryError
 
 
-def summed(conn: Connection, run_id: int, start: date, last: date, opening: int, book: dict[str, np.ndarray],
-           days: list[date], keys: list[str], symbols: tuple[str, ...]) -> tuple[np.ndarray, ...]:
+def summed(conn: Connection, run_id: int, start: date, last: date, opening: int, book: dict[str, list],
+           days: list[date], keys: list[str], symbols: tuple[str, ...]) -> tuple[list, ...]:
     """Gross P&L, costs, instrument code (row of ``book``) and day index (into ``days``) per group.
 
     Groups are what ``keys`` will be summed by: per instrument unless only asset classes (or
@@ -133,14 +132,13 @@ def summed(conn: Connection, run_id: int, start: date, last: date, opening: int,
             into = groups[key(instrument), g] = [instrument, t, 0.0, 0.0]
         into[2] += -paid
         into[3] += costs
-    code_of = dict(zip(book["id"].tolist(), range(len(book["id"]))))
+    code_of = dict(zip(book["id"], range(len(book["id"]))))
     rows = list(groups.values())
-    return (np.array([r[2] for r in rows], dtype=float), np.array([r[3] for r in rows], dtype=float),
-            np.array([code_of[int(r[0])] for r in rows], dtype=np.intp), np.array([r[1] for r in rows], dtype=np.intp))
+    return [r[2] for r in rows], [r[3] for r in rows], [code_of[int(r[0])] for r in rows], [r[1] for r in rows]
 
 
 def _held(d, p, i, value, rate, carried_into, later, run_id: int, opening: int, keys: list[str],  # noqa: ANN001, ANN202
-          book: dict[str, np.ndarray], symbols: tuple[str, ...]):
+          book: dict[str, list], symbols: tuple[str, ...]):
     """Holdings summed by group and period: rows (instrument, day index, group, next day's group,
     holdings today, holdings carried on, today's values, carried values, both, no FX, no rate)."""
     one, zero = literal(1), literal(0)
@@ -165,7 +163,7 @@ def _held(d, p, i, value, rate, carried_into, later, run_id: int, opening: int, 
 
 
 def _held_by_day(p, i, value, rate, carried_into, later, run_id: int, start: date, last: date,  # noqa: ANN001, ANN202
-                 keys: list[str], book: dict[str, np.ndarray], symbols: tuple[str, ...]):
+                 keys: list[str], book: dict[str, list], symbols: tuple[str, ...]):
     """Holdings summed by day (and instrument or asset class): rows (instrument, day, holdings,
     today's values, carried values, no FX, no rate), for ``_on_days``.
 
@@ -220,7 +218,7 @@ def _adds_something(i, p, d, is_today, carried_on):  # noqa: ANN001, ANN202
     return or_(i.kind == "future", ~is_today, ~carried_on, d.c.g != d.c.next_g, p.fx.is_(None))
 
 
-def _traded(conn: Connection, d, run_id: int, opening: int, book: dict[str, np.ndarray],  # noqa: ANN001, ANN202
+def _traded(conn: Connection, d, run_id: int, opening: int, book: dict[str, list],  # noqa: ANN001, ANN202
             days: list[date], keys: list[str], symbols: tuple[str, ...], by_day: bool):
     """What the fills of each group paid and cost: rows (instrument, day index, group, paid, costs).
 
@@ -266,12 +264,12 @@ def _traded(conn: Connection, d, run_id: int, opening: int, book: dict[str, np.n
                ).group_by(_group_column(keys)(i), d.c.g)
 
 
-def _key(keys: list[str], book: dict[str, np.ndarray]):  # noqa: ANN202
+def _key(keys: list[str], book: dict[str, list]):  # noqa: ANN202
     """What a group is besides its time, from one of its instruments (as ``_group_column``)."""
     if "instrument" in keys:
         return int
     if "asset_class" in keys:
-        return dict(zip(book["id"].tolist(), book["asset_class"])).get
+        return dict(zip(book["id"], book["asset_class"])).get
     return lambda _: None
 
 
@@ -304,12 +302,12 @@ def _group_column(keys: list[str]):  # noqa: ANN202
     return lambda i: literal(0)
 
 
-def _of(sel, instrument_id, book: dict[str, np.ndarray], symbols: tuple[str, ...]):  # noqa: ANN001, ANN202
+def _of(sel, instrument_id, book: dict[str, list], symbols: tuple[str, ...]):  # noqa: ANN001, ANN202
     """Only the named instruments' rows; for all of them, no filter (the table's own order)."""
     return sel.where(instrument_id.in_([int(k) for k in book["id"]])) if symbols else sel
 
 
-def _no_fx(conn: Connection, run_id: int, start: date, last: date, book: dict[str, np.ndarray],
+def _no_fx(conn: Connection, run_id: int, start: date, last: date, book: dict[str, list],
            symbols: tuple[str, ...]) -> None:
     p, i = PositionRow, Instrument
     symbol, day = conn.execute(_of(select(i.symbol, p.day).join(i, i.id == p.instrument_id).where(
@@ -321,7 +319,7 @@ def _no_fx(conn: Connection, run_id: int, start: date, last: date, book: dict[st
 
 
 def _vanished(conn: Connection, d, run_id: int, rate, later, carried_into,  # noqa: ANN001
-              book: dict[str, np.ndarray], symbols: tuple[str, ...]) -> None:
+              book: dict[str, list], symbols: tuple[str, ...]) -> None:
     p, i = PositionRow, Instrument
     symbol, day = conn.execute(_of(_next_holding(select(i.symbol, d.c.next_day).select_from(p).join(d, d.c.day == p.day)
                                                  .join(i, i.id == p.instrument_id), later, carried_into)

@@ -124,7 +124,8 @@ def test_fills_on_a_day_that_was_not_processed_count_in_neither(new_url) -> None
 
 def test_tradesim_pnl_starts_without_pandas(tmp_path) -> None:  # noqa: ANN001
     """``tradesim pnl`` labels and orders the database's sums in plain Python: pandas (about
-    half a second to import, half its start-up) is only for ``queries.pnl``'s frames."""
+    half a second to import, half its start-up) and numpy (about 0.1 s) are only for
+    ``queries.pnl``'s frames and the reference."""
     import subprocess
 
     db = tmp_path / "l.db"
@@ -135,7 +136,7 @@ def test_tradesim_pnl_starts_without_pandas(tmp_path) -> None:  # noqa: ANN001
                        ("day", "day,")):
         code = ("import sys; from tradesim.cli import main; "
                 f"rc = main(['pnl', '--by', {by!r}, '--db', {str(db)!r}, '-f', 'csv']); "
-                "print(rc, 'pandas' in sys.modules)")
+                "print(rc, 'pandas' in sys.modules or 'numpy' in sys.modules)")
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
         lines = result.stdout.splitlines()
         assert lines[-1] == "0 False", result.stdout + result.stderr
