@@ -219,30 +219,21 @@ def local_search(x, v, q, P, Sigma, Se, te2, c, x0, lam, cost, lo, hi, max_moves
         threshold = f_x - gain * f_x
         # Single moves, filled branch-free, then the first lowest under the threshold: the
         # move kernels_numpy takes (its first minimum, when that is under the threshold).
-        if moved >= 0:
-            # The last single move's Se += step Sigma[moved], in the same pass as the fill
-            # (Sigma is symmetric: its row is its column).
-            for i in range(n):
+        # The last single move's Se += step Sigma[moved] is made in this pass rather than one of its
+        # own (Sigma is symmetric: its row is its column); the compiler takes the test out of the loop.
+        pending = moved >= 0
+        for i in range(n):
+            if pending:
                 Se[i] += step * Sigma[moved, i]
-                g[i] = (2.0 * v[i]) * Se[i]
-                d = x[i] - x0[i]
-                dc_up[i] = c[i] if d >= 0 else -c[i]
-                dc_down[i] = c[i] if d <= 0 else -c[i]
-                pen_up[i] = 0.0 if x[i] + 1 <= hi[i] else np.inf
-                pen_down[i] = 0.0 if x[i] - 1 >= lo[i] else np.inf
-                f_up[i] = (math.sqrt(max(te2 + (g[i] + q[i]), 0.0)) + lam * (cost + dc_up[i])) + pen_up[i]
-                f_down[i] = (math.sqrt(max(te2 + (q[i] - g[i]), 0.0)) + lam * (cost + dc_down[i])) + pen_down[i]
-            moved = -1
-        else:
-            for i in range(n):
-                g[i] = (2.0 * v[i]) * Se[i]
-                d = x[i] - x0[i]
-                dc_up[i] = c[i] if d >= 0 else -c[i]
-                dc_down[i] = c[i] if d <= 0 else -c[i]
-                pen_up[i] = 0.0 if x[i] + 1 <= hi[i] else np.inf
-                pen_down[i] = 0.0 if x[i] - 1 >= lo[i] else np.inf
-                f_up[i] = (math.sqrt(max(te2 + (g[i] + q[i]), 0.0)) + lam * (cost + dc_up[i])) + pen_up[i]
-                f_down[i] = (math.sqrt(max(te2 + (q[i] - g[i]), 0.0)) + lam * (cost + dc_down[i])) + pen_down[i]
+            g[i] = (2.0 * v[i]) * Se[i]
+            d = x[i] - x0[i]
+            dc_up[i] = c[i] if d >= 0 else -c[i]
+            dc_down[i] = c[i] if d <= 0 else -c[i]
+            pen_up[i] = 0.0 if x[i] + 1 <= hi[i] else np.inf
+            pen_down[i] = 0.0 if x[i] - 1 >= lo[i] else np.inf
+            f_up[i] = (math.sqrt(max(te2 + (g[i] + q[i]), 0.0)) + lam * (cost + dc_up[i])) + pen_up[i]
+            f_down[i] = (math.sqrt(max(te2 + (q[i] - g[i]), 0.0)) + lam * (cost + dc_down[i])) + pen_down[i]
+        moved = -1
         best = _first_lowest_below(f_up, f_down, threshold)
         if best >= 0:
             i = best // 2
