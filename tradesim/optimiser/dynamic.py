@@ -15,7 +15,10 @@ its TE against x* is 2.7% where rounding's is 0.01%). This search
    (`kernels_*.local_search`), never more than move_limit(N) moves each, and keeps
    the best (ties: the first start in the order above). Starts often lead to the same
    local minimum: a search that reaches one an earlier search confirmed stops there
-   (0 moves more, the same end) rather than scanning its pairs again;
+   (0 moves more, the same end) rather than scanning its pairs again. From
+   SIDE_THREAD_FROM instruments, on a machine with a second core, the searches from
+   rint(x*), x0 and Babai's start run on a second thread while this one walks the greedy
+   and relaxes: the same ends, moves and pick (see `side_thread`);
 3. (the caller) buffers the trade exactly as Carver does.
 
 Bounded work: the relaxation is at most RELAX_SWEEPS sweeps of O(N^2), each local
@@ -171,8 +174,8 @@ def _distinct(starts) -> list[np.ndarray]:
 
 
 _side_thread = None
-# Handing work to the other thread and back costs some 20-50 microseconds: worth it where a
-# day's searches take milliseconds (Jumbo's 123 futures: about 0.4 ms), not at 20 stocks.
+# Handing work to the other thread and back costs tens of microseconds: worth it where a day's
+# searches take a good fraction of a millisecond (Jumbo's 123 futures), not at 20 stocks.
 SIDE_THREAD_FROM = 48
 
 
