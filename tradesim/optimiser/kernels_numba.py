@@ -385,22 +385,7 @@ def _first_lowest_below(f_up, f_down, threshold):
     place: the same candidate a single scan keeping the first strictly lower one finds (a NaN is
     never lower, so never taken)."""
     n = f_up.shape[0]
-    m0 = m1 = m2 = m3 = threshold
-    i = 0
-    while i + 2 <= n:
-        a, b, c, d = f_up[i], f_down[i], f_up[i + 1], f_down[i + 1]
-        m0 = a if a < m0 else m0
-        m1 = b if b < m1 else m1
-        m2 = c if c < m2 else m2
-        m3 = d if d < m3 else m3
-        i += 2
-    if i < n:
-        a, b = f_up[i], f_down[i]
-        m0 = a if a < m0 else m0
-        m1 = b if b < m1 else m1
-    m0 = m1 if m1 < m0 else m0
-    m2 = m3 if m3 < m2 else m2
-    m0 = m2 if m2 < m0 else m0
+    m0 = _lowest(f_down, 0, n, _lowest(f_up, 0, n, threshold))  # the lowest of both, in any order
     if not m0 < threshold:
         return -1
     for i in range(n):
