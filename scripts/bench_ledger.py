@@ -27,7 +27,6 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +42,7 @@ from db import queries
 from db.models import Instrument, Portfolio, Run
 from db.guard import quick_check, sqlite_path
 from db.session import database_url, open_engine
+from peak import run as peak_of  # beside this script
 
 REASONS = ("rebalance", "drift", "calendar")
 
@@ -241,19 +241,6 @@ COMMANDS = [["runs"], ["trades"], ["fills"], ["orders"], ["positions"], ["equity
             ["trades", "-f", "csv"], ["fills", "-f", "json"]]
 
 
-# A command's peak RSS must be its own. A child forked from this process (hundreds of MB after
-# filling the ledger) starts with this process's pages counted in its high-water mark, and
-# ru_maxrss keeps it across exec. So each command is started by a bare interpreter that
-# reports the child's own peak: its base is about 10 MB, far below any command's.
-LAUNCHER = """
-import os, sys
-pid = os.posix_spawn(sys.argv[1], sys.argv[1:], os.environ,
-                     file_actions=[(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)])
-_, status, usage = os.wait4(pid, 0)
-print(os.waitstatus_to_exitcode(status), usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
-"""
-
-
 def commands(url: str, repeat: int, only: list[str] | None = None) -> None:
     """Each query command in a fresh process, as users run it: median wall, CPU (user + system,
     of the same runs) and peak RSS."""
@@ -266,18 +253,12 @@ def commands(url: str, repeat: int, only: list[str] | None = None) -> None:
         whole = "-f" in argv or "instrument,day" in argv  # a million rows streamed or grouped: once is enough
         walls, cpus, peak = [], [], 0.0
         for _ in range(1 if whole else repeat):
-            t0 = time.perf_counter()
-            with tempfile.TemporaryFile() as err:
-                done = subprocess.run([sys.executable, "-S", "-c", LAUNCHER, tradesim, *argv, "--db", url],
-                                      stdout=subprocess.PIPE, stderr=err, text=True, check=True)
-                walls.append(time.perf_counter() - t0)  # includes the launcher's ~20 ms
-                code, maxrss_kb, cpu = done.stdout.split()
-                code, maxrss_kb = int(code), int(maxrss_kb)
-                cpus.append(float(cpu))
-                if code != 0:
-                    err.seek(0)
-                    raise SystemExit(f"tradesim {' '.join(argv)} failed: {err.read().decode()}")
-            peak = max(peak, maxrss_kb / 1024)
+            # Its own process, started apart from this one (hundreds of MB after filling the ledger,
+            # which a child started from here would count in its peak: see peak.py).
+            done = peak_of([tradesim, *argv, "--db", url])
+            walls.append(done.wall)  # includes the launcher's ~20 ms
+            cpus.append(done.cpu)
+            peak = max(peak, done.peak_mb)
         print(f"{'tradesim ' + ' '.join(argv):<52} {statistics.median(walls):>9.2f} {statistics.median(cpus):>6.2f} "
               f"{peak:>8.0f}")
 
