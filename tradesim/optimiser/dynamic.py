@@ -168,6 +168,74 @@ def dynamic_search(p: Problem, backend: str = "auto") -> SearchOutcome:
     return SearchOutcome(best.copy(), passes, moves)
 
 
+def compiled_driver(backend: str):
+    """`kernels_dynamic` (this search's steps compiled) where the backend is numba's and numpy's
+    BLAS can be called from compiled code (`blas.available`); else None: this module's driver."""
+    global _compiled
+    if backend not in ("auto", "numba"):
+        return None
+    if _compiled is None:
+        from tradesim.optimiser import blas
+
+        _compiled = False
+        if getattr(kernels("auto"), "RELEASES_GIL", False) and blas.available():
+            from tradesim.optimiser import kernels_dynamic
+
+            _compiled = kernels_dynamic
+    return _compiled or None
+
+
+_compiled = None
+
+
+def optimise_compiled(p: Problem, driver) -> tuple[np.ndarray, float, float, float, int, int, int] | None:  # noqa: ANN001
+    """The whole of `optimise_positions` for method "dynamic" through the compiled driver:
+    (positions, TE, cost, alpha, path number, passes, moves), or None where this module's driver
+    must answer (no instruments, positions beyond 2^52, no end with a finite f)."""
+    if p.n == 0:
+        return None
+    total = float(np.abs(p.x_star).sum())  # greedy_affordable's sum
+    if not total < 2.0**52:
+        return None
+    has_x0 = p.x0 is not None
+    x0 = p.x0 if has_x0 else np.zeros(p.n, dtype=np.int64)
+    c = p.c if has_x0 else np.zeros(p.n)  # no prior position: no cost term
+    (keep, W, q, P, p_max, p_min, symmetric, by_cost, S, present, SE, TE2, COST, F) = driver.begin(
+        p.x_star, x0, has_x0, p.v, p.Sigma, c, p.lam, p.B, p.lo, p.hi, p.bounded)
+    no_rows = np.empty((0, p.n), dtype=np.int64)
+    no_slots, no_moves = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    early, X_early, moves_early = no_slots, no_rows, no_moves
+    here, X_here, moves_here, passes = no_slots, no_rows, no_moves, 0
+    distinct = no_slots
+    if not keep:
+        try:
+            L = np.linalg.cholesky(W)
+        except np.linalg.LinAlgError:
+            L = np.empty((0, 0))  # singular: no Babai start
+        helper = side_thread() if p.n >= SIDE_THREAD_FROM else None
+        early, X_early, SE_early, te2_early, cost_early, moves_early = driver.early_starts(
+            L, p.x_star, p.v, p.Sigma, c, x0, p.lam, has_x0, p.lo, p.hi, S, present, SE, TE2, COST, F)
+        limit = move_limit(p.n)
+        if helper is not None:
+            other = helper.submit(driver.local_searches, X_early, SE_early, te2_early, cost_early, p.v, q, P, p.Sigma,
+                                  c, x0, p.lam, p.lo, p.hi, limit, MIN_GAIN, symmetric, p_max, p_min, by_cost,
+                                  moves_early)
+        else:
+            early, X_early, moves_early = no_slots, no_rows, no_moves
+        passes, distinct, here, X_here, moves_here = driver.search(
+            p.x_star, p.v, p.Sigma, c, x0, p.lam, has_x0, p.lo, p.hi, p.bounded, total <= greedy_steps(p.n),
+            greedy_steps(p.n), W, q, P, p_max, p_min, symmetric, by_cost, S, present, SE, TE2, COST, F, early, limit,
+            MIN_GAIN, RELAX_SWEEPS, RELAX_SETTLE)
+        if helper is not None:
+            other.result()
+    positions, te, cost, alpha, path, moves = driver.finish(
+        p.x_star, x0, has_x0, p.v, p.Sigma, c, p.c, p.lam, p.B, p.lo, p.hi, p.bounded, S, distinct, early, X_early,
+        moves_early, here, X_here, moves_here, keep)
+    if path == driver.NO_END:
+        return None
+    return positions, te, cost, alpha, path, passes, moves
+
+
 def _distinct(starts) -> list[np.ndarray]:
     """The starts without repeats, in order."""
     return list({start.tobytes(): start for start in starts}.values())

@@ -5,12 +5,23 @@ from __future__ import annotations
 import numpy as np
 
 from tradesim.optimiser.buffering import buffer_trade
-from tradesim.optimiser.dynamic import dynamic_search
+from tradesim.optimiser.dynamic import compiled_driver, dynamic_search, optimise_compiled
 from tradesim.optimiser.objective import tracking_error, trade_cost
 from tradesim.optimiser.problem import Problem, prepare_problem
-from tradesim.optimiser.result import BUFFER_NO_TRADE, NONE, ROUND, OptimiserResult
+from tradesim.optimiser.result import (
+    BUFFER_NO_TRADE,
+    GREEDY_NO_PRIOR,
+    GREEDY_THEN_BUFFER_NO_TRADE,
+    GREEDY_THEN_PARTIAL_TRADE,
+    NONE,
+    ROUND,
+    OptimiserResult,
+)
 from tradesim.optimiser.search import run_search
 from tradesim.optimiser.validation import OptimiserInputError
+
+# kernels_dynamic's path numbers.
+PATHS = (BUFFER_NO_TRADE, GREEDY_NO_PRIOR, GREEDY_THEN_BUFFER_NO_TRADE, GREEDY_THEN_PARTIAL_TRADE)
 
 METHODS = ("dynamic", "greedy", "greedy+polish", "rounded+polish", "round", "none")
 
@@ -82,6 +93,13 @@ def optimise_positions(
         instruments,
         validate,
     )
+    if method == "dynamic":
+        driver = compiled_driver(backend)
+        found = None if driver is None else optimise_compiled(p, driver)
+        if found is not None:
+            positions, te, cost, alpha, path, passes, moves = found
+            positions.flags.writeable = False
+            return OptimiserResult(positions, te, cost, float(alpha), PATHS[path], int(passes), int(moves))
     if method == "round":
         return _result(p, np.rint(p.x_star).astype(np.int64), 1.0, ROUND, 0, 0)
     if method == "none":
