@@ -167,7 +167,7 @@ def _pragma_check(path: Path, pragma: str) -> str | None:
 # ledger costs seconds); `tradesim db check` checks in full whenever asked.
 
 SOUND_FOR = 7 * 24 * 3600  # seconds a full check is trusted for while the fingerprint holds
-_KEPT = 64  # ledgers remembered (the least recently checked are forgotten first)
+_KEPT = 64  # ledgers remembered (the least recently used are forgotten first)
 _SESSIONS: dict[Path, float] = {}  # ledgers this process writes: when each was last checked in full
 
 
@@ -215,6 +215,12 @@ def _checked_at(record: object) -> float:
     return float(checked) if isinstance(checked, (int, float)) and not isinstance(checked, bool) else 0.0
 
 
+def _seen_at(record: object) -> float:
+    """When a record's ledger was last known sound (its last full check for a record without the time)."""
+    seen = record.get("seen") if isinstance(record, dict) else None
+    return float(seen) if isinstance(seen, (int, float)) and not isinstance(seen, bool) else _checked_at(record)
+
+
 def remember_sound(path: Path, checked: float) -> None:
     """Record the file's fingerprint as sound, last checked in full at ``checked`` (best effort:
     a state folder that cannot be written means a full check next time, nothing worse)."""
@@ -222,8 +228,12 @@ def remember_sound(path: Path, checked: float) -> None:
     if found is None:
         return
     records = _records()
-    records[str(path.resolve())] = {"fingerprint": found, "checked": checked}
-    kept = dict(sorted(records.items(), key=lambda kv: -_checked_at(kv[1]))[:_KEPT])
+    records[str(path.resolve())] = {"fingerprint": found, "checked": checked, "seen": time.time()}
+    # The least recently used are forgotten first, not the least recently checked: a ledger in
+    # daily use keeps the date of its last full check for a week, so it would always be the
+    # first forgotten, and checked in full again after a few dozen other ledgers were written
+    # (a price cache of 500 MB: 1.6 s at every replay from it).
+    kept = dict(sorted(records.items(), key=lambda kv: -_seen_at(kv[1]))[:_KEPT])
     target = _records_file()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -113,3 +113,22 @@ def test_a_killed_session_leaves_the_file_to_be_checked_again(folder: Path, stat
         proc.wait(timeout=60)
     assert last_day(db, 1) == "2022-05-31"  # killed inside 2022-06-01
     assert not guard.known_sound(db)
+
+
+def test_a_ledger_in_use_is_remembered_however_old_its_last_full_check(tmp_path: Path, state: Path) -> None:
+    """The least recently used records are forgotten, not the least recently checked: a ledger
+    used every day keeps its last full check's date for a week, and was the first forgotten."""
+    import sqlite3
+
+    def ledger(name: str) -> Path:
+        path = tmp_path / name
+        sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.close()
+        return path
+
+    others = [ledger(f"other-{k}.db") for k in range(guard._KEPT)]
+    for other in others:
+        guard.remember_sound(other, checked=time.time())
+    cache = ledger("cache.db")
+    guard.remember_sound(cache, checked=time.time() - 3 * 24 * 3600)  # a session on it just closed
+    assert guard.known_sound(cache)  # one more than is kept: the least recently used went
+    assert not guard.known_sound(others[0]) and all(guard.known_sound(other) for other in others[1:])
