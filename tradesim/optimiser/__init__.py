@@ -17,8 +17,15 @@ from tradesim.optimiser.validation import OptimiserInputError, check_covariance
 
 def warm_up(backend: str = "auto", method: str = "dynamic") -> None:
     """Load (first time: compile) the search loops ``method`` uses now rather than on the first call."""
-    optimise_positions([0.6, -0.4], [0, 0], [0.1, 0.1], [[0.04, 0.01], [0.01, 0.04]],
-                       [0.0, 0.0], method=method, backend=backend)
+    problem = ([0.6, -0.4], [0, 0], [0.1, 0.1], [[0.04, 0.01], [0.01, 0.04]], [0.0, 0.0])
+    optimise_positions(*problem, method=method, backend=backend)
+    from tradesim.optimiser import dynamic
+
+    driver = dynamic.compiled_driver(backend) if method == "dynamic" else None
+    if driver is not None:  # the second thread's call too, with its argument types
+        from tradesim.optimiser.problem import prepare_problem
+
+        dynamic.optimise_compiled(prepare_problem(*problem, validate=False), driver, helper=dynamic.RunHere())
 
 
 __all__ = [

@@ -188,10 +188,24 @@ def compiled_driver(backend: str):
 _compiled = None
 
 
-def optimise_compiled(p: Problem, driver) -> tuple[np.ndarray, float, float, float, int, int, int] | None:  # noqa: ANN001
+class RunHere:
+    """An executor running the work at once on this thread: `warm_up` hands the early searches to
+    it, so that their compiled loop is loaded with the second thread's argument types at start-up
+    rather than in the middle of a run (where loading touches LLVM's pages again: 15 MB)."""
+
+    def submit(self, fn, *args):  # noqa: ANN001, ANN201
+        fn(*args)
+        return self
+
+    def result(self) -> None:
+        return None
+
+
+def optimise_compiled(p: Problem, driver, helper=None) -> tuple[np.ndarray, float, float, float, int, int, int] | None:  # noqa: ANN001
     """The whole of `optimise_positions` for method "dynamic" through the compiled driver:
     (positions, TE, cost, alpha, path number, passes, moves), or None where this module's driver
-    must answer (no instruments, positions beyond 2^52, no end with a finite f)."""
+    must answer (no instruments, positions beyond 2^52, no end with a finite f). ``helper``: an
+    executor for the early searches (default: the second thread from SIDE_THREAD_FROM instruments)."""
     if p.n == 0:
         return None
     total = float(np.abs(p.x_star).sum())  # greedy_affordable's sum
@@ -212,7 +226,8 @@ def optimise_compiled(p: Problem, driver) -> tuple[np.ndarray, float, float, flo
             L = np.linalg.cholesky(W)
         except np.linalg.LinAlgError:
             L = np.empty((0, 0))  # singular: no Babai start
-        helper = side_thread() if p.n >= SIDE_THREAD_FROM else None
+        if helper is None and p.n >= SIDE_THREAD_FROM:
+            helper = side_thread()
         early, X_early, SE_early, te2_early, cost_early, moves_early = driver.early_starts(
             L, p.x_star, p.v, p.Sigma, c, x0, p.lam, has_x0, p.lo, p.hi, S, present, SE, TE2, COST, F)
         limit = move_limit(p.n)
@@ -222,10 +237,12 @@ def optimise_compiled(p: Problem, driver) -> tuple[np.ndarray, float, float, flo
                                   moves_early)
         else:
             early, X_early, moves_early = no_slots, no_rows, no_moves
-        passes, distinct, here, X_here, moves_here = driver.search(
+        passes, distinct, here, X_here, SE_here, te2_here, cost_here, moves_here = driver.walk_and_relax(
             p.x_star, p.v, p.Sigma, c, x0, p.lam, has_x0, p.lo, p.hi, p.bounded, total <= greedy_steps(p.n),
-            greedy_steps(p.n), W, q, P, p_max, p_min, symmetric, by_cost, S, present, SE, TE2, COST, F, early, limit,
-            MIN_GAIN, RELAX_SWEEPS, RELAX_SETTLE)
+            greedy_steps(p.n), W, q, S, present, SE, TE2, COST, F, early, RELAX_SWEEPS, RELAX_SETTLE)
+        if len(here):
+            driver.local_searches(X_here, SE_here, te2_here, cost_here, p.v, q, P, p.Sigma, c, x0, p.lam, p.lo, p.hi,
+                                  limit, MIN_GAIN, symmetric, p_max, p_min, by_cost, moves_here)
         if helper is not None:
             other.result()
     positions, te, cost, alpha, path, moves = driver.finish(

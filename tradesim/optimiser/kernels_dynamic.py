@@ -3,7 +3,7 @@
 `dynamic.dynamic_search` spends about a third of its time in Python and numpy's per-call
 overhead around the compiled loops: Sigma e, TE^2 and f of each start and end, the starts
 themselves, the bookkeeping of which start ended where. Here the same steps run compiled, in
-four calls per problem (`begin`, `early_starts`, `search`, `finish`); between them Python only
+five calls per problem (`begin`, `early_starts`, `walk_and_relax`, `local_searches`, `finish`); between them Python only
 factors W (numpy's Cholesky) and hands the early searches to the second thread.
 
 Every figure is computed as in `dynamic.py`, so every decision is the same: element-wise
@@ -21,7 +21,8 @@ import numpy as np
 from numba import njit
 
 from tradesim.optimiser import blas
-from tradesim.optimiser.kernels_numba import greedy, local_searches, nearest_plane, relax, row_extremes
+# local_searches is called from Python (`dynamic.optimise_compiled`), on either thread.
+from tradesim.optimiser.kernels_numba import greedy, local_searches, nearest_plane, relax, row_extremes  # noqa: F401
 
 _dgemv, _ddot = blas.external_functions()
 
@@ -184,11 +185,13 @@ def early_starts(L, x_star, v, Sigma, c, x0, lam, has_x0, lo, hi, S, present, SE
 
 
 @njit(cache=True, nogil=True)
-def search(x_star, v, Sigma, c, x0, lam, has_x0, lo, hi, bounded, run_greedy, greedy_steps, W, q, P, p_max, p_min,
-           symmetric, by_cost, S, present, SE, TE2, COST, F, early, max_moves, min_gain, relax_sweeps, relax_settle):
-    """The greedy walk (when affordable), the relaxation from the lowest start, and the local
-    searches from every distinct start not in ``early`` (the second thread's). Returns
-    (greedy passes, distinct slots, the slots searched here, their ends, their moves)."""
+def walk_and_relax(x_star, v, Sigma, c, x0, lam, has_x0, lo, hi, bounded, run_greedy, greedy_steps, W, q, S, present,
+                   SE, TE2, COST, F, early, relax_sweeps, relax_settle):
+    """The greedy walk (when affordable), the relaxation from the lowest start, and the batch of
+    every distinct start not in ``early`` (the second thread's) for `local_searches`. Returns
+    (greedy passes, distinct slots, the slots of the batch, its X, SE, te2, cost and moves).
+    The searches are the caller's call: compiled in here, their code would be held twice (numba
+    keeps each loaded function's LLVM module, callees included: 6 MB for this one)."""
     n = v.shape[0]
     passes = 0
     if run_greedy:
@@ -260,10 +263,7 @@ def search(x_star, v, Sigma, c, x0, lam, has_x0, lo, hi, bounded, run_greedy, gr
             k += 1
     here = here[:k]
     X, SE_b, te2, cost, moves = _batch(S, SE, TE2, COST, here)
-    if k:
-        local_searches(X, SE_b, te2, cost, v, q, P, Sigma, c, x0, lam, lo, hi, max_moves, min_gain, symmetric,
-                       p_max, p_min, by_cost, moves)
-    return passes, distinct, here, X, moves
+    return passes, distinct, here, X, SE_b, te2, cost, moves
 
 
 @njit(cache=True, nogil=True)
