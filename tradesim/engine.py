@@ -202,6 +202,23 @@ class Engine:
         self.days64 = [np.datetime64(d, "D") for d in self.days]
         self.has_futures = bool(m.is_future.any())
         self._corr_seen: np.ndarray | None = None
+        self._clear_day, self._clearing_tables = None, ()
+        # Days are cleared by one compiled call where numba is loaded anyway and no split or
+        # dividend can come (tradesim.clearing: the same numbers); elsewhere by numpy, step by step.
+        if m.split is None and compiled_loops(self.config):
+            from tradesim.clearing import clear_day, takes
+
+            tables = self.clearing_tables()
+            if takes(tables):
+                self._clear_day, self._clearing_tables = clear_day, tables
+
+    def clearing_tables(self) -> tuple:
+        """tradesim.clearing.clear_day's arguments after the day and the book."""
+        m, no_table = self.market, np.zeros((1, 1))
+        return (m.close, m.open, m.has_price, m.contract_price, m.fx, m.multiplier, m.is_future, self._cost_columns,
+                no_table if self.cost_deflator is None else self.cost_deflator, self.cost_deflator is not None,
+                no_table.astype(bool) if self.rolled is None else self.rolled, self.rolled is not None,
+                self.has_futures)
         self._shrunk: np.ndarray | None = None
 
     def covariance(self, t: int) -> np.ndarray:
@@ -228,29 +245,50 @@ class Engine:
             raise ValueError(f"step({t}) after day {book.t}: days must be processed in order")
         m = self.market
         close, fx = m.close[t], m.fx[t]
-        warnings = self._missing_price_warnings(book, t)
+        at_close = self.config.fills.timing != "next"
+        if self._clear_day is not None:
+            # Steps 0-2 in one compiled call: no splits or dividends in this market, the same numbers.
+            cash, receivable = self._receivables(book, t)
+            flows, income = (), 0.0
+            (idx, cancelled, table, positions, exposure, variation, flow, fill_costs, roll_costs, value,
+             stale) = self._clear_day(t, book.pending, book.positions, at_close, *self._clearing_tables)
+            fills = Fills(idx, *table[:7], cancelled)
+            fills.__dict__["cost_base"] = table[7]  # cached_property's slot, filled: the same products
+            warnings = self._missing_price_warnings(book, t) if stale else ()
+            if t > 0 and self.has_futures:
+                cash += variation
+            cash += flow - fill_costs
+            cash -= roll_costs
+            owed = sum(amount for _, amount in receivable)
+            nav = cash + owed + value
+        else:
+            warnings = self._missing_price_warnings(book, t)
 
-        # 0. today's splits and dividends, before anything trades at today's (as-traded) prices.
-        positions, pending, cash, receivable, flows, income = self._corporate_actions(book, t)
+            # 0. today's splits and dividends, before anything trades at today's (as-traded) prices.
+            positions, pending, cash, receivable, flows, income = self._corporate_actions(book, t)
 
-        # 1. yesterday's orders fill at this bar.
-        fills = self._fill(pending, t, at_close=self.config.fills.timing != "next")
-        positions[fills.instrument] += fills.quantity
-        if t > 0 and self.has_futures:
-            cash += variation_margin(book.positions, m.close[t - 1], close, m.multiplier, fx, m.is_future)
-        cash += self._settle(fills, t)
-        roll_costs = self._roll_costs(book.positions, t)
-        cash -= roll_costs
+            # 1. yesterday's orders fill at this bar.
+            fills = self._fill(pending, t, at_close=at_close)
+            positions[fills.instrument] += fills.quantity
+            if t > 0 and self.has_futures:
+                cash += variation_margin(book.positions, m.close[t - 1], close, m.multiplier, fx, m.is_future)
+            cash += self._settle(fills, t)
+            roll_costs = self._roll_costs(book.positions, t)
+            cash -= roll_costs
 
-        # 2. mark at this close; 3. credit the owner's flows of the day.
-        owed = sum(amount for _, amount in receivable)
-        nav = cash + owed + holdings_value(positions, close, m.multiplier, fx, m.is_future)
+            # 2. mark at this close.
+            owed = sum(amount for _, amount in receivable)
+            nav = cash + owed + holdings_value(positions, close, m.multiplier, fx, m.is_future)
+            fill_costs = None
+
+        # 3. credit the owner's flows of the day.
         external_flows, spending_navs = self._external_flows(t, book, nav)
         external = 0.0
         if external_flows:
             cash, external = credit_cash_flows(cash, external_flows)
             nav += external
-        exposure = notional_exposure(positions, m.contract_price[t], m.multiplier, fx)
+        if self._clear_day is None:
+            exposure = notional_exposure(positions, m.contract_price[t], m.multiplier, fx)
 
         # 4. decide at this close.
         orders, sizing = self._decide(t, cash, nav, positions, exposure, book.invested, external)
@@ -265,7 +303,7 @@ class Engine:
             nav = cash + owed + holdings_value(positions, close, m.multiplier, fx, m.is_future)
             fills = _merge(fills, same_close)
 
-        costs = float(fills.cost_base.sum()) + roll_costs
+        costs = (fill_costs if fill_costs is not None and same_close is None else float(fills.cost_base.sum())) + roll_costs
         pending = np.zeros(m.n_instruments)
         if same_close is None:
             pending[orders.instrument] = orders.quantity
@@ -288,14 +326,21 @@ class Engine:
 
     # -- parts of the day ------------------------------------------------------
 
+    def _receivables(self, book: Book, t: int) -> tuple[float, tuple]:
+        """Cash and receivables once the dividends whose pay date has come are paid."""
+        cash, receivable = book.cash, book.receivable
+        if receivable:
+            today = self.days64[t]
+            cash += sum(amount for pay, amount in receivable if pay <= today)
+            receivable = tuple(r for r in receivable if r[0] > today)
+        return cash, receivable
+
     def _corporate_actions(self, book: Book, t: int) -> tuple[np.ndarray, np.ndarray, float, tuple, tuple, float]:
         """Positions, pending orders, cash, receivables, cash-flow rows and income after
         day t's splits and dividends, and the receivables whose pay date has come."""
-        m, cash, receivable = self.market, book.cash, book.receivable
+        m = self.market
         today = self.days64[t]
-        if receivable:
-            cash += sum(amount for pay, amount in receivable if pay <= today)
-            receivable = tuple(r for r in receivable if r[0] > today)
+        cash, receivable = self._receivables(book, t)
         if m.split is None:
             return book.positions.copy(), book.pending, cash, receivable, (), 0.0
         split = apply_splits(book.positions, book.pending, m.split[t], m.close[t], m.multiplier, m.fx[t],
@@ -425,6 +470,20 @@ class Engine:
         stale = np.flatnonzero(~m.has_price[t] & (book.positions != 0))
         day = self.days[t]
         return tuple(f"{m.symbols[j]} has no price on {day}: valued at its last price, not traded" for j in stale)
+
+
+def compiled_loops(config: PortfolioConfig) -> bool:
+    """Whether the run's optimiser loads numba's loops (so compiled accounting costs no start-up)."""
+    optimiser = config.optimiser
+    if optimiser.method not in ("dynamic", "greedy") or optimiser.backend == "numpy":
+        return False
+    try:
+        from tradesim.optimiser.search import kernels
+
+        kernels("numba")
+    except ImportError:
+        return False
+    return True
 
 
 def _merge(a: Fills, b: Fills) -> Fills:
