@@ -59,6 +59,29 @@ def test_products_are_numpys_to_the_bit(n):
         assert kernels_dynamic._dot(e, out) == float(e @ (Sigma @ e))
 
 
+@pytest.mark.parametrize("n", [1, 2, 5, 63, 64, 65, 123, 200])
+def test_cholesky_is_numpys_to_the_bit(n):
+    rng = np.random.default_rng(100 + n)
+    for rank in (n, max(n - 3, 1)):  # positive definite, then (for n > 3) singular
+        A = rng.normal(size=(n, rank)) * 10.0 ** rng.uniform(-3, 3)
+        W = A @ A.T
+        L = np.full((n, n), np.nan)
+        try:
+            expected = np.linalg.cholesky(W)
+        except np.linalg.LinAlgError:
+            assert not kernels_dynamic._cholesky(W, L)
+            continue
+        assert kernels_dynamic._cholesky(W, L)
+        assert L.tobytes() == expected.tobytes()
+
+
+def test_cholesky_fails_where_numpy_does():
+    W = np.array([[1.0, 2.0], [2.0, 1.0]])  # indefinite
+    with pytest.raises(np.linalg.LinAlgError):
+        np.linalg.cholesky(W)
+    assert not kernels_dynamic._cholesky(W, np.empty((2, 2)))
+
+
 @SETTINGS
 @given(problems(), st.booleans())
 def test_compiled_and_python_drivers_answer_alike(args, threads):

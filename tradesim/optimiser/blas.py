@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 COL_MAJOR = 102
 TRANS = 112
 
-_SYMBOLS = {"dgemv": "scipy_cblas_dgemv64_", "ddot": "scipy_cblas_ddot64_"}
+# dpotrf is LAPACK's Cholesky, as numpy.linalg.cholesky calls it (its _umath_linalg links it).
+_SYMBOLS = {"dgemv": "scipy_cblas_dgemv64_", "ddot": "scipy_cblas_ddot64_", "dpotrf": "scipy_dpotrf_64_"}
 _found: bool | None = None
 
 
@@ -66,11 +67,13 @@ def _register() -> bool:
 
 
 def external_functions():
-    """numba's declarations of dgemv and ddot (call after `available()` returned True)."""
+    """numba's declarations of dgemv, ddot and dpotrf (call after `available()` returned True)."""
     from numba import types
 
     i64, f64, ptr = types.int64, types.float64, types.voidptr
     dgemv = types.ExternalFunction(_SYMBOLS["dgemv"], types.void(types.int32, types.int32, i64, i64, f64, ptr, i64,
                                                                   ptr, i64, f64, ptr, i64))
     ddot = types.ExternalFunction(_SYMBOLS["ddot"], f64(i64, ptr, i64, ptr, i64))
-    return dgemv, ddot
+    # dpotrf(uplo, n, a, lda, info): Fortran's, every argument by address.
+    dpotrf = types.ExternalFunction(_SYMBOLS["dpotrf"], types.void(ptr, ptr, ptr, ptr, ptr))
+    return dgemv, ddot, dpotrf

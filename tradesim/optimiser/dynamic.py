@@ -214,22 +214,16 @@ def optimise_compiled(p: Problem, driver, helper=None) -> tuple[np.ndarray, floa
     has_x0 = p.x0 is not None
     x0 = p.x0 if has_x0 else np.zeros(p.n, dtype=np.int64)
     c = p.c if has_x0 else np.zeros(p.n)  # no prior position: no cost term
-    (keep, W, q, P, p_max, p_min, symmetric, by_cost, S, present, SE, TE2, COST, F) = driver.begin(
+    (keep, W, q, P, p_max, p_min, symmetric, by_cost, S, present, SE, TE2, COST, F,
+     early, X_early, SE_early, te2_early, cost_early, moves_early) = driver.prepare(
         p.x_star, x0, has_x0, p.v, p.Sigma, c, p.lam, p.B, p.lo, p.hi, p.bounded)
     no_rows = np.empty((0, p.n), dtype=np.int64)
     no_slots, no_moves = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    early, X_early, moves_early = no_slots, no_rows, no_moves
     here, X_here, moves_here, passes = no_slots, no_rows, no_moves, 0
     distinct = no_slots
     if not keep:
-        try:
-            L = np.linalg.cholesky(W)
-        except np.linalg.LinAlgError:
-            L = np.empty((0, 0))  # singular: no Babai start
         if helper is None and p.n >= SIDE_THREAD_FROM:
             helper = side_thread()
-        early, X_early, SE_early, te2_early, cost_early, moves_early = driver.early_starts(
-            L, p.x_star, p.v, p.Sigma, c, x0, p.lam, has_x0, p.lo, p.hi, S, present, SE, TE2, COST, F)
         limit = move_limit(p.n)
         if helper is not None:
             other = helper.submit(driver.local_searches, X_early, SE_early, te2_early, cost_early, p.v, q, P, p.Sigma,

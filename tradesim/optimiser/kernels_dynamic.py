@@ -3,8 +3,8 @@
 `dynamic.dynamic_search` spends about a third of its time in Python and numpy's per-call
 overhead around the compiled loops: Sigma e, TE^2 and f of each start and end, the starts
 themselves, the bookkeeping of which start ended where. Here the same steps run compiled, in
-five calls per problem (`begin`, `early_starts`, `walk_and_relax`, `local_searches`, `finish`); between them Python only
-factors W (numpy's Cholesky) and hands the early searches to the second thread.
+four calls per problem (`prepare`, `walk_and_relax`, `local_searches`, `finish`); between them Python
+only hands the early searches to the second thread.
 
 Every figure is computed as in `dynamic.py`, so every decision is the same: element-wise
 arithmetic in the same order (numba adds no fused multiply-adds without fastmath), and the
@@ -24,7 +24,7 @@ from tradesim.optimiser import blas
 # local_searches is called from Python (`dynamic.optimise_compiled`), on either thread.
 from tradesim.optimiser.kernels_numba import greedy, local_searches, nearest_plane, relax, row_extremes  # noqa: F401
 
-_dgemv, _ddot = blas.external_functions()
+_dgemv, _ddot, _dpotrf = blas.external_functions()
 
 # The starts, in dynamic.py's order (the order of its `starts` dict): ties go to the first.
 ROUNDED, PREVIOUS, GREEDY, RELAXED, NEAREST_PLANE = range(5)
@@ -44,6 +44,27 @@ def _matvec(A, x, out):
 def _dot(x, y):
     """x @ y of two contiguous float64 vectors: numpy's ddot."""
     return _ddot(x.shape[0], x.ctypes.data, 1, y.ctypes.data, 1)
+
+
+@njit(cache=True, nogil=True)
+def _cholesky(W, L):
+    """L = numpy.linalg.cholesky(W), as numpy computes it: W copied column by column into a
+    Fortran-order buffer, LAPACK's dpotrf on its lower triangle, the factor copied back with
+    zeros above the diagonal. False where dpotrf fails (numpy's LinAlgError: not positive definite)."""
+    n = W.shape[0]
+    F = np.empty((n, n))  # F[j, i] = W[i, j]: column j of the Fortran matrix is row j of F
+    for i in range(n):
+        for j in range(n):
+            F[j, i] = W[i, j]
+    uplo = np.array([ord("L")], dtype=np.uint8)
+    size = np.array([n, n, 0], dtype=np.int64)  # n, lda, info
+    _dpotrf(uplo.ctypes.data, size[0:].ctypes.data, F.ctypes.data, size[1:].ctypes.data, size[2:].ctypes.data)
+    if size[2] != 0:
+        return False
+    for i in range(n):
+        for j in range(n):
+            L[i, j] = F[j, i] if j <= i else 0.0
+    return True
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -97,10 +118,12 @@ def _clip_into(x, lo, hi, bounded):
 
 
 @njit(cache=True, nogil=True)
-def begin(x_star, x0, has_x0, v, Sigma, c, lam, B, lo, hi, bounded):
-    """The buffer's check (SPEC step 1) and the problem's fixed arrays, the rounded and previous
-    starts and their state. ``x0`` and ``c``: zeros when there is no prior position.
-    Returns (keep x0, W, q, P, p_max, p_min, symmetric, by_cost, S, present, SE, TE2, COST, F)."""
+def prepare(x_star, x0, has_x0, v, Sigma, c, lam, B, lo, hi, bounded):
+    """The buffer's check (SPEC step 1) and the problem's fixed arrays, the rounded, previous and
+    Babai's starts and their state, and the batch the second thread searches: the distinct of
+    the three. ``x0`` and ``c``: zeros when there is no prior position. Returns (keep x0, W, q,
+    P, p_max, p_min, symmetric, by_cost, S, present, SE, TE2, COST, F, and the batch's slots, X,
+    SE, te2, cost and moves)."""
     n = v.shape[0]
     keep = has_x0 and _tracking_error(x0, x_star, v, Sigma) < B
     W = np.empty((n, n))
@@ -129,7 +152,15 @@ def begin(x_star, x0, has_x0, v, Sigma, c, lam, B, lo, hi, bounded):
             _clip_into(S[PREVIOUS], lo, hi, bounded)
             present[PREVIOUS] = True
             _state(PREVIOUS, S, x_star, v, Sigma, c, x0, lam, has_x0, SE, TE2, COST, F)
-    return keep, W, q, P, p_max, p_min, symmetric, by_cost, S, present, SE, TE2, COST, F
+        # Babai's nearest plane, along the Cholesky factor of W (none where W is singular).
+        L = np.empty((n, n))
+        if _cholesky(W, L) and nearest_plane(L, x_star, lo, hi, S[NEAREST_PLANE]):
+            present[NEAREST_PLANE] = True
+            _state(NEAREST_PLANE, S, x_star, v, Sigma, c, x0, lam, has_x0, SE, TE2, COST, F)
+    slots = _distinct(S, present, np.array([ROUNDED, PREVIOUS, NEAREST_PLANE]))
+    X, SE_b, te2, cost, moves = _batch(S, SE, TE2, COST, slots)
+    return (keep, W, q, P, p_max, p_min, symmetric, by_cost, S, present, SE, TE2, COST, F,
+            slots, X, SE_b, te2, cost, moves)
 
 
 @njit(cache=True, nogil=True)
@@ -170,18 +201,6 @@ def _batch(S, SE, TE2, COST, slots):
         SE_b[r] = SE[slots[r]]
         te2[r], cost[r] = TE2[slots[r]], COST[slots[r]]
     return X, SE_b, te2, cost, np.zeros(k, dtype=np.int64)
-
-
-@njit(cache=True, nogil=True)
-def early_starts(L, x_star, v, Sigma, c, x0, lam, has_x0, lo, hi, S, present, SE, TE2, COST, F):
-    """Babai's start from the Cholesky factor L of W (none when L has no rows: W was singular),
-    then the batch the second thread searches: the distinct of rint(x*), x0 and Babai's start."""
-    if L.shape[0] == v.shape[0] and nearest_plane(L, x_star, lo, hi, S[NEAREST_PLANE]):
-        present[NEAREST_PLANE] = True
-        _state(NEAREST_PLANE, S, x_star, v, Sigma, c, x0, lam, has_x0, SE, TE2, COST, F)
-    slots = _distinct(S, present, np.array([ROUNDED, PREVIOUS, NEAREST_PLANE]))
-    X, SE_b, te2, cost, moves = _batch(S, SE, TE2, COST, slots)
-    return slots, X, SE_b, te2, cost, moves
 
 
 @njit(cache=True, nogil=True)
