@@ -209,8 +209,7 @@ def walk_and_relax(x_star, v, Sigma, c, x0, lam, has_x0, lo, hi, bounded, run_gr
     """The greedy walk (when affordable), the relaxation from the lowest start, and the batch of
     every distinct start not in ``early`` (the second thread's) for `local_searches`. Returns
     (greedy passes, distinct slots, the slots of the batch, its X, SE, te2, cost and moves).
-    The searches are the caller's call: compiled in here, their code would be held twice (numba
-    keeps each loaded function's LLVM module, callees included: 6 MB for this one)."""
+    The searches are the caller's call, through the same compiled loop the second thread runs."""
     n = v.shape[0]
     passes = 0
     if run_greedy:
