@@ -17,9 +17,10 @@ N x passes shows the O(N x passes) growth once the fixed per-call costs are left
 ``--jumbo``: the optimiser on the Jumbo replay's own problems (123 futures, 6,312 days): the
 replay runs once in-process (ledger in memory) keeping each day's optimise_positions
 arguments, then those calls are run again as the engine made them, wall and CPU time (best of
---repeat passes over all of them, numba warmed up), with the dynamic search on one thread and
-then, where the machine has a second core, sharing its starts with a second thread; each
-result checked equal to the replay's. The wall times are the figure for two threads (their
+--repeat passes over all of them, numba warmed up), with the dynamic search's compiled driver
+(the default) and its Python driver, each on one thread and then, where the machine has a
+second core, sharing its starts with a second thread; each result checked equal to the
+replay's, bit for bit (positions, TE, cost, alpha, path, passes, moves). The wall times are the figure for two threads (their
 CPU adds up both threads'); they follow the machine's load.
 """
 
@@ -97,21 +98,31 @@ def jumbo(repeat: int) -> None:
         replay(config, None, market=load_market(config))
     finally:
         tradesim.optimiser.optimise_positions = engine_calls
-    from tradesim.optimiser import dynamic
+    from tradesim.optimiser import dynamic, optimise
 
     print(f"Jumbo: {len(calls):,} optimiser calls (search {config.optimiser.search}), best of {repeat} passes each:")
     threaded = dynamic.side_thread() is not None
-    for label, side in (("one thread", False), ("two threads", None)) if threaded else (("one thread", False),):
-        dynamic._side_thread = side  # False: no second thread; None: made again on first use
-        best_cpu = best_wall = float("inf")
-        for _ in range(repeat):
-            cpu, wall = time.process_time(), time.perf_counter()
-            results = [optimise_positions(*args, **kwargs) for args, kwargs, _ in calls]
-            best_cpu, best_wall = min(best_cpu, time.process_time() - cpu), min(best_wall, time.perf_counter() - wall)
-        same = all(np.array_equal(a.positions, b.positions) and (a.passes, a.polish_moves, a.path) ==
-                   (b.passes, b.polish_moves, b.path) for a, (_, _, b) in zip(results, calls))
-        print(f"  {label:<12} wall {best_wall:.2f} s ({1e3 * best_wall / len(calls):.3f} ms per call), CPU "
-              f"{best_cpu:.2f} s (all threads); results as in the replay: {same}")
+    compiled = dynamic.compiled_driver("auto")
+    # The dynamic search's driver: its steps compiled (kernels_dynamic, the default where numpy's
+    # BLAS is scipy-openblas), or dynamic.py's Python around the compiled loops.
+    drivers = (("compiled", compiled), ("Python", None)) if compiled is not None else (("Python", None),)
+    threads = (("one thread", False), ("two threads", None)) if threaded else (("one thread", False),)
+    for driver_label, driver in drivers:
+        optimise.compiled_driver = lambda backend, driver=driver: driver
+        for label, side in threads:
+            dynamic._side_thread = side  # False: no second thread; None: made again on first use
+            best_cpu = best_wall = float("inf")
+            for _ in range(repeat):
+                cpu, wall = time.process_time(), time.perf_counter()
+                results = [optimise_positions(*args, **kwargs) for args, kwargs, _ in calls]
+                best_cpu, best_wall = min(best_cpu, time.process_time() - cpu), min(best_wall, time.perf_counter() - wall)
+            same = all(a.positions.tobytes() == b.positions.tobytes() and
+                       (a.tracking_error, a.cost, a.adjustment_factor, a.path, a.passes, a.polish_moves) ==
+                       (b.tracking_error, b.cost, b.adjustment_factor, b.path, b.passes, b.polish_moves)
+                       for a, (_, _, b) in zip(results, calls))
+            print(f"  {driver_label + ' driver, ' + label:<31} wall {best_wall:.2f} s ({1e3 * best_wall / len(calls):.3f} "
+                  f"ms per call), CPU {best_cpu:.2f} s (all threads); results as in the replay, bit for bit: {same}")
+    optimise.compiled_driver = dynamic.compiled_driver
     if not threaded:
         print("  (one core available: the dynamic search runs on one thread)")
 
