@@ -351,18 +351,30 @@ def _grouped_rows(keys: list[str], base: str, book: dict[str, list], days: list[
             into[1] += k
             into[2] += g - k
 
-    named = {name: book[name] for name in ("symbol", "asset_class", "currency")}
-
-    def label(name: str, at: tuple):  # noqa: ANN202
-        if by_instrument and name in named:
-            return named[name][at[0]]
-        return {"asset_class": at[0], "month": at[1], "day": days[at[2]] if at[2] is not None else None}[name]
-
-    rows = [(*(label(name, at) for name in group), base, *figures) for at, figures in sums.items()]
-    n = len(group)
-    # ordered as _grouped orders them: by the labels, a missing one last
-    rows.sort(key=lambda row: [(v is None, "" if v is None else v) for v in row[:n]])
-    return rows
+    # The labels, a column per grouping field: an instrument's (or class's) own, the month, the day.
+    if by_instrument:
+        named = {c: tuple(book[name][c] for name in ("symbol", "asset_class", "currency")) for c in {at[0] for at in sums}}
+    else:
+        named = {c: (None, c, None) for c in {at[0] for at in sums}}
+    groups = list(sums)
+    columns = []
+    for name in group:
+        if name == "month":
+            columns.append([at[1] for at in groups])
+        elif name == "day":
+            columns.append([days[at[2]] for at in groups])
+        else:
+            j = ("symbol", "asset_class", "currency").index(name)
+            columns.append([named[at[0]][j] for at in groups])
+    # Ordered as _grouped orders them: by the labels, a missing one last. Each column's labels
+    # are ranked once, so the groups sort on one integer each, in the order the labels give.
+    key = [0] * len(groups)
+    for column in columns:
+        ranked = sorted(set(column), key=lambda v: (v is None, "" if v is None else v))
+        rank = {v: r for r, v in enumerate(ranked)}
+        key = [k * len(ranked) + rank[v] for k, v in zip(key, column)]
+    figures = list(sums.values())
+    return [(*(column[g] for column in columns), base, *figures[g]) for g in sorted(range(len(groups)), key=key.__getitem__)]
 
 
 def _per_instrument_day(pos: pd.DataFrame, fills: pd.DataFrame, days: pd.DataFrame) -> pd.DataFrame:

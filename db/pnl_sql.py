@@ -18,7 +18,10 @@ nothing and is left out before grouping (``_adds_something``), and each instrume
 period are one range of an index that holds what is summed (``_traded``, migration 0011). By
 day nothing cancels, but the days are what the primary keys are ordered by: on SQLite holdings
 and fills are summed as they are read (``_held_by_day``), each day's sums the very sums that
-grouping by the days' index made, in the same order.
+grouping by the days' index made, in the same order. On a SQLite file the holdings are summed
+in two halves on two connections, each half a set of whole groups read in the same order
+(``_halves``): a futures run (where nothing cancels, and each holding looks up the next) is
+summed on both cores, to the same bits.
 
 Sums come back grouped by instrument (or by asset class, or by nothing) and by month or day as
 asked; ``db.pnl._grouped`` labels and orders them. The figures equal the row-by-row sums up to
@@ -28,9 +31,7 @@ futures, FX, flat days and several runs).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import date
 
 from sqlalchemy import Connection, and_, case, extract, func, literal, or_, select, true
@@ -91,9 +92,13 @@ def summed(conn: Connection, run_id: int, start: date, last: date, opening: int,
     else:
         held = _held(d, p, i, value, rate, carried_into, later, run_id, opening, keys, book, symbols)
     traded = _traded(conn, d, run_id, opening, book, days, keys, symbols, by_day)
-    with _beside(conn, traded) as traded_result:
-        held_rows = conn.execute(held).all()
-        traded_rows = traded_result()
+    # On SQLite the holdings are summed in two halves, each a set of whole groups, on two cores;
+    # by day the fills too (see _halves).
+    held_parts = _halves(held, d, p, i, days, opening, keys, book) if sqlite else [held]
+    traded_parts = _halves(traded, d, Fill, i, days, opening, keys, book) if by_day and sqlite else [traded]
+    results = _together(conn, [*held_parts, *traded_parts])
+    held_rows = [row for rows in results[:len(held_parts)] for row in rows]
+    traded_rows = [row for rows in results[len(held_parts):] for row in rows]
     if by_day:
         held_rows = _on_days(held_rows, days, opening)
         index = _day_index(days)
@@ -273,23 +278,74 @@ def _key(keys: list[str], book: dict[str, list]):  # noqa: ANN202
     return lambda _: None
 
 
-@contextmanager
-def _beside(conn: Connection, query) -> Iterator[Callable[[], list]]:  # noqa: ANN001
-    """Run ``query`` on a second connection while the caller uses ``conn`` (both databases work
-    in C without the GIL, so holdings and fills are summed on two cores); yields a function that
-    waits for its rows. An in-memory SQLite database has no second connection: it runs in turn."""
+def _together(conn: Connection, queries: list) -> list[list]:
+    """Each query's rows, the first on ``conn`` and the others at the same time on connections of
+    their own (both databases work in C without the GIL, so they sum on both cores). An
+    in-memory SQLite database has no second connection: they run in turn."""
     url = conn.engine.url
-    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
-        yield lambda: conn.execute(query).all()
-        return
+    if len(queries) == 1 or (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")):
+        return [_rows(conn, query) for query in queries]
 
-    def rows() -> list:
+    def rows(query) -> list:  # noqa: ANN001
         with conn.engine.connect() as other:
-            return other.execution_options(sqlite_begin="DEFERRED").execute(query).all()
+            return _rows(other.execution_options(sqlite_begin="DEFERRED"), query)
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(rows)
-        yield pending.result
+    with ThreadPoolExecutor(max_workers=len(queries) - 1) as pool:
+        pending = [pool.submit(rows, query) for query in queries[1:]]
+        first = _rows(conn, queries[0])
+        return [first, *(p.result() for p in pending)]
+
+
+def _rows(conn: Connection, query) -> list:  # noqa: ANN001
+    """The query's rows; on SQLite the driver's own tuples (numbers as they are, days as ISO text:
+    no row objects for tens of thousands of groups)."""
+    result = conn.execute(query)
+    if conn.dialect.name != "sqlite":
+        return result.all()
+    rows = result.cursor.fetchall()
+    result.close()
+    return rows
+
+
+def _halves(query, d, table, i, days: list[date], opening: int, keys: list[str],  # noqa: ANN001
+            book: dict[str, list]) -> list:
+    """``query`` as two queries that together give its rows in its own order, each group whole in
+    one of them, each group's rows read in the same order as by the whole query: so each sum adds
+    the same terms in the same order, and the halves run on two cores.
+
+    Its groups are ordered by instrument (or asset class, or nothing) and then by time: cut at
+    the middle instrument, else asset class, else (by month) at the first day of a month. By day
+    the groups are the days, in the order of the primary key (run_id, day, ...): cut at the
+    middle day. One half is the query itself when nothing can be cut."""
+    if "day" in keys:
+        if len(days) < 2:
+            return [query]
+        cut = days[len(days) // 2]
+        return [query.where(table.day < cut), query.where(table.day >= cut)]
+    if "instrument" in keys:
+        ids = sorted(book["id"])
+        if len(ids) < 2:
+            return [query]
+        cut = ids[len(ids) // 2]
+        return [query.where(table.instrument_id < cut), query.where(table.instrument_id >= cut)]
+    classes = sorted(set(book["asset_class"]), key=lambda c: (c is not None, c or ""))  # SQLite's order: NULL first
+    if "asset_class" in keys and len(classes) > 1:
+        counts = [book["asset_class"].count(c) for c in classes]
+        k, seen = 1, counts[0]
+        while k < len(classes) - 1 and seen + counts[k] <= len(book["id"]) / 2:
+            seen += counts[k]
+            k += 1
+        cut = classes[k]
+        return [query.where(or_(i.asset_class < cut, i.asset_class.is_(None))), query.where(i.asset_class >= cut)]
+    if "month" in keys:
+        middle = opening + (len(days) - opening) // 2
+        starts = [t for t in range(opening + 1, len(days)) if (days[t].year, days[t].month) != (days[t - 1].year,
+                                                                                             days[t - 1].month)]
+        if not starts:
+            return [query]
+        cut = min(starts, key=lambda t: abs(t - middle))
+        return [query.where(d.c.t < cut), query.where(d.c.t >= cut)]
+    return [query]
 
 
 def _group_column(keys: list[str]):  # noqa: ANN202

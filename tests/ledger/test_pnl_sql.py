@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, text
 
 from db import queries
 from db.models import PositionRow
@@ -141,3 +141,73 @@ def test_tradesim_pnl_starts_without_pandas(tmp_path) -> None:  # noqa: ANN001
         lines = result.stdout.splitlines()
         assert lines[-1] == "0 False", result.stdout + result.stderr
         assert lines[0].startswith(header) and len(lines) > 3
+
+
+def _ledgers(tmp_path) -> list[str]:  # noqa: ANN001
+    """SQLite files: the small ledger (futures, EUR, three runs) and a synthetic one (30
+    instruments, two thirds of them futures in EUR and JPY, in three classes, over 200 days)."""
+    import small_ledger
+
+    urls = [f"sqlite:///{tmp_path / 'small.db'}", f"sqlite:///{tmp_path / 'random.db'}"]
+    engine = open_engine(urls[0])
+    small_ledger.build(engine)
+    engine.dispose()
+    engine = open_engine(urls[1])
+    fill_ledger(engine, 6_000, 30)
+    with engine.begin() as conn:  # two thirds futures, in three currencies: nothing cancels, every bit counts
+        conn.execute(text("UPDATE instruments SET kind = 'future', multiplier = 10.0 + id, "
+                          "currency = CASE id % 3 WHEN 0 THEN 'EUR' ELSE 'JPY' END WHERE id % 3 != 1"))
+        for table_name in ("positions", "fills"):
+            conn.execute(text(f"UPDATE {table_name} SET fx = 1.0 + (instrument_id % 3) / 7.0 "
+                              "+ (julianday(day) % 11) / 1300.0"))
+    engine.dispose()
+    return urls
+
+
+def test_sums_in_two_halves_are_the_whole_querys_to_the_last_bit(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """On a SQLite file the holdings (by day the fills too) are summed in two halves on two
+    connections (``_halves``): every figure must be the one query's, bit for bit, in the same order."""
+    import db.pnl_sql as pnl_sql
+
+    cut = []
+    halves = pnl_sql._halves
+
+    def counted(query, *args):  # noqa: ANN001, ANN002, ANN202
+        parts = halves(query, *args)
+        cut.append(len(parts))
+        return parts
+
+    cases = [dict(run=run) for run in (1, 2, 3)] + [dict(run=2, since="2024-06-05"), dict(run=2, symbol="SPY,FGBL")]
+    random_cases = [{}, dict(since="1985-03-01", until="1985-06-30"), dict(symbol="S003,S017,S029")]
+    checked = 0
+    for url, windows in zip(_ledgers(tmp_path), (cases, random_cases)):
+        for by, window in itertools.product(GROUPINGS + ["month,asset_class", "day,instrument"], windows):
+            f = queries.filters(**window)
+            with queries.connect(url) as conn:
+                monkeypatch.setattr(pnl_sql, "_halves", counted)
+                cut.clear()
+                split = table(conn, f, by)
+                monkeypatch.setattr(pnl_sql, "_halves", lambda query, *args: [query])  # noqa: ARG005
+                whole = table(conn, f, by)
+            assert repr(split) == repr(whole), (url, by, window)
+            checked += max(cut, default=1) == 2 and len(whole[1]) > 0
+    assert checked >= 30  # most cases were cut in two, so the comparison means something
+
+
+def test_groups_are_ordered_by_their_labels_a_missing_one_last() -> None:
+    from datetime import date
+
+    from db.pnl import _grouped_rows
+
+    book = {"id": [1, 2, 3], "symbol": ["B", "A", "C"], "asset_class": ["Equity", None, "Bond"],
+            "currency": ["USD", "USD", None]}
+    days = [date(2024, 1, 31), date(2024, 2, 1)]
+    code, t, gross, costs = [0, 1, 2, 0, 1], [0, 0, 1, 1, 1], [1.0, 2.0, 4.0, 8.0, 16.0], [0.5, 0.0, 0.0, 0.25, 0.0]
+    by_class = _grouped_rows(["asset_class", "month"], "USD", book, days, code, t, gross, costs)
+    assert by_class == [("Bond", "2024-02", "USD", 4.0, 0.0, 4.0), ("Equity", "2024-01", "USD", 1.0, 0.5, 0.5),
+                        ("Equity", "2024-02", "USD", 8.0, 0.25, 7.75), (None, "2024-01", "USD", 2.0, 0.0, 2.0),
+                        (None, "2024-02", "USD", 16.0, 0.0, 16.0)]
+    by_day_first = _grouped_rows(["day", "instrument"], "USD", book, days, code, t, gross, costs)
+    assert [row[:3] for row in by_day_first] == [(days[0], "A", None), (days[0], "B", "Equity"),
+                                                 (days[1], "A", None), (days[1], "B", "Equity"),
+                                                 (days[1], "C", "Bond")]
