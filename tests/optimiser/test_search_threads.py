@@ -150,3 +150,20 @@ def _search_in_child(queue):
     assert dynamic._side_thread is None  # reset by the fork hook
     found = dynamic_search(_big_problem())
     queue.put((found.x.tolist(), found.passes, found.polish_moves))
+
+
+def test_the_side_thread_hands_back_values_and_errors_in_order():
+    """Work runs in the order handed over, on another thread; an error is raised where the result
+    is asked for, and the thread goes on serving."""
+    import threading
+
+    side = dynamic.SideThread()
+    seen = []
+    first = side.submit(lambda a, b: seen.append(threading.current_thread().name) or a + b, 2, 3)
+    failed = side.submit(lambda: 1 / 0)
+    last = side.submit(lambda: len(seen))
+    assert first.result() == 5 and first.result() == 5  # asked twice: the same value
+    with pytest.raises(ZeroDivisionError):
+        failed.result()
+    assert last.result() == 1
+    assert seen == ["optimiser-search"]

@@ -262,11 +262,56 @@ def side_thread():
     """One worker thread for the compiled searches (which release the GIL), or None on one core."""
     global _side_thread
     if _side_thread is None:
-        from concurrent.futures import ThreadPoolExecutor
-
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        _side_thread = ThreadPoolExecutor(1, thread_name_prefix="optimiser-search") if cores > 1 else False
+        _side_thread = SideThread() if cores > 1 else False
     return _side_thread or None
+
+
+class SideThread:
+    """An executor of one daemon thread, with a handover of two C-level lock operations: a
+    ThreadPoolExecutor's futures, conditions and idle semaphore cost more Python per problem than
+    a small book's searches (and the GIL they need is the one the other threads want)."""
+
+    def __init__(self) -> None:
+        import queue
+        import threading
+
+        self._work = queue.SimpleQueue()
+        threading.Thread(target=self._serve, name="optimiser-search", daemon=True).start()
+
+    def submit(self, fn, *args) -> "Handed":  # noqa: ANN001
+        handed = Handed()
+        self._work.put((fn, args, handed))
+        return handed
+
+    def _serve(self) -> None:
+        while True:
+            fn, args, handed = self._work.get()
+            try:
+                handed.value = fn(*args)
+            except BaseException as error:  # raised again by result(), in the thread that waits
+                handed.error = error
+            handed.done.release()
+
+
+class Handed:
+    """One piece of work handed to the SideThread: result() waits for it and returns its value."""
+
+    __slots__ = ("done", "value", "error")
+
+    def __init__(self) -> None:
+        import _thread
+
+        self.done = _thread.allocate_lock()
+        self.done.acquire()
+        self.value = self.error = None
+
+    def result(self):  # noqa: ANN201
+        self.done.acquire()
+        self.done.release()  # a second result() returns at once
+        if self.error is not None:
+            raise self.error
+        return self.value
 
 
 def _forget_side_thread() -> None:
