@@ -120,16 +120,25 @@ def _refuse_foreign(conn: Connection, url: str) -> None:
                           f"{shown}); tradesim leaves it untouched")
 
 
-def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
-    """Bring the ledger to ``revision``; returns (revision before, revision after)."""
-    from alembic import command
+def upgrade(engine: Engine, revision: str = "head", use_record: bool = True) -> tuple[str | None, str]:
+    """Bring the ledger to ``revision``; returns (revision before, revision after).
 
+    A new, empty SQLite ledger brought to head is given the schema the migrations leave at once,
+    from its record (``db.migrations.fresh``), when that is for head (``use_record`` False: never)."""
     with engine.connect() as conn:
         _lock(conn)
         before = current_revision(conn)
         _check_known(before, _safe_url(engine))
         if before is None:
             _refuse_foreign(conn, _safe_url(engine))
+        if before is None and revision in ("head", head()) and use_record and not inspect(conn).get_table_names():
+            from db.migrations import fresh
+
+            if fresh.create(conn, head()):
+                conn.commit()
+                return before, head()
+        from alembic import command
+
         if before is None and inspect(conn).has_table("runs"):
             command.stamp(alembic_config(conn), BASELINE)
         command.upgrade(alembic_config(conn), revision)
