@@ -41,3 +41,23 @@ def test_the_grid_is_richs_table(table, terminal: bool) -> None:  # noqa: ANN001
     rich = drawn(lambda: output.console.print(output.rich_grid(spec, cells, total)), terminal)
     ours = drawn(lambda: output._write_grid(spec, widths, cells, total), terminal)
     assert ours == rich
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.text(st.sampled_from("ab é\t\a\b\v\f\r漢"), max_size=6), min_size=2, max_size=2),
+                max_size=5), st.booleans())
+def test_plain_lines_are_what_rich_printed(cells, terminal: bool) -> None:  # noqa: ANN001
+    """The grid's plain lines, written as they are when Rich would change nothing in them (and
+    through Rich when it would: tabs, control codes), are what Rich printed."""
+    from rich.text import Text
+
+    spec = [Col("a", "a"), num("b", "b")]
+    widths = [max([cell_len(c.header), *(cell_len(r[k]) for r in cells)]) for k, c in enumerate(spec)]
+    ours = drawn(lambda: output._write_grid(spec, widths, cells, None), terminal)
+    saved = output._print_plain
+    output._print_plain = lambda text: output.console.print(Text(text), soft_wrap=True, highlight=False)
+    try:
+        rich = drawn(lambda: output._write_grid(spec, widths, cells, None), terminal)
+    finally:
+        output._print_plain = saved
+    assert ours == rich
