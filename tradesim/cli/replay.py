@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Annotated
 
@@ -33,6 +34,15 @@ def day_progress(bar: Progress, task, dates) -> Callable[[int, int], None]:  # n
     return on_day
 
 
+def optimiser_status():  # noqa: ANN201 (a context manager)
+    """A spinner on stderr while the optimiser's compiled loops load: a fraction of a second, but
+    numba compiles them on the first run after an install or an upgrade, which takes a minute or
+    so with nothing else to show. Transient; none under --quiet or when stderr is not a terminal."""
+    if quiet() or not err_console.is_terminal:
+        return contextlib.nullcontext()
+    return err_console.status("loading the optimiser (compiled on the first run: about a minute, once)")
+
+
 def progress_bar() -> Progress:
     """Progress on stderr (stdout carries the result, maybe JSON), where log records print above it;
     none under --quiet or when stderr is not a terminal (a log file or cron mail wants no bar)."""
@@ -54,7 +64,8 @@ def replay(config: ConfigArg = None, start: StartOption = None, end: EndOption =
                       capital=capital)
     url = database_url(db, cfg.database)
     check_database(url)
-    start_optimiser(cfg)  # before the prices: see its docstring
+    with optimiser_status():
+        start_optimiser(cfg)  # before the prices: see its docstring
     market = load_market(cfg, database_url=url)
     with progress_bar() as bar:
         task = bar.add_task(f"replay {cfg.name}", total=None, day="")
