@@ -24,6 +24,8 @@ from tradesim.optimiser import blas
 # local_searches is called from Python (`dynamic.optimise_compiled`), on either thread.
 from tradesim.optimiser.kernels_numba import greedy, local_searches, nearest_plane, relax, row_extremes  # noqa: F401
 
+if not blas.available():  # the symbols below must be registered before any of this module compiles or loads
+    raise ImportError("numpy's BLAS is not scipy-openblas: the dynamic search keeps its Python driver")
 _dgemv, _ddot, _dpotrf = blas.external_functions()
 
 # The starts, in dynamic.py's order (the order of its `starts` dict): ties go to the first.
