@@ -203,14 +203,21 @@ class Engine:
         self.has_futures = bool(m.is_future.any())
         self._corr_seen: np.ndarray | None = None
         self._clear_day, self._clearing_tables = None, ()
+        self._sizing_inputs = self._covariance = None
         # Days are cleared by one compiled call where numba is loaded anyway and no split or
         # dividend can come (tradesim.clearing: the same numbers); elsewhere by numpy, step by step.
-        if m.split is None and compiled_loops(self.config):
+        compiled = compiled_loops(self.config)
+        if m.split is None and compiled:
             from tradesim.clearing import clear_day, takes
 
             tables = self.clearing_tables()
             if takes(tables):
                 self._clear_day, self._clearing_tables = clear_day, tables
+        # The decision's inputs likewise (tradesim.decision_inputs), for float64 tables.
+        if compiled and all(a.dtype == np.float64 for a in (self.unit_notional, self.unit_cost, self.vol)):
+            from tradesim.decision_inputs import covariance, sizing_inputs
+
+            self._sizing_inputs, self._covariance = sizing_inputs, covariance
 
     def clearing_tables(self) -> tuple:
         """tradesim.clearing.clear_day's arguments after the day and the book."""
@@ -231,6 +238,8 @@ class Engine:
             self._shrunk = shrink(corr, self.config.estimates.corr_shrinkage)
             check_covariance(self._shrunk, self.market.symbols)
             self._corr_seen = corr
+        if self._covariance is not None and not self._vol_has_inf:  # (numpy's path warns of an overflow there)
+            return self._covariance(t, self._shrunk, self.vol)
         vol = self.vol[t]
         vol = np.nan_to_num(vol, nan=0.0) if self._vol_has_inf else np.where(vol == vol, vol, 0.0)
         return self._shrunk * (vol[:, None] * vol)  # np.outer's products, without its wrapper
@@ -417,18 +426,21 @@ class Engine:
             capital = np.nan  # a wiped-out account sizes nothing
         else:
             capital = nav if self.config.sizing_capital == "nav" else self.config.capital
-        unit = self.unit_notional[t]
         with np.errstate(invalid="ignore", divide="ignore"):
             view = AccountView(nav, cash, positions, exposure / nav if nav > 0 else np.zeros_like(exposure))
             weights = self._target_weights(t, view)
-            v = unit / capital
-            sizable = np.isfinite(v)
-            v = np.where(sizable, v, 0.0)
-            x_star = np.where(sizable & np.isfinite(weights), weights / np.where(sizable, v, 1.0), 0.0)
-            cost_per_contract = np.where(sizable, self.unit_cost[t] / capital, 0.0)
+            # No price today, no trade: the position is valued at its last price and held.
+            if self._sizing_inputs is not None and weights.dtype == np.float64 and weights.ndim == 1:
+                v, x_star, cost_per_contract, tradable = self._sizing_inputs(
+                    t, self.unit_notional, self.unit_cost, m.has_price, weights, float(capital))
+            else:
+                v = self.unit_notional[t] / capital
+                sizable = np.isfinite(v)
+                v = np.where(sizable, v, 0.0)
+                x_star = np.where(sizable & np.isfinite(weights), weights / np.where(sizable, v, 1.0), 0.0)
+                cost_per_contract = np.where(sizable, self.unit_cost[t] / capital, 0.0)
+                tradable = m.has_price[t] & sizable
         sigma = self.covariance(t)
-        # No price today, no trade: the position is valued at its last price and held.
-        tradable = m.has_price[t] & sizable
         reason = self.trigger.due(t, positions, x_star, v, sigma)
         if reason is None and not invested and np.any(x_star[tradable] != 0):
             reason = "initial"
