@@ -92,13 +92,24 @@ def summed(conn: Connection, run_id: int, start: date, last: date, opening: int,
     else:
         held = _held(d, p, i, value, rate, carried_into, later, run_id, opening, keys, book, symbols)
     traded = _traded(conn, d, run_id, opening, book, days, keys, symbols, by_day)
+    unchecked = None
+    if sqlite and not by_day and _only_stocks(book):
+        # A stock's holding adds something only on a group's last day (or the window's edges):
+        # the other days are not even read, unless a holding without FX is in the window.
+        unchecked, held = held, held.where(or_(d.c.t < opening, d.c.next_day.is_(None), d.c.g != d.c.next_g))
+        no_fx = _of(select(p.day).where(p.run_id == run_id, p.day >= start, p.day <= last, p.fx.is_(None)),
+                    p.instrument_id, book, symbols).limit(1)
     # On SQLite the holdings are summed in two halves, each a set of whole groups, on two cores;
-    # by day the fills too (see _halves).
-    held_parts = _halves(held, d, p, i, days, opening, keys, book) if sqlite else [held]
-    traded_parts = _halves(traded, d, Fill, i, days, opening, keys, book) if by_day and sqlite else [traded]
-    results = _together(conn, [*held_parts, *traded_parts])
+    # by day the fills too, and by instrument each instrument's fills (see _halves).
+    held_parts = _halves(held, d, p.day, p.instrument_id, i, days, opening, keys, book) if sqlite else [held]
+    traded_parts = (_halves(traded, d, Fill.day, i.id, i, days, opening, keys, book)
+                    if sqlite and (by_day or "instrument" in keys) else [traded])
+    results = _together(conn, [*held_parts, *traded_parts, *([no_fx] if unchecked is not None else [])])
     held_rows = [row for rows in results[:len(held_parts)] for row in rows]
-    traded_rows = [row for rows in results[len(held_parts):] for row in rows]
+    traded_rows = [row for rows in results[len(held_parts):len(held_parts) + len(traded_parts)] for row in rows]
+    if unchecked is not None and results[-1]:  # a holding without FX: every day's, so it is reported
+        held_rows = [row for rows in _together(conn, _halves(unchecked, d, p.day, p.instrument_id, i, days, opening,
+                                                              keys, book)) for row in rows]
     if by_day:
         held_rows = _on_days(held_rows, days, opening)
         index = _day_index(days)
@@ -140,6 +151,12 @@ def summed(conn: Connection, run_id: int, start: date, last: date, opening: int,
     code_of = dict(zip(book["id"], range(len(book["id"]))))
     rows = list(groups.values())
     return [r[2] for r in rows], [r[3] for r in rows], [code_of[int(r[0])] for r in rows], [r[1] for r in rows]
+
+
+
+def _only_stocks(book: dict[str, list]) -> bool:
+    """Whether every instrument asked about is a stock (see ``_adds_something``)."""
+    return "future" not in book["kind"]
 
 
 def _held(d, p, i, value, rate, carried_into, later, run_id: int, opening: int, keys: list[str],  # noqa: ANN001, ANN202
@@ -307,7 +324,7 @@ def _rows(conn: Connection, query) -> list:  # noqa: ANN001
     return rows
 
 
-def _halves(query, d, table, i, days: list[date], opening: int, keys: list[str],  # noqa: ANN001
+def _halves(query, d, day, instrument, i, days: list[date], opening: int, keys: list[str],  # noqa: ANN001
             book: dict[str, list]) -> list:
     """``query`` as two queries that together give its rows in its own order, each group whole in
     one of them, each group's rows read in the same order as by the whole query: so each sum adds
@@ -321,13 +338,13 @@ def _halves(query, d, table, i, days: list[date], opening: int, keys: list[str],
         if len(days) < 2:
             return [query]
         cut = days[len(days) // 2]
-        return [query.where(table.day < cut), query.where(table.day >= cut)]
+        return [query.where(day < cut), query.where(day >= cut)]
     if "instrument" in keys:
         ids = sorted(book["id"])
         if len(ids) < 2:
             return [query]
         cut = ids[len(ids) // 2]
-        return [query.where(table.instrument_id < cut), query.where(table.instrument_id >= cut)]
+        return [query.where(instrument < cut), query.where(instrument >= cut)]
     classes = sorted(set(book["asset_class"]), key=lambda c: (c is not None, c or ""))  # SQLite's order: NULL first
     if "asset_class" in keys and len(classes) > 1:
         counts = [book["asset_class"].count(c) for c in classes]

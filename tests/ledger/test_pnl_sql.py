@@ -211,3 +211,38 @@ def test_groups_are_ordered_by_their_labels_a_missing_one_last() -> None:
     assert [row[:3] for row in by_day_first] == [(days[0], "A", None), (days[0], "B", "Equity"),
                                                  (days[1], "A", None), (days[1], "B", "Equity"),
                                                  (days[1], "C", "Bond")]
+
+
+def test_stocks_read_on_their_groups_last_days_only_are_the_same_bits(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """Stocks only: a holding adds something only on its group's last day, so the other days are
+    not read (``_only_stocks``); the figures are those of reading them all, bit for bit; and a
+    holding without FX on any day is still the same error."""
+    import db.pnl_sql as pnl_sql
+
+    url = f"sqlite:///{tmp_path / 'stocks.db'}"
+    engine = open_engine(url)
+    fill_ledger(engine, 6_000, 30)
+    engine.dispose()
+    for by, window in itertools.product(GROUPINGS + ["month,asset_class"],
+                                        ({}, dict(since="1985-03-01", until="1985-06-30"), dict(symbol="S003,S017"))):
+        f = queries.filters(**window)
+        with queries.connect(url) as conn:
+            monkeypatch.setattr(pnl_sql, "_only_stocks", lambda book: True)  # noqa: ARG005
+            edges = table(conn, f, by)
+            monkeypatch.setattr(pnl_sql, "_only_stocks", lambda book: False)  # noqa: ARG005
+            every_day = table(conn, f, by)
+        assert repr(edges) == repr(every_day), (by, window)
+    monkeypatch.undo()
+    engine = open_engine(url)
+    with engine.begin() as conn:  # S017's holding on a day in the middle of March 1985 lost its FX rate
+        conn.execute(text("UPDATE positions SET fx = NULL WHERE day = '1985-03-13' AND instrument_id = "
+                          "(SELECT id FROM instruments WHERE symbol = 'S017')"))
+    engine.dispose()
+    for by in ("instrument", "month", "asset_class,month", "day"):
+        messages = []
+        for reference in (False, True):
+            with pytest.raises(QueryError) as caught:
+                queries.pnl(url, reference=reference, by=by)
+            messages.append(str(caught.value))
+        assert messages[0] == messages[1]
+        assert messages[0].startswith("run 1: the holding of S017 on 1985-03-13 has no FX rate")
