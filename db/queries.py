@@ -360,6 +360,32 @@ def rows(conn: Connection, query: Query, chunk: int = 5000) -> Iterator[tuple]:
         yield query.convert(tuple(row)) if query.convert else tuple(row)
 
 
+def driver_rows(conn: Connection, query: Query, chunk: int = 5000) -> Iterator[list[tuple]] | None:
+    """The query's rows in chunks of the driver's own tuples, when those print (as CSV or JSON)
+    exactly as ``rows`` gives them, else None: on SQLite, with no conversion, and every column a
+    type SQLAlchemy hands on as the driver gives it (numbers, text) or a day (stored as ISO text,
+    which is what a day prints as). A million fills stream without a row object or a cell's
+    conversion each (no NaN either: SQLite stores it as NULL)."""
+    if query.sql is None or query.convert is not None or conn.dialect.name != "sqlite":
+        return None
+    dialect = conn.dialect
+    for col in query.sql.selected_columns:
+        kind = col.type.dialect_impl(dialect)
+        if not isinstance(col.type, Date) and kind.result_processor(dialect, None) is not None:
+            return None
+
+    def chunks() -> Iterator[list[tuple]]:
+        result = conn.execute(query.sql)
+        cursor = result.cursor
+        try:
+            while batch := cursor.fetchmany(chunk):
+                yield batch
+        finally:
+            result.close()
+
+    return chunks()
+
+
 def frame(conn: Connection, query: Query) -> pd.DataFrame:
     """The whole result at once: a frame holds it all anyway, and a plain fetch beats a
     server-side cursor on PostgreSQL."""

@@ -73,7 +73,8 @@ def _show(what: str, build, spec, fmt: Format, db: str | None, limit: int | None
         query = build(conn, f)
         title, ccy = _title(conn, what, query.run_id)
         cols = [Col(c.name, c.header.replace("{ccy}", ccy), c.fmt, c.right, c.optional) for c in spec]
-        emit(fmt, title, query.columns, q.rows(conn, query), cols, more=_more(conn, query, limit) if counted else None)
+        emit(fmt, title, query.columns, q.rows(conn, query), cols, more=_more(conn, query, limit) if counted else None,
+             as_is=None if fmt is Format.table else q.driver_rows(conn, query))
 
 
 # Columns marked optional give way, with a note, when the table would not fit the console; the

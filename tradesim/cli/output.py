@@ -73,13 +73,24 @@ def write_csv(columns: Sequence[str], rows: Iterable[Sequence]) -> None:
         out.writerow([_csv_cell(v) for v in row])
 
 
-def write_json(columns: Sequence[str], rows: Iterable[Sequence]) -> None:
-    """A JSON array of objects, one per line, written as the rows arrive."""
+def write_csv_as_is(columns: Sequence[str], chunks: Iterable[list[tuple]]) -> None:
+    """``write_csv`` for rows whose every cell the writer prints as ``_csv_cell`` would (text,
+    integers, floats that are not NaN, None, days as ISO text): chunk by chunk, untouched."""
+    out = csv.writer(sys.stdout, lineterminator="\n")
+    out.writerow(columns)
+    for chunk in chunks:
+        out.writerows(chunk)
+
+
+def write_json(columns: Sequence[str], rows: Iterable[Sequence], as_is: bool = False) -> None:
+    """A JSON array of objects, one per line, written as the rows arrive (``as_is``: cells that
+    JSON writes as ``_plain`` would make them, as ``write_csv_as_is`` has them)."""
     out = sys.stdout
     out.write("[")
     sep = "\n"
+    dumps = json.dumps
     for row in rows:
-        out.write(sep + json.dumps(dict(zip(columns, (_plain(v) for v in row)))))
+        out.write(sep + dumps(dict(zip(columns, row if as_is else (_plain(v) for v in row)))))
         sep = ",\n"
     out.write("\n]\n" if sep != "\n" else "]\n")
 
@@ -294,16 +305,20 @@ def emit_result(fmt: Format, document: dict, rows: Sequence[dict], show: Callabl
 
 def emit(fmt: Format, title: str, columns: Sequence[str], rows: Iterable[Sequence], spec: Sequence[Col],
          total: Sequence[str] | None = None, more: Callable[[int], int] | None = None,
-         show: int | None = None) -> None:
+         show: int | None = None, as_is: Iterable[list[tuple]] | None = None) -> None:
     """``more(shown)``: how many rows a query's limit left out, asked after the table is built;
-    ``show``: a table's row limit for rows computed in full (totals still count them all)."""
+    ``show``: a table's row limit for rows computed in full (totals still count them all);
+    ``as_is``: the same rows in chunks whose cells CSV and JSON print as they are
+    (``db.queries.driver_rows``), streamed instead of ``rows``."""
     try:
         if show is not None and fmt is not Format.table:
             rows = itertools.islice(rows, show)
-        if fmt is Format.csv:
+        if fmt is Format.csv and as_is is not None:
+            write_csv_as_is(columns, as_is)
+        elif fmt is Format.csv:
             write_csv(columns, rows)
         elif fmt is Format.json:
-            write_json(columns, rows)
+            write_json(columns, rows if as_is is None else itertools.chain.from_iterable(as_is), as_is is not None)
         else:
             rows = list(rows)
             write_table(title, columns, rows, spec, total, more(len(rows)) if more else 0, show)
