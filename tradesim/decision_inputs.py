@@ -67,3 +67,38 @@ def covariance(t, shrunk, vol):
         for j in range(n):
             sigma[i, j] = shrunk[i, j] * (filled[i] * filled[j])
     return sigma
+
+
+@njit((types.float64[:, ::1], _TABLE, types.int64, types.int64, types.float64), cache=True, nogil=True,
+      error_model="numpy")
+def advance_correlation(S, weekly, first, stop, a):
+    """WeeklyCorrelation's EWMA of weeks [first, stop) into S, in place: S *= 1 - a; S += a * outer(r, r)."""
+    keep = 1 - a
+    n = S.shape[0]
+    for w in range(first, stop):
+        for i in range(n):
+            r_i = weekly[w, i]
+            for j in range(n):
+                S[i, j] = S[i, j] * keep + a * (r_i * weekly[w, j])
+    return S
+
+
+@njit((_TABLE,), cache=True, nogil=True, error_model="numpy")
+def correlation_of(S):
+    """WeeklyCorrelation._normalise: S / outer(sd, sd), 0 where not finite, 1 on the diagonal, within [-1, 1]."""
+    n = S.shape[0]
+    sd = np.empty(n)
+    for i in range(n):
+        sd[i] = np.sqrt(S[i, i])
+    corr = np.empty((n, n))
+    for i in range(n):
+        for j in range(n):
+            c = S[i, j] / (sd[i] * sd[j])
+            if not np.isfinite(c):
+                c = 0.0
+            if i == j:
+                c = 1.0
+            # np.clip's order: the larger of c and -1, then the smaller of that and 1.
+            c = c if c > -1.0 else -1.0
+            corr[i, j] = c if c < 1.0 else 1.0
+    return corr

@@ -215,9 +215,11 @@ class Engine:
                 self._clear_day, self._clearing_tables = clear_day, tables
         # The decision's inputs likewise (tradesim.decision_inputs), for float64 tables.
         if compiled and all(a.dtype == np.float64 for a in (self.unit_notional, self.unit_cost, self.vol)):
-            from tradesim.decision_inputs import covariance, sizing_inputs
+            from tradesim.decision_inputs import advance_correlation, correlation_of, covariance, sizing_inputs
 
             self._sizing_inputs, self._covariance = sizing_inputs, covariance
+            if self.correlation.weekly.dtype == np.float64:
+                self.correlation.compiled(advance_correlation, correlation_of)
 
     def clearing_tables(self) -> tuple:
         """tradesim.clearing.clear_day's arguments after the day and the book."""

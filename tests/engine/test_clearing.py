@@ -19,6 +19,7 @@ from tradesim.clearing import _maximum, _numpy_sum, clear_day, takes
 from tradesim.config import parse_config
 from tradesim.costs import CostTable
 from tradesim.engine import Engine
+from tradesim.estimates import WeeklyCorrelation
 from tradesim.market import Market
 
 
@@ -79,6 +80,7 @@ def bare_engine(market: Market, rng: np.random.Generator, deflate: bool) -> Engi
     engine = Engine.__new__(Engine)
     engine.config, engine.market = config, market
     engine.vol = np.zeros(market.close.shape)
+    engine.correlation = WeeklyCorrelation(market.dates, engine.vol, 25)
     engine.costs = CostTable(rng.choice([0.0, 2.5], n), rng.choice([0.0, 1e-4], n), rng.choice([0.0, 5.0], n),
                              rng.random(n) * 0.05, rng.choice([0.0, 3.0], n), rng.choice([0.0, 1.0], n))
     engine._precompute()

@@ -77,3 +77,28 @@ def test_an_engine_that_loads_numba_sizes_compiled_and_one_that_does_not_does_no
     assert Engine(config, market)._sizing_inputs is sizing_inputs
     rounded = config.model_copy(update={"optimiser": config.optimiser.model_copy(update={"method": "round"})})
     assert Engine(rounded, market)._sizing_inputs is None
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_weekly_correlation_compiled_is_numpys_week_by_week(seed: int) -> None:
+    import pandas as pd
+
+    from tradesim.decision_inputs import advance_correlation, correlation_of
+    from tradesim.estimates import WeeklyCorrelation
+
+    rng = np.random.default_rng(seed)
+    days, n = 400, [2, 30, 123, 150][seed]
+    dates = pd.bdate_range("2020-01-01", periods=days)
+    returns = rng.standard_normal((days, n)) * 0.01
+    for j in range(n):  # late starters (no history yet: uncorrelated), gaps, a flat instrument
+        returns[: rng.integers(0, days), j] = np.nan if rng.random() < 0.4 else returns[0, j]
+    returns[rng.random((days, n)) < 0.05] = np.nan
+    returns[:, 0] = 0.0
+    plain, compiled = WeeklyCorrelation(dates, returns, 25), WeeklyCorrelation(dates, returns, 25)
+    compiled.compiled(advance_correlation, correlation_of)
+    weeks, last = 0, None
+    for t in range(0, days, int(rng.integers(1, 4))):  # days skipped: several weeks at once
+        expected, got = plain.at(t), compiled.at(t)
+        assert bits(got) == bits(expected) and bits(compiled._S) == bits(plain._S), t
+        weeks, last = weeks + (got is not last), got  # a new week's matrix
+    assert weeks > 20

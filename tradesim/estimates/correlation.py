@@ -29,13 +29,22 @@ class WeeklyCorrelation:
         self._S = np.zeros((n, n))
         self._weeks_used = 0
         self._corr = np.eye(n)
+        self._advance = self._correlation_of = None
+
+    def compiled(self, advance, correlation_of) -> None:  # noqa: ANN001
+        """Update and normalise with these compiled loops (tradesim.decision_inputs': the same numbers)."""
+        self._advance, self._correlation_of = advance, correlation_of
 
     def at(self, t: int) -> np.ndarray:
         """Correlation matrix usable on day t (weeks before t's week); shared, do not mutate."""
         needed = int(self.week_of_day[t])
         if needed < self._weeks_used:
             raise ValueError("WeeklyCorrelation only moves forward in time")
-        if needed > self._weeks_used:
+        if needed > self._weeks_used and self._advance is not None:
+            self._advance(self._S, self.weekly, self._weeks_used, needed, self.alpha)
+            self._weeks_used = needed
+            self._corr = self._correlation_of(self._S)
+        elif needed > self._weeks_used:
             a = self.alpha
             for w in range(self._weeks_used, needed):
                 r = self.weekly[w]
