@@ -220,6 +220,12 @@ class Engine:
             self._sizing_inputs, self._covariance = sizing_inputs, covariance
             if self.correlation.weekly.dtype == np.float64:
                 self.correlation.compiled(advance_correlation, correlation_of)
+        if compiled:
+            # Loading these from numba's cache touched LLVM's library pages again (about 10 MB on
+            # Jumbo, for the rest of the run): given back, as after the optimiser's loops.
+            from tradesim.allocator import release_library_pages
+
+            release_library_pages("libllvmlite")
 
     def clearing_tables(self) -> tuple:
         """tradesim.clearing.clear_day's arguments after the day and the book."""
