@@ -19,8 +19,13 @@ config = load_config(None, sets=[f"optimiser.method={sys.argv[1]}"])  # the bund
 start_optimiser(config)
 print("numba loaded:", "numba" in sys.modules)
 if "numba" in sys.modules:
-    from tradesim.optimiser import kernels_numba
-    print("loops loaded:", all(f.signatures for f in (kernels_numba.greedy, kernels_numba.local_searches)))
+    from tradesim.optimiser import dynamic, kernels_numba
+    # The dynamic search's compiled driver where numpy's BLAS allows it (its steps call greedy inside
+    # compiled code), else its Python driver around the loops; both use local_searches from Python.
+    driver = dynamic.compiled_driver("numba")
+    used = (kernels_numba.local_searches,) + ((kernels_numba.greedy,) if driver is None else
+                                              (driver.prepare, driver.walk_and_relax, driver.finish))
+    print("loops loaded:", all(f.signatures for f in used))
     resident = inside = 0
     for line in open("/proc/self/smaps"):
         if not line[:1].isupper():
