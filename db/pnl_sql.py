@@ -19,9 +19,9 @@ period are one range of an index that holds what is summed (``_traded``, migrati
 day nothing cancels, but the days are what the primary keys are ordered by: on SQLite holdings
 and fills are summed as they are read (``_held_by_day``), each day's sums the very sums that
 grouping by the days' index made, in the same order. On a SQLite file the holdings are summed
-in two halves on two connections, each half a set of whole groups read in the same order
-(``_halves``): a futures run (where nothing cancels, and each holding looks up the next) is
-summed on both cores, to the same bits.
+in two halves on two connections when it has futures, each half a set of whole groups read
+in the same order (``_halves``): a futures run (where nothing cancels, and each holding looks
+up the next) is summed on both cores, to the same bits.
 
 Sums come back grouped by instrument (or by asset class, or by nothing) and by month or day as
 asked; ``db.pnl._grouped`` labels and orders them. The figures equal the row-by-row sums up to
@@ -99,15 +99,19 @@ def summed(conn: Connection, run_id: int, start: date, last: date, opening: int,
         unchecked, held = held, held.where(or_(d.c.t < opening, d.c.next_day.is_(None), d.c.g != d.c.next_g))
         no_fx = _of(select(p.day).where(p.run_id == run_id, p.day >= start, p.day <= last, p.fx.is_(None)),
                     p.instrument_id, book, symbols).limit(1)
-    # On SQLite the holdings are summed in two halves, each a set of whole groups, on two cores;
-    # by day the fills too, and by instrument each instrument's fills (see _halves).
-    held_parts = _halves(held, d, p.day, p.instrument_id, i, days, opening, keys, book) if sqlite else [held]
-    traded_parts = (_halves(traded, d, Fill.day, i.id, i, days, opening, keys, book)
-                    if sqlite and (by_day or "instrument" in keys) else [traded])
+    # On SQLite with futures (whose holdings are all summed) the holdings are summed in two
+    # halves, each a set of whole groups, on two cores; by day the fills too (see _halves).
+    # Stocks are not: their holdings are few (above) or, by day, cheap, and a second
+    # connection reading the same pages cost more than it saved (measured on the 1M-fill ledger).
+    cut = sqlite and not _only_stocks(book)
+    held_parts = _halves(held, d, p.day, p.instrument_id, i, days, opening, keys, book) if cut else [held]
+    traded_parts = _halves(traded, d, Fill.day, i.id, i, days, opening, keys, book) if cut and by_day else [traded]
     results = _together(conn, [*held_parts, *traded_parts, *([no_fx] if unchecked is not None else [])])
     held_rows = [row for rows in results[:len(held_parts)] for row in rows]
     traded_rows = [row for rows in results[len(held_parts):len(held_parts) + len(traded_parts)] for row in rows]
-    if unchecked is not None and results[-1]:  # a holding without FX: every day's, so it is reported
+    found_no_fx = unchecked is not None and results[-1]
+    del results  # by day a million rows each: let them go as they are replaced below
+    if found_no_fx:  # a holding without FX: every day's, so it is reported
         held_rows = [row for rows in _together(conn, _halves(unchecked, d, p.day, p.instrument_id, i, days, opening,
                                                               keys, book)) for row in rows]
     if by_day:

@@ -166,14 +166,15 @@ def write_table(title: str, columns: Sequence[str], rows: Iterable[Sequence], sp
     ``more``: rows a query's limit left out; ``show``: at most this many rows (the rest counted)."""
     index = [columns.index(c.name) for c in spec]
     sums = dict.fromkeys(total or (), 0.0)
+    summed = [(name, columns.index(name)) for name in sums]
     cells = []
     for row in rows:
         if show is None or len(cells) < show:
             cells.append([c.fmt(row[i]) for c, i in zip(spec, index)])
         else:
             more += 1
-        for name in sums:
-            sums[name] += row[columns.index(name)] or 0.0
+        for name, i in summed:
+            sums[name] += row[i] or 0.0
     total_row = None
     if total is not None and cells:
         total_row = [money(sums[c.name]) if c.name in sums else "" for c in spec]
