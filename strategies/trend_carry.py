@@ -35,6 +35,7 @@ from strategies.forecasts import (
 from strategies.forecasts.combine import combine_forecast_blocks, day_blocks
 from strategies.forecasts.ewmac import own_day_ewma
 from strategies.forecasts.allocation import asset_class_weights, instrument_diversification
+from tradesim.allocator import release_free_memory
 from tradesim.estimates import WeeklyCorrelation
 
 # Instruments whose rules are computed together: each rule's intermediate tables are this many
@@ -146,7 +147,7 @@ class TrendCarry(VectorStrategy):
         # weights, IDM: on Jumbo 19 MB a replay would carry to its end unread) are recomputed,
         # the same numbers, if asked for.
         self._forecast_inputs, self._parts = ctx, None
-        return self._position_parts(ctx).weights
+        return self._position_parts(ctx, keep_fdm=False).weights
 
     combined = _part("combined", "(T, N) combined forecast, capped; NaN where an instrument has no rule.")
     fdm_used = _part("fdm_used", "(T, N) forecast diversification multiplier.")
@@ -158,23 +159,27 @@ class TrendCarry(VectorStrategy):
             self._parts = self._position_parts(self._forecast_inputs)
         return self._parts
 
-    def _position_parts(self, ctx: StrategyContext) -> PositionParts:
+    def _position_parts(self, ctx: StrategyContext, keep_fdm: bool = True) -> PositionParts:
+        """``keep_fdm`` False: ``fdm_used`` is None (no table of it is made: the weights do not need it)."""
         m = ctx.market
         n_days, n_instruments = m.close.shape
         # One (days, N, rules) table of every rule's forecast, in blocks of days, written a few
         # instruments at a time: each rule's tables (its EWMAs, prices, volatility in points) are
-        # then a few instruments wide, and the blocks are freed as they are combined.
-        blocks = day_blocks(n_days, n_instruments, len(self.rule_names()))
+        # then a few instruments wide, and the blocks are freed as they are combined. A block stores
+        # only the instruments that can have a forecast by its last day.
+        blocks = day_blocks(n_days, n_instruments, len(self.rule_names()), first_forecast_day(ctx))
         for first in range(0, n_instruments, INSTRUMENTS_AT_ONCE):
             columns = slice(first, min(first + INSTRUMENTS_AT_ONCE, n_instruments))
             for r, (_, forecast) in enumerate(self._rules(ctx, columns)):
-                day = 0
                 for block in blocks:
-                    block[:, columns, r] = forecast[day:day + len(block)]
-                    day += len(block)
+                    block.write(columns, r, forecast)
                 del forecast
+        # The rules' tables of a few instruments each (under the allocator's mapping threshold)
+        # were freed into the heap; the combining below is the preparation's peak, so the heap's
+        # free pages go back first (on Jumbo a few MB).
+        release_free_memory()
         combined, fdm_used = combine_forecast_blocks(blocks, self.rule_weights(), self.fdm, self.cap, self.fdm_cap,
-                                                     self.fdm_min_observations)
+                                                     self.fdm_min_observations, keep_fdm)
         live = np.isfinite(combined) & np.isfinite(ctx.vol) & (ctx.vol > 0)
         instrument_weights = asset_class_weights(live, m.asset_class)
         correlation = WeeklyCorrelation(m.dates, ctx.returns, ctx.config.estimates.corr_span_weeks)
@@ -185,12 +190,20 @@ class TrendCarry(VectorStrategy):
         return PositionParts(combined, fdm_used, instrument_weights, idm, np.where(live, weights, np.nan))
 
 
+def first_forecast_day(ctx: StrategyContext) -> np.ndarray:
+    """(N,) each instrument's first day with a price volatility in points (n_days if none): no rule
+    has a forecast before it. Every rule divides by that volatility, and carry's smoothing starts at
+    its first value (a NaN-only start stays NaN), so until then every forecast is NaN."""
+    known = ~np.isnan(price_vol_points(ctx.market.contract_price, ctx.vol))
+    return np.where(known.any(axis=0), known.argmax(axis=0), len(known))
+
+
 @dataclass(frozen=True)
 class PositionParts:
     """What the weights are made of, (T, N) unless said."""
 
     combined: np.ndarray
-    fdm_used: np.ndarray
+    fdm_used: np.ndarray | None  # None in the replay's own preparation (see weights_table)
     instrument_weights: np.ndarray
     idm: np.ndarray  # (T,)
     weights: np.ndarray

@@ -17,15 +17,20 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
+
+from tradesim.allocator import release_free_memory
 
 # Days per block: every step works on one (day, instrument) or one day at a time, so blocks of
 # days give the same numbers as the whole table at once, without (T, N, R) temporaries the
 # size of the whole history (Jumbo's are 70 MB each).
 BLOCK_DAYS = 128
 
+
+# Blocks combined between two returns of the heap's free pages to the system (a fraction of a millisecond each).
+TRIM_EVERY = 4
 
 # Blocks whose own sums are worked out at once, ahead of the running totals (see _correlation_blocks).
 SUMS_AHEAD = 2
@@ -35,10 +40,63 @@ def _blocks(n_days: int):  # noqa: ANN202
     return (slice(a, min(a + BLOCK_DAYS, n_days)) for a in range(0, n_days, BLOCK_DAYS))
 
 
-def day_blocks(n_days: int, n_instruments: int, n_rules: int) -> list[np.ndarray]:
-    """Empty (days, N, R) tables of ``BLOCK_DAYS`` days each, in order, for rules' forecasts to be
-    written into: ``combine_forecast_blocks`` drops each once it is combined."""
-    return [np.empty((days.stop - days.start, n_instruments, n_rules)) for days in _blocks(n_days)]
+class DayBlock:
+    """``BLOCK_DAYS`` days of every rule's forecast, (days, N, R), holding only the instruments that
+    can have a forecast by the block's last day: the others' are all NaN and are not stored (on Jumbo,
+    whose instruments join over the years, a third of the history: 23 MB at the preparation's peak).
+    ``forecasts()`` gives the whole table, NaN where nothing is stored."""
+
+    def __init__(self, days: slice, live: np.ndarray, n_instruments: int, n_rules: int) -> None:
+        self.days, self.live, self.n_instruments = days, live, n_instruments
+        self.values = np.empty((days.stop - days.start, len(live), n_rules))
+        self._where: dict[tuple[int, int], tuple[int, int, np.ndarray | None, np.ndarray | None]] = {}
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """The whole table's."""
+        return len(self.values), self.n_instruments, self.values.shape[2]
+
+    def write(self, columns: slice, r: int, forecast: np.ndarray) -> None:
+        """Rule ``r``'s forecasts, (all days, instruments ``columns``), for this block's days."""
+        lo, hi, taken, left_out = self._columns(columns.start, columns.stop)
+        rows = forecast[self.days]
+        if left_out is not None and not np.isnan(rows[:, left_out]).all():
+            raise RuntimeError(f"a forecast before instrument {columns.start + left_out[0]}'s first possible day")
+        self.values[:, lo:hi, r] = rows if taken is None else rows[:, taken]
+
+    def _columns(self, start: int, stop: int) -> tuple[int, int, np.ndarray | None, np.ndarray | None]:
+        """Where instruments start..stop-1 are stored (lo:hi), which of them (None: all) and which not."""
+        if (start, stop) not in self._where:
+            lo, hi = (int(i) for i in np.searchsorted(self.live, [start, stop]))
+            if hi - lo == stop - start:
+                self._where[start, stop] = (lo, hi, None, None)
+            else:
+                kept = self.live[lo:hi] - start
+                self._where[start, stop] = (lo, hi, kept, np.setdiff1d(np.arange(stop - start), kept))
+        return self._where[start, stop]
+
+    def forecasts(self) -> np.ndarray:
+        if len(self.live) == self.n_instruments:
+            return self.values
+        whole = np.full(self.shape, np.nan)
+        whole[:, self.live] = self.values
+        return whole
+
+
+def day_blocks(n_days: int, n_instruments: int, n_rules: int, first_day: np.ndarray | None = None) -> list[DayBlock]:
+    """Empty blocks of ``BLOCK_DAYS`` days each, in order, for rules' forecasts to be written into:
+    ``combine_forecast_blocks`` drops each once it is combined. ``first_day[i]``: the first day on
+    which instrument i can have a forecast (None: any day); before it every rule's must be NaN
+    (``DayBlock.write`` checks)."""
+    first_day = np.zeros(n_instruments, dtype=np.int64) if first_day is None else np.asarray(first_day)
+    return [DayBlock(days, np.flatnonzero(first_day < days.stop), n_instruments, n_rules) for days in _blocks(n_days)]
+
+
+def _whole(block: np.ndarray | DayBlock) -> np.ndarray:
+    return block if isinstance(block, np.ndarray) else block.forecasts()
 
 
 def pooled_correlations(forecasts: np.ndarray, min_observations: int = 256) -> np.ndarray:
@@ -50,16 +108,17 @@ def pooled_correlations(forecasts: np.ndarray, min_observations: int = 256) -> n
     T, _, R = forecasts.shape
     corr = np.empty((T, R, R))
     blocks = [forecasts[days] for days in _blocks(T)]
-    for days, block in zip(_blocks(T), _correlation_blocks(blocks, min_observations)):
+    for days, (_, block) in zip(_blocks(T), _correlation_blocks(blocks, min_observations)):
         corr[days] = block
     return corr
 
 
-def _correlation_blocks(blocks: list[np.ndarray], min_observations: int) -> Iterator[np.ndarray]:
-    """The pooled correlations of each block of days in turn (see ``pooled_correlations``), reading
-    ``blocks[k]`` only shortly before block k's are asked for (``SUMS_AHEAD`` blocks ahead): the
-    four running totals (pair counts, sums of xy, x and xx) are carried from block to block, never
-    held for every day."""
+def _correlation_blocks(blocks: list[np.ndarray | DayBlock],
+                        min_observations: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Each block of days' forecasts, whole, and their pooled correlations (see
+    ``pooled_correlations``), in turn, reading ``blocks[k]`` only shortly before block k's are asked
+    for (``SUMS_AHEAD`` blocks ahead) and dropping it from the list: the four running totals (pair
+    counts, sums of xy, x and xx) are carried from block to block, never held for every day."""
     before: np.ndarray | None = None
     # Each block's own sums (most of the preparation's work on Jumbo) are worked out ahead on
     # other threads, SUMS_AHEAD blocks at once (einsum releases the GIL), while this one totals
@@ -67,16 +126,25 @@ def _correlation_blocks(blocks: list[np.ndarray], min_observations: int) -> Iter
     # the same bits, in less wall time with a core to spare (each block in flight holds about
     # 4 MB of temporaries on Jumbo).
     with ThreadPoolExecutor(SUMS_AHEAD, thread_name_prefix="forecast-sums") as ahead:
-        coming = deque(ahead.submit(_day_sums, block) for block in blocks[:SUMS_AHEAD])
+        def submit(j: int) -> Future:
+            block, blocks[j] = blocks[j], None
+            return ahead.submit(_whole_and_sums, block)
+
+        coming = deque(submit(j) for j in range(min(SUMS_AHEAD, len(blocks))))
         for k in range(len(blocks)):
-            sums = coming.popleft().result()
+            whole, sums = coming.popleft().result()
             if k + SUMS_AHEAD < len(blocks):
-                coming.append(ahead.submit(_day_sums, blocks[k + SUMS_AHEAD]))
+                coming.append(submit(k + SUMS_AHEAD))
             if before is not None:
                 sums[:, 0] += before  # then the same additions, in the same order, as one running sum
             np.cumsum(sums, axis=1, out=sums)
             before = sums[:, -1].copy()
-            yield _pooled(*sums, min_observations)
+            yield whole, _pooled(*sums, min_observations)
+
+
+def _whole_and_sums(block: np.ndarray | DayBlock) -> tuple[np.ndarray, np.ndarray]:
+    whole = _whole(block)
+    return whole, _day_sums(whole)
 
 
 def _day_sums(block: np.ndarray) -> np.ndarray:
@@ -87,8 +155,11 @@ def _day_sums(block: np.ndarray) -> np.ndarray:
     # Counts are whole numbers, exact in any order of summation: a matrix product gives them
     # five times faster. The sums of forecasts keep einsum's order (another order changes bits).
     sums[0] = np.matmul(present.transpose(0, 2, 1), present)
-    for total, a, b in ((sums[1], x, x), (sums[2], x, present), (sums[3], x * x, present)):
-        total[:] = np.einsum("tir,tis->trs", a, b)
+    sums[1] = np.einsum("tir,tis->trs", x, x)
+    sums[2] = np.einsum("tir,tis->trs", x, present)
+    # x x x squared where x was (the same products): one table fewer per block in flight, on
+    # Jumbo at the preparation's peak.
+    sums[3] = np.einsum("tir,tis->trs", np.multiply(x, x, out=x), present)
     return sums
 
 
@@ -133,26 +204,46 @@ def combine_forecasts(forecasts: np.ndarray, rule_weights: np.ndarray, fdm: floa
     ``fdm`` None estimates it from the pooled forecast correlation; a number fixes it.
     """
     blocks = [forecasts[days] for days in _blocks(forecasts.shape[0])]
-    return combine_forecast_blocks(blocks, rule_weights, fdm, cap, fdm_cap, min_observations)
+    return _combine(blocks, rule_weights, fdm, cap, fdm_cap, min_observations, owned=False)
 
 
-def combine_forecast_blocks(blocks: list[np.ndarray], rule_weights: np.ndarray, fdm: float | None = None,
-                            cap: float = 20.0, fdm_cap: float = 2.5,
-                            min_observations: int = 256) -> tuple[np.ndarray, np.ndarray]:
+def combine_forecast_blocks(blocks: list[DayBlock], rule_weights: np.ndarray, fdm: float | None = None,
+                            cap: float = 20.0, fdm_cap: float = 2.5, min_observations: int = 256,
+                            keep_fdm: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """``combine_forecasts`` of the forecasts in ``day_blocks``, each block dropped from the list
     once combined: the forecasts of every rule, day and instrument (on Jumbo 64 MB) shrink as the
-    combined forecast grows, instead of both being held at the end."""
+    combined forecast grows, instead of both being held at the end. The blocks are the caller's to
+    give up: each is overwritten as it is combined. ``keep_fdm`` False: no (T, N) table of the FDM
+    (None), only the combined forecast."""
+    return _combine(blocks, rule_weights, fdm, cap, fdm_cap, min_observations, owned=True, keep_fdm=keep_fdm)
+
+
+def _combine(blocks: list[np.ndarray | DayBlock], rule_weights: np.ndarray, fdm: float | None, cap: float,
+             fdm_cap: float, min_observations: int, owned: bool,
+             keep_fdm: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """``combine_forecast_blocks``; ``owned`` blocks have their NaNs zeroed in place once their
+    weights are known, not in a copy (views of a caller's table are left as they are)."""
     rule_weights = np.asarray(rule_weights, dtype=float)
     n_days, n_instruments = sum(len(block) for block in blocks), blocks[0].shape[1]
     correlations = _correlation_blocks(blocks, min_observations) if fdm is None else None
-    combined, multiplier = np.empty((n_days, n_instruments)), np.empty((n_days, n_instruments))
+    combined = np.empty((n_days, n_instruments))
+    multiplier = np.empty((n_days, n_instruments)) if keep_fdm else None
     for k, days in enumerate(_blocks(n_days)):
-        corr = None if correlations is None else next(correlations)  # reads block k: before it is dropped
-        forecasts, blocks[k] = blocks[k], None
+        if correlations is None:
+            forecasts, blocks[k], corr = _whole(blocks[k]), None, None
+        else:
+            forecasts, corr = next(correlations)
         w = available_weights(forecasts, rule_weights)
-        raw = np.einsum("tir,tir->ti", w, np.nan_to_num(forecasts, nan=0.0))
+        raw = np.einsum("tir,tir->ti", w, np.nan_to_num(forecasts, copy=not owned, nan=0.0))
         del forecasts
-        multiplier[days] = float(fdm) if corr is None else diversification_multipliers(w, corr, fdm_cap)
+        block_fdm = np.full(raw.shape, float(fdm)) if corr is None else diversification_multipliers(w, corr, fdm_cap)
+        if multiplier is not None:
+            multiplier[days] = block_fdm
         has_rule = w.sum(axis=2) > 0
-        combined[days] = np.where(has_rule, np.clip(raw * multiplier[days], -cap, cap), np.nan)
+        combined[days] = np.where(has_rule, np.clip(raw * block_fdm, -cap, cap), np.nan)
+        if k % TRIM_EVERY == TRIM_EVERY - 1:
+            # The blocks of the early years, with few instruments, are too small for mappings of
+            # their own: their memory goes back to the system as they are dropped, not at the end
+            # (on Jumbo the combined forecast's table would otherwise grow on top of them).
+            release_free_memory()
     return combined, multiplier

@@ -8,7 +8,8 @@ import pytest
 from strategies.forecasts import annualised_carry, carry_forecast, ewmac_forecast, price_vol_points
 from strategies.forecasts.allocation import asset_class_weights, instrument_diversification
 from strategies.forecasts.combine import (
-    BLOCK_DAYS, available_weights, combine_forecasts, diversification_multipliers, pooled_correlations,
+    BLOCK_DAYS, available_weights, combine_forecast_blocks, combine_forecasts, day_blocks, diversification_multipliers,
+    pooled_correlations,
 )
 from strategies.forecasts.ewmac import own_day_ewma
 
@@ -201,3 +202,60 @@ def test_carry_forecast_works_in_place_on_its_own_tables_only() -> None:
         first = carry_forecast(ann, sigma, 2)
         assert ann.tobytes() == kept.tobytes()
         assert carry_forecast(ann, sigma, 2).tobytes() == first.tobytes()
+
+
+def forecasts_joining_late(days: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(days, 9, 5) forecasts, some NaN, and each instrument's first day (NaN before it)."""
+    rng = np.random.default_rng(seed)
+    forecasts = np.clip(rng.normal(0.0, 10.0, (days, 9, 5)), -20, 20)
+    forecasts[rng.random(forecasts.shape) < 0.2] = nan
+    first = np.array([0, 0, 5, BLOCK_DAYS - 1, BLOCK_DAYS, BLOCK_DAYS + 3, 2 * BLOCK_DAYS + 40, days - 1, days])
+    for i, day in enumerate(first):
+        forecasts[:day, i] = nan
+    return forecasts, first
+
+
+def written_in_blocks(forecasts: np.ndarray, first: np.ndarray | None, width: int) -> list:
+    blocks = day_blocks(len(forecasts), forecasts.shape[1], forecasts.shape[2], first)
+    for a in range(0, forecasts.shape[1], width):
+        for r in range(forecasts.shape[2]):
+            for block in blocks:
+                block.write(slice(a, min(a + width, forecasts.shape[1])), r, forecasts[:, a:a + width, r])
+    return blocks
+
+
+@pytest.mark.parametrize("width", [1, 2, 4, 9])
+def test_blocks_store_only_the_instruments_that_have_joined_and_give_back_the_whole_table(width: int) -> None:
+    forecasts, first = forecasts_joining_late(3 * BLOCK_DAYS + 17, width)
+    blocks = written_in_blocks(forecasts, first, width)
+    day = 0
+    for block in blocks:
+        assert block.values.shape[1] == (first < day + len(block)).sum()
+        assert block.forecasts().tobytes() == forecasts[day:day + len(block)].tobytes()
+        day += len(block)
+
+
+def test_a_forecast_before_an_instruments_first_day_is_refused_not_dropped() -> None:
+    forecasts, first = forecasts_joining_late(2 * BLOCK_DAYS, 1)
+    first[4] = 2 * BLOCK_DAYS  # instrument 4 is in no block now, but has a forecast in the second
+    forecasts[BLOCK_DAYS + 5, 4, 2] = 3.0
+    with pytest.raises(RuntimeError, match="before instrument 4's first possible day"):
+        written_in_blocks(forecasts, first, 3)
+
+
+@pytest.mark.parametrize("fdm", [None, 1.4])
+def test_combining_packed_blocks_is_combining_the_whole_table_bit_for_bit(fdm: float | None) -> None:
+    """Blocks holding only the instruments that have joined, each block's NaNs zeroed in place as it
+    is combined, and no FDM table kept: the same combined forecast and FDM as the whole table,
+    whose caller's copy is left as it was."""
+    forecasts, first = forecasts_joining_late(4 * BLOCK_DAYS + 3, 7)
+    kept = forecasts.copy()
+    rule_w = np.array([0.3, 0.2, 0.2, 0.15, 0.15])
+    combined, multiplier = combine_forecasts(forecasts, rule_w, fdm, min_observations=50)
+    assert forecasts.tobytes() == kept.tobytes()
+    packed = combine_forecast_blocks(written_in_blocks(forecasts, first, 4), rule_w, fdm, min_observations=50)
+    assert packed[0].tobytes() == combined.tobytes() and packed[1].tobytes() == multiplier.tobytes()
+    alone, none = combine_forecast_blocks(written_in_blocks(forecasts, first, 4), rule_w, fdm, min_observations=50,
+                                          keep_fdm=False)
+    assert alone.tobytes() == combined.tobytes() and none is None
+    assert np.isnan(combined[:, -1]).all() and np.isfinite(combined[-1, :-2]).all()

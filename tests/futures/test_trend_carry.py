@@ -122,6 +122,46 @@ def test_rules_a_few_instruments_at_a_time_give_the_same_bits(fixture_config, en
     assert one_at_a_time.idm is one_at_a_time.idm  # recomputed once, then kept
 
 
+def test_no_rule_has_a_forecast_before_the_first_forecast_day(engine) -> None:  # noqa: ANN001
+    """What the blocks leave out (``first_forecast_day``) is NaN in every rule, and each instrument's
+    rules have forecasts from some day on."""
+    from strategies.trend_carry import first_forecast_day
+
+    s = engine.strategy
+    first = first_forecast_day(s._forecast_inputs)
+    assert (first < engine.market.n_days).all()
+    for forecast in s.forecasts.values():
+        for i, day in enumerate(first):
+            assert np.isnan(forecast[:day, i]).all()
+    assert all(np.isfinite(np.stack([f[:, i] for f in s.forecasts.values()])).any() for i in range(len(first)))
+
+
+def test_instruments_joining_late_give_the_same_bits_as_whole_blocks(fixture_config, engine, monkeypatch) -> None:  # noqa: ANN001
+    """Blocks of days store only the instruments that can have a forecast by their last day: with
+    instruments joining years apart, the weights and every part are those of blocks holding every
+    instrument, bit for bit."""
+    import dataclasses
+
+    import strategies.forecasts.combine as combine
+    import strategies.trend_carry as trend_carry
+
+    monkeypatch.setattr(combine, "BLOCK_DAYS", 16)  # the fixture's 90 days in six blocks
+    m = engine.market
+    late = m.has_price.copy()
+    late[:20, 0], late[:5, -1] = False, False
+    market = dataclasses.replace(m, has_price=late, close=np.where(late, m.close, np.nan),
+                                 contract_price=np.where(late, m.contract_price, np.nan))
+    packed = Engine(fixture_config, market).strategy
+    # Each joins (35 returns for a volatility) in a different block, after the first two.
+    assert sorted(trend_carry.first_forecast_day(packed._forecast_inputs) // 16) == [2, 3]
+    monkeypatch.setattr(trend_carry, "first_forecast_day", lambda ctx: np.zeros(ctx.market.n_instruments, int))
+    whole = Engine(fixture_config, market).strategy
+    assert packed.weights.tobytes() == whole.weights.tobytes()
+    assert np.isfinite(packed.weights[:, [0, -1]]).any(axis=0).all()  # both trade once they join
+    for part in ("combined", "fdm_used", "instrument_weights", "idm"):
+        assert getattr(packed, part).tobytes() == getattr(whole, part).tobytes()
+
+
 def test_too_short_history_has_no_position(engine) -> None:  # noqa: ANN001
     s, vol = engine.strategy, engine.vol
     assert np.isnan(s.weights[np.isnan(vol)]).all()
