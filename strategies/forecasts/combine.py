@@ -25,8 +25,13 @@ from tradesim.allocator import release_free_memory
 
 # Days per block: every step works on one (day, instrument) or one day at a time, so blocks of
 # days give the same numbers as the whole table at once, without (T, N, R) temporaries the
-# size of the whole history (Jumbo's are 70 MB each).
-BLOCK_DAYS = 128
+# size of the whole history (Jumbo's are 70 MB each). Each block in flight (SUMS_AHEAD of them on
+# other threads, one here) holds a few such temporaries: on Jumbo 1.3 MB each for 128 days.
+BLOCK_DAYS = 64
+
+# Days per DayBlock, in which the rules' forecasts are written and kept until combined: twice the
+# days combined at once, so half as many writes while the rules are computed.
+DAYS_KEPT = 2 * BLOCK_DAYS
 
 
 # Blocks combined between two returns of the heap's free pages to the system (a fraction of a millisecond each).
@@ -36,20 +41,28 @@ TRIM_EVERY = 4
 SUMS_AHEAD = 2
 
 
-def _blocks(n_days: int):  # noqa: ANN202
-    return (slice(a, min(a + BLOCK_DAYS, n_days)) for a in range(0, n_days, BLOCK_DAYS))
+def _blocks(n_days: int, size: int | None = None):  # noqa: ANN202
+    size = size or BLOCK_DAYS
+    return (slice(a, min(a + size, n_days)) for a in range(0, n_days, size))
 
 
 class DayBlock:
-    """``BLOCK_DAYS`` days of every rule's forecast, (days, N, R), holding only the instruments that
+    """``DAYS_KEPT`` days of every rule's forecast, (days, N, R), holding only the instruments that
     can have a forecast by the block's last day: the others' are all NaN and are not stored (on Jumbo,
     whose instruments join over the years, a third of the history: 23 MB at the preparation's peak).
     ``forecasts()`` gives the whole table, NaN where nothing is stored."""
 
-    def __init__(self, days: slice, live: np.ndarray, n_instruments: int, n_rules: int) -> None:
+    def __init__(self, days: slice, live: np.ndarray, n_instruments: int, n_rules: int,
+                 values: np.ndarray | None = None) -> None:
         self.days, self.live, self.n_instruments = days, live, n_instruments
-        self.values = np.empty((days.stop - days.start, len(live), n_rules))
+        self.values = np.empty((days.stop - days.start, len(live), n_rules)) if values is None else values
         self._where: dict[tuple[int, int], tuple[int, int, np.ndarray | None, np.ndarray | None]] = {}
+
+    def parts(self, n_days: int) -> list[DayBlock]:
+        """This block as blocks of ``n_days`` days each, views of its values (freed with the last)."""
+        return [DayBlock(slice(self.days.start + days.start, self.days.start + days.stop), self.live,
+                         self.n_instruments, self.values.shape[2], self.values[days])
+                for days in _blocks(len(self), n_days)]
 
     def __len__(self) -> int:
         return len(self.values)
@@ -87,12 +100,13 @@ class DayBlock:
 
 
 def day_blocks(n_days: int, n_instruments: int, n_rules: int, first_day: np.ndarray | None = None) -> list[DayBlock]:
-    """Empty blocks of ``BLOCK_DAYS`` days each, in order, for rules' forecasts to be written into:
+    """Empty blocks of ``DAYS_KEPT`` days each, in order, for rules' forecasts to be written into:
     ``combine_forecast_blocks`` drops each once it is combined. ``first_day[i]``: the first day on
     which instrument i can have a forecast (None: any day); before it every rule's must be NaN
     (``DayBlock.write`` checks)."""
     first_day = np.zeros(n_instruments, dtype=np.int64) if first_day is None else np.asarray(first_day)
-    return [DayBlock(days, np.flatnonzero(first_day < days.stop), n_instruments, n_rules) for days in _blocks(n_days)]
+    return [DayBlock(days, np.flatnonzero(first_day < days.stop), n_instruments, n_rules)
+            for days in _blocks(n_days, DAYS_KEPT)]
 
 
 def _whole(block: np.ndarray | DayBlock) -> np.ndarray:
@@ -215,7 +229,9 @@ def combine_forecast_blocks(blocks: list[DayBlock], rule_weights: np.ndarray, fd
     combined forecast grows, instead of both being held at the end. The blocks are the caller's to
     give up: each is overwritten as it is combined. ``keep_fdm`` False: no (T, N) table of the FDM
     (None), only the combined forecast."""
-    return _combine(blocks, rule_weights, fdm, cap, fdm_cap, min_observations, owned=True, keep_fdm=keep_fdm)
+    parts = [part for block in blocks for part in block.parts(BLOCK_DAYS)]
+    blocks.clear()
+    return _combine(parts, rule_weights, fdm, cap, fdm_cap, min_observations, owned=True, keep_fdm=keep_fdm)
 
 
 def _combine(blocks: list[np.ndarray | DayBlock], rule_weights: np.ndarray, fdm: float | None, cap: float,
@@ -228,7 +244,8 @@ def _combine(blocks: list[np.ndarray | DayBlock], rule_weights: np.ndarray, fdm:
     correlations = _correlation_blocks(blocks, min_observations) if fdm is None else None
     combined = np.empty((n_days, n_instruments))
     multiplier = np.empty((n_days, n_instruments)) if keep_fdm else None
-    for k, days in enumerate(_blocks(n_days)):
+    lengths = [len(block) for block in blocks]
+    for k, days in enumerate(slice(end - n, end) for n, end in zip(lengths, np.cumsum(lengths).tolist())):
         if correlations is None:
             forecasts, blocks[k], corr = _whole(blocks[k]), None, None
         else:
