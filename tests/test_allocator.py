@@ -79,3 +79,21 @@ def test_a_librarys_clean_pages_leave_the_resident_set_and_it_still_works() -> N
     assert before > 10_000 and after < before / 20  # kB: LLVM's start-up pages, then almost none
     assert released >= before * 1024
     assert answer == 42
+
+
+STARTED_CHILD = """
+import sys
+from tradesim.config import load_config
+from tradesim.replay import start_optimiser
+
+start_optimiser(load_config(None, sets=['optimiser.method="dynamic"']))
+print(*(name in sys.modules for name in ("tradesim.clearing", "tradesim.decision_inputs")))
+"""
+
+
+def test_the_engines_compiled_loops_are_loaded_before_llvms_pages_are_dropped() -> None:
+    """start_optimiser loads every compiled loop a run uses (numba loads them through LLVM) before
+    it drops LLVM's pages: loaded later, at the engine's start, those pages stay to the run's end."""
+    pytest.importorskip("numba")
+    out = subprocess.run([sys.executable, "-c", STARTED_CHILD], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True"]

@@ -191,6 +191,12 @@ def start_optimiser(config: PortfolioConfig) -> None:
     except ImportError:
         return  # without numba the run's first search says so, in the run's warnings
     warm_up("numba", optimiser.search)
+    # The engine's compiled day (tradesim.engine.compiled_loops: clearing, decision inputs) is
+    # loaded from numba's cache as its modules are imported: here, so that the pages of LLVM the
+    # loading touches go with the others, not stay from the engine's start to the run's end
+    # (Jumbo: about 5 MB at the end of its run, then its peak).
+    import tradesim.clearing  # noqa: F401
+    import tradesim.decision_inputs  # noqa: F401
     release_library_pages("libllvmlite")
 
 
