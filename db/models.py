@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
-    Boolean, Date, DateTime, Float, ForeignKey, ForeignKeyConstraint, Index, Integer, String, Text, UniqueConstraint,
+    Boolean, Date, DateTime, Float, ForeignKey, ForeignKeyConstraint, Index, Integer, LargeBinary, String, Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -112,6 +113,24 @@ class Price(Base):
     contract: Mapped[int | None] = mapped_column(Integer)
     carry_contract: Mapped[int | None] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(32))
+
+
+class PriceSeries(Base):
+    """An instrument's rows of ``prices`` packed as columns, for replays to read whole (``db.price_series``).
+
+    ``days``: days since 1970-01-01 as little-endian int32, in order; each field: little-endian
+    float64 per day (NaN for NULL), or NULL when the field has no value on any day. Derived
+    data: rebuilt by whoever writes the rows, deleted by triggers on ``prices`` otherwise."""
+
+    __tablename__ = "price_series"
+    instrument_id: Mapped[int] = mapped_column(ForeignKey("instruments.id"), primary_key=True)
+    days: Mapped[bytes] = mapped_column(LargeBinary)
+    close: Mapped[bytes | None] = mapped_column(LargeBinary)
+    open: Mapped[bytes | None] = mapped_column(LargeBinary)
+    contract_price: Mapped[bytes | None] = mapped_column(LargeBinary)
+    carry_price: Mapped[bytes | None] = mapped_column(LargeBinary)
+    contract: Mapped[bytes | None] = mapped_column(LargeBinary)
+    carry_contract: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class CorporateAction(Base):

@@ -14,13 +14,14 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, delete, insert, select
 
+from db import price_series
 from db.inserts import insert_if_absent
 from db.models import FxRate, Instrument, Price
 from db.records import records
 from tradesim.data.source import PriceBars
 from tradesim.errors import DataError
 
-_FIELDS = ("open", "contract_price", "carry_price", "contract", "carry_contract")
+_FIELDS = price_series.FIELDS[1:]  # besides the close
 
 
 def instrument_ids(conn: Connection, symbols: Iterable[str], create: dict[str, dict] | None = None) -> dict[str, int]:
@@ -66,6 +67,7 @@ def store_bars(conn: Connection, bars: PriceBars, source: str, instruments: dict
         conn.execute(delete(Price).where(Price.instrument_id == iid, Price.day >= days[0], Price.day <= days[-1]))
         for i in range(0, len(rows), chunk):
             conn.execute(insert(Price), rows[i:i + chunk])
+        price_series.refresh(conn, [iid])  # in this transaction: the rows and their series land together
         written += len(rows)
     if not bars.fx.empty:
         for pair in bars.fx.columns:
@@ -91,6 +93,20 @@ def _wide(days: np.ndarray, column: np.ndarray, shape: tuple[int, int], values: 
     return out
 
 
+def _calendar(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(days, return_inverse=True)`` for days (``M8[D]``), by marking each day of their span:
+    a market's million rows fall on a few thousand days, and sorting them took longer than reading them."""
+    if not len(days):
+        return days[:0].copy(), np.zeros(0, dtype=np.intp)
+    number = days.astype("<i8")
+    first = int(number.min())
+    offset = number - first
+    present = np.zeros(int(offset.max()) + 1, dtype=bool)
+    present[offset] = True
+    rank = np.cumsum(present, dtype=np.intp) - 1
+    return (np.flatnonzero(present) + first).astype("M8[D]"), rank[offset]
+
+
 def load_bars(conn: Connection, symbols: Sequence[str], start: date | None = None, end: date | None = None) -> PriceBars:
     """Cached bars for ``symbols``, as the source they came from gives them.
 
@@ -103,13 +119,11 @@ def load_bars(conn: Connection, symbols: Sequence[str], start: date | None = Non
     if missing:
         raise DataError(f"price cache: unknown instrument {missing[0]!r} (import or fetch its prices first)")
     fields = ("close", *_FIELDS)
-    query = select(Price.instrument_id, Price.day, *[getattr(Price, f) for f in fields]).where(
-        Price.instrument_id.in_(list(ids.values())))
-    if start is not None:
-        query = query.where(Price.day >= start)
-    if end is not None:
-        query = query.where(Price.day <= end)
-    table = records(conn, query, [("id", "<i8"), ("day", "M8[D]")] + [(f, "<f8") for f in fields])
+    # Each instrument's packed series where it has one; its rows where not (the same values).
+    table, packed = price_series.read(conn, list(ids.values()), start, end)
+    unpacked = [i for i in ids.values() if i not in packed]
+    if unpacked:
+        table = np.concatenate([table, price_series.price_rows(conn, unpacked, start, end)])
     seen = set(np.unique(table["id"]).tolist())
     unpriced = [s for s in symbols if ids[s] not in seen]
     if unpriced:
@@ -118,7 +132,7 @@ def load_bars(conn: Connection, symbols: Sequence[str], start: date | None = Non
         never = [s for s in unpriced if ids[s] not in ever]
         if never:
             raise DataError(f"price cache: no prices for instrument {never[0]!r} (import or fetch its prices first)")
-    index, at_day = np.unique(table["day"], return_inverse=True)
+    index, at_day = _calendar(table["day"])
     position = np.full(max(ids.values()) + 1, -1, dtype=np.intp)
     position[[ids[s] for s in symbols]] = np.arange(len(symbols))
     column = position[table["id"]]
@@ -132,7 +146,7 @@ def load_bars(conn: Connection, symbols: Sequence[str], start: date | None = Non
     rates = records(conn, select(FxRate.pair, FxRate.day, FxRate.rate),
                     [("pair", "<U6"), ("day", "M8[D]"), ("rate", "<f8")])
     if len(rates):
-        fx_index, at = np.unique(rates["day"], return_inverse=True)
+        fx_index, at = _calendar(rates["day"])
         names, col = np.unique(rates["pair"], return_inverse=True)
         grid = np.full((len(fx_index), len(names)), np.nan)
         grid[at, col] = rates["rate"]

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, insert, select
 
+from db import price_series
 from db.models import CorporateAction, Price, PriceBasis
 from db.price_cache import instrument_ids
 from tradesim.data.actions import actions_frame
@@ -49,6 +50,7 @@ def record_bars(conn: Connection, bars: PriceBars, source: str) -> int:
                  "source": source} for d, c in close.items() if d.date() not in cached]
         if rows:
             conn.execute(insert(Price), rows)
+            price_series.refresh(conn, [iid])  # the instrument's packed series, with its new days
         added += len(rows)
         if bars.actions is not None:
             _record_actions(conn, iid, symbol, bars.actions.loc[bars.actions["symbol"] == symbol], factor, source)
