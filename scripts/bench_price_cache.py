@@ -48,6 +48,13 @@ def config_for(path: Path, data: Path, folder: Path):  # noqa: ANN201
     return load_config(copy)
 
 
+def same_market(a, b) -> bool:  # noqa: ANN001
+    """The same days and every price, contract, FX rate and has-price flag equal (NaN where NaN)."""
+    return a.dates.equals(b.dates) and all(
+        np.array_equal(getattr(a, f), getattr(b, f), equal_nan=True)
+        for f in ("close", "has_price", "contract_price", "fx", "contract", "carry_contract", "carry_price"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, default=REPO / "strategies" / "configs" / "jumbo.toml")
@@ -74,9 +81,7 @@ def main() -> None:
                 markets[name] = build_market(config, source.load(config.symbols, first, config.end))
                 times[name].append(time.perf_counter() - t0)
     a, b = markets["files"], markets["cache"]
-    same = a.dates.equals(b.dates) and all(
-        np.array_equal(getattr(a, f), getattr(b, f), equal_nan=True)
-        for f in ("close", "has_price", "contract_price", "fx", "contract", "carry_contract", "carry_price"))
+    same = same_market(a, b)
     print(f"market: {a.n_instruments} instruments x {a.n_days:,} days; files and cache equal: {same}")
     files, cache = statistics.median(times["files"]), statistics.median(times["cache"])
     print(f"{'load':<8} {'median s':>9} {'best s':>7}")

@@ -16,7 +16,9 @@ loaded first, so the split leaves that start-up out.
 ``--futures`` first runs the whole ``tradesim replay`` of Jumbo from pysystemtrade's files
 (CPU, wall, peak RSS); with ``--cache`` also from the price cache those files were imported
 into (CACHE.db, or a temporary one imported first, which takes a while and is not timed),
-and checks that the two ledgers hold the same trades, orders, positions and equity.
+and checks that the two ledgers hold the same trades, orders, positions and equity. With
+``--cache CACHE.db`` the in-process split also times loading the same market from the cache
+(checked equal to the files' market) beside the files' "data".
 """
 
 from __future__ import annotations
@@ -100,6 +102,22 @@ def same_ledgers(a: str, b: str) -> bool:
     return True
 
 
+def cache_market_load(config, files_market, cache: str) -> float:  # noqa: ANN001
+    """Seconds to load ``config``'s market from the price cache at ``cache``, checked equal to the files'."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from bench_price_cache import same_market
+
+    from tradesim.data.cached import CachedSource
+    from tradesim.replay import load_market
+
+    t0 = time.perf_counter()
+    market = load_market(config, CachedSource(cache if "://" in cache else f"sqlite:///{cache}"))
+    seconds = time.perf_counter() - t0
+    if not same_market(files_market, market):
+        raise SystemExit("the price cache's market differs from the files'")
+    return seconds
+
+
 def whole_command_against_floor() -> bool:
     """The whole default command's CPU against the bare loop's, both checked to the cent."""
     sys.path.insert(0, str(ROOT / "scripts"))
@@ -159,6 +177,7 @@ def main() -> int:
     t0 = time.perf_counter()
     market = load_market(config)
     load_seconds = time.perf_counter() - t0
+    cache_load = cache_market_load(config, market, args.cache) if args.futures and args.cache else None
     with tempfile.TemporaryDirectory() as tmp:
         url = None if args.no_ledger else f"sqlite:///{tmp}/bench.db"
         started, loop_cpu, process_cpu = time.perf_counter(), time.thread_time(), time.process_time()
@@ -185,6 +204,9 @@ def main() -> int:
     total = sum(times.values())
     for stage in ("data", "estimates", "strategy", "sizing", "broker", "ledger"):
         print(f"  {stage:<10}{times[stage]:8.2f}  {times[stage] / total:6.1%}")
+    if cache_load is not None:
+        print(f"  (data: the same market from the price cache in {cache_load:.2f} s, "
+              f"{cache_load / load_seconds:.2f}x the files' {load_seconds:.2f} s; the rest of the split is the same)")
     if url:
         print(f"  (ledger: the loop's own time; the writer thread spent {result.times.writer:.2f} s "
               f"writing and committing the groups of days meanwhile)")
