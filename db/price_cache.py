@@ -87,12 +87,6 @@ def _cells(values: np.ndarray, integer: bool) -> list:
     return [None if np.isnan(v) else cast(v) for v in values.tolist()]
 
 
-def _wide(days: np.ndarray, column: np.ndarray, shape: tuple[int, int], values: np.ndarray) -> np.ndarray:
-    out = np.full(shape, np.nan)
-    out[days, column] = values
-    return out
-
-
 def _calendar(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(days, return_inverse=True)`` for days (``M8[D]``), by marking each day of their span:
     a market's million rows fall on a few thousand days, and sorting them took longer than reading them."""
@@ -120,11 +114,11 @@ def load_bars(conn: Connection, symbols: Sequence[str], start: date | None = Non
         raise DataError(f"price cache: unknown instrument {missing[0]!r} (import or fetch its prices first)")
     fields = ("close", *_FIELDS)
     # Each instrument's packed series where it has one; its rows where not (the same values).
-    table, packed = price_series.read(conn, list(ids.values()), start, end)
+    parts, packed = price_series.read(conn, list(ids.values()), start, end)
     unpacked = [i for i in ids.values() if i not in packed]
     if unpacked:
-        table = np.concatenate([table, price_series.price_rows(conn, unpacked, start, end)])
-    seen = set(np.unique(table["id"]).tolist())
+        parts.append(price_series.price_rows(conn, unpacked, start, end))
+    seen = {int(i) for part in parts for i in np.unique(part["id"])}
     unpriced = [s for s in symbols if ids[s] not in seen]
     if unpriced:
         ever = set(conn.execute(select(Price.instrument_id).where(
@@ -132,14 +126,16 @@ def load_bars(conn: Connection, symbols: Sequence[str], start: date | None = Non
         never = [s for s in unpriced if ids[s] not in ever]
         if never:
             raise DataError(f"price cache: no prices for instrument {never[0]!r} (import or fetch its prices first)")
-    index, at_day = _calendar(table["day"])
+    index, at_day = _calendar(np.concatenate([part["day"] for part in parts]) if parts else np.zeros(0, "M8[D]"))
     position = np.full(max(ids.values()) + 1, -1, dtype=np.intp)
     position[[ids[s] for s in symbols]] = np.arange(len(symbols))
-    column = position[table["id"]]
+    bounds = np.cumsum([0] + [len(part) for part in parts])
     dates = pd.DatetimeIndex(index.astype("datetime64[us]"), name="date")
     frames: dict[str, pd.DataFrame | None] = {}
     for f in fields:
-        grid = _wide(at_day, column, (len(index), len(symbols)), table[f])
+        grid = np.full((len(index), len(symbols)), np.nan)
+        for k, part in enumerate(parts):  # each instrument's rows into their places, no table of them all
+            grid[at_day[bounds[k]:bounds[k + 1]], position[part["id"]]] = part[f]
         frames[f] = None if f != "close" and np.isnan(grid).all() else pd.DataFrame(grid, index=dates, columns=symbols)
 
     fx = pd.DataFrame()

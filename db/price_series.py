@@ -89,9 +89,10 @@ def refresh(conn: Connection, ids: Iterable[int]) -> None:
 
 
 def read(conn: Connection, ids: Sequence[int], start: date | None = None,
-         end: date | None = None) -> tuple[np.ndarray, set[int]]:
-    """The rows of instruments ``ids`` from ``start`` to ``end`` out of their series, as ``ROW_DTYPE``,
-    and the ids that have a series (the others must be read from their rows)."""
+         end: date | None = None) -> tuple[list[np.ndarray], set[int]]:
+    """The rows of instruments ``ids`` from ``start`` to ``end`` out of their series, as ``ROW_DTYPE``
+    arrays (one per instrument: not copied into one table, which would hold them twice), and the
+    ids that have a series (the others must be read from their rows)."""
     found = conn.execute(select(PriceSeries.instrument_id, PriceSeries.days, *[getattr(PriceSeries, f) for f in FIELDS])
                          .where(PriceSeries.instrument_id.in_(list(ids))))
     first = None if start is None else np.datetime64(start, "D").astype("<i8")
@@ -108,5 +109,4 @@ def read(conn: Connection, ids: Sequence[int], start: date | None = None,
         for f, blob in zip(FIELDS, columns):
             part[f] = np.nan if blob is None else np.frombuffer(blob, dtype=_VALUES)[lo:hi]
         parts.append(part)
-    table = np.concatenate(parts) if parts else np.zeros(0, dtype=ROW_DTYPE)
-    return table, packed
+    return parts, packed

@@ -150,7 +150,8 @@ def test_the_price_record_keeps_the_series_of_the_days_it_adds(new_url) -> None:
                 record_bars(conn, PriceBars(close=close.iloc[:cut], open=opens.iloc[:cut]), "test")
             with engine.connect() as conn:
                 ids = list(dict(conn.execute(select(Instrument.symbol, Instrument.id)).all()).values())
-                table, have = price_series.read(conn, ids)
+                parts, have = price_series.read(conn, ids)
+                table = np.concatenate(parts)
                 rows = price_series.price_rows(conn, ids)
                 assert have == set(ids) and conn.execute(select(func.count()).select_from(PriceSeries)).scalar() == 2
             order = lambda t: t[np.lexsort((t["day"], t["id"]))]  # noqa: E731
