@@ -227,10 +227,10 @@ def combine_forecast_blocks(blocks: list[DayBlock], rule_weights: np.ndarray, fd
                             cap: float = 20.0, fdm_cap: float = 2.5, min_observations: int = 256,
                             keep_fdm: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """``combine_forecasts`` of the forecasts in ``day_blocks``, each block dropped from the list
-    once combined: the forecasts of every rule, day and instrument (on Jumbo 64 MB) shrink as the
-    combined forecast grows, instead of both being held at the end. The blocks are the caller's to
-    give up: each is overwritten as it is combined. ``keep_fdm`` False: no (T, N) table of the FDM
-    (None), only the combined forecast."""
+    once combined: the forecasts of every rule, day and instrument (on Jumbo 44 MB as DayBlocks
+    keep them) shrink as the combined forecast grows, instead of both being held at the end. The
+    blocks are the caller's to give up: each is overwritten as it is combined. ``keep_fdm`` False:
+    no (T, N) table of the FDM (None), only the combined forecast."""
     parts = [part for block in blocks for part in block.parts(BLOCK_DAYS)]
     blocks.clear()
     return _combine(parts, rule_weights, fdm, cap, fdm_cap, min_observations, owned=True, keep_fdm=keep_fdm)
