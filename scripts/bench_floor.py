@@ -8,8 +8,9 @@ The default portfolio (strategies' defaults: 20 bundled stocks, 1990-2022, risk 
 dynamic optimisation every day, a 5 bp commission with a $1 minimum plus half a 10 bp
 spread, fills at the next close) stepped with nothing but arrays: the same prices, the
 same volatility and correlation estimates, the same weights, the same costs and the
-optimiser's own search and buffering on the same problems (``dynamic_search`` and
-``buffer_trade``, its numba kernels), whole shares. No config validation, no engine
+optimiser's own search and buffering on the same problems, by the same path the product
+takes (the search's compiled driver, ``dynamic.optimise_compiled``; where numpy's BLAS
+rules it out, ``dynamic_search`` and ``buffer_trade`` around its numba kernels), whole shares. No config validation, no engine
 objects, no ledger, no summary.
 
 Run plainly, it also replays the same portfolio with the real ``tradesim replay`` and
@@ -47,10 +48,11 @@ def floor_loop() -> dict:
     from tradesim.estimates import WeeklyCorrelation, annual_volatility
     from tradesim.estimates.covariance import shrink
     from tradesim.optimiser.buffering import buffer_trade
-    from tradesim.optimiser.dynamic import dynamic_search
+    from tradesim.optimiser.dynamic import compiled_driver, dynamic_search, optimise_compiled
     from tradesim.optimiser.objective import tracking_error
     from tradesim.optimiser.problem import Problem
 
+    driver = compiled_driver("auto")
     imported = time.process_time()
     config = tomllib.loads(DEFAULT.read_text())
     symbols = [i["symbol"] for i in config["instruments"]]
@@ -109,12 +111,17 @@ def floor_loop() -> dict:
         x0 = None if t == 0 else positions.astype(np.int64)
         problem = Problem(x_star, x0, v, sigma, unit_cost[t] / nav, COST_MULTIPLIER, buffer, -no_bound, no_bound,
                           False, None)
-        if x0 is not None and tracking_error(x0, x_star, v, sigma) < buffer:
+        search_started = time.process_time()
+        # The product's own path where it has one: the search's compiled driver (buffer check,
+        # search and buffering in compiled calls), else its Python driver and buffering.
+        found = None if driver is None else optimise_compiled(problem, driver)
+        if found is not None:
+            target = found[0]
+        elif x0 is not None and tracking_error(x0, x_star, v, sigma) < buffer:
             target = x0
         else:
-            search_started = time.process_time()
             target, _, _ = buffer_trade(problem, dynamic_search(problem).x, zero_means_none=False)
-            searching += time.process_time() - search_started
+        searching += time.process_time() - search_started
         pending = target - positions
     done = time.process_time()
     return {"nav": nav, "fills": fills, "days": T, "imports": imported - started, "data": prepared - imported,
