@@ -21,6 +21,10 @@ its TE against x* is 2.7% where rounding's is 0.01%). This search
    and relaxes: the same ends, moves and pick (see `side_thread`);
 3. (the caller) buffers the trade exactly as Carver does.
 
+This module is the search's Python driver, and its reference: where numpy's BLAS can be
+called from compiled code, `optimise_compiled` runs the same steps compiled
+(`kernels_dynamic`, the default; `compiled_driver` picks), with the same answers bit for bit.
+
 Bounded work: the relaxation is at most RELAX_SWEEPS sweeps of O(N^2), each local
 search at most move_limit(N) moves of O(N^2), and the greedy start is skipped when its
 walk would be long. So f(result) <= min(f(rint x*), f(x0), f(greedy when run)) always.
