@@ -303,8 +303,6 @@ def finish(x_star, x0, has_x0, v, Sigma, c, c_result, lam, B, lo, hi, bounded, S
         best = np.empty(n, dtype=np.int64)
         best_f = np.inf
         found = False
-        Se = np.empty(n)
-        e = np.empty(n)
         for s_ in distinct:
             # Its end: the second thread's when that searched the same start, else this one's.
             in_early, row = False, 0
@@ -317,10 +315,7 @@ def finish(x_star, x0, has_x0, v, Sigma, c, c_result, lam, B, lo, hi, bounded, S
                         row = r
             end = X_early[row] if in_early else X_here[row]
             moves += moves_early[row] if in_early else moves_here[row]
-            for i in range(n):
-                e[i] = (end[i] - x_star[i]) * v[i]
-            _matvec(Sigma, e, Se)
-            te = _root(_dot(e, Se))
+            te = _tracking_error(end, x_star, v, Sigma)
             f_end = te + lam * _trade_cost(end, x0, c) if has_x0 else te
             if f_end < best_f:
                 best[:] = end
